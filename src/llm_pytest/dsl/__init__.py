@@ -1,0 +1,1 @@
+"""The spec language front end: text → validated spec → compiled plan."""

@@ -1,0 +1,308 @@
+"""Safe YAML loading that remembers where every value came from.
+
+Mappings load as :class:`MarkedDict` and sequences as :class:`MarkedList`: plain ``dict`` and
+``list`` subclasses that also carry the line and column of the container, of each key and of
+each value. Nothing but plain data is accepted: explicit tags other than the core scalar and
+collection tags are refused, timestamps stay strings, and alias expansion is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from llm_pytest.errors import LoadError, SourceLocation, register_source
+
+__all__ = [
+    "MAX_EXPANDED_NODES",
+    "MAX_FILE_BYTES",
+    "Document",
+    "MarkedDict",
+    "MarkedList",
+    "load_file",
+    "load_text",
+]
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_EXPANDED_NODES = 1_000_000
+
+Mark = tuple[int, int]  # 1-based (line, col)
+
+
+class MarkedDict(dict[Any, Any]):
+    """A mapping that knows where it, its keys and its values are in the source."""
+
+    __slots__ = ("key_locs", "loc", "value_locs")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loc: Mark = (1, 1)
+        self.key_locs: dict[Any, Mark] = {}
+        self.value_locs: dict[Any, Mark] = {}
+
+
+class MarkedList(list[Any]):
+    """A sequence that knows where it and each of its items are in the source."""
+
+    __slots__ = ("item_locs", "loc")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.loc: Mark = (1, 1)
+        self.item_locs: list[Mark] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML document of a spec file: one test."""
+
+    path: str
+    index: int
+    data: Any
+    loc: Mark
+
+    @property
+    def location(self) -> SourceLocation:
+        return SourceLocation(self.path, *self.loc)
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> SourceLocation:
+        """The location of the value at ``path`` (or of its key, with ``key=True``).
+
+        Path parts that do not exist are skipped, so a path to a missing field gives the
+        location of the nearest container that does exist.
+        """
+        node: Any = self.data
+        mark = self.loc
+        last = len(path) - 1
+        for i, part in enumerate(path):
+            if isinstance(node, MarkedDict) and _has_key(node, part):
+                if key and i == last:
+                    mark = node.key_locs.get(part, mark)
+                else:
+                    mark = node.value_locs.get(part, mark)
+                node = node[part]
+            elif (
+                isinstance(node, MarkedList)
+                and isinstance(part, int)
+                and -len(node) <= part < len(node)
+            ):
+                mark = node.item_locs[part]
+                node = node[part]
+            elif isinstance(node, MarkedDict | MarkedList):
+                mark = node.loc
+        return SourceLocation(self.path, *mark)
+
+
+def _has_key(d: MarkedDict, key: object) -> bool:
+    try:
+        return key in d
+    except TypeError:
+        return False
+
+
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _SpecLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """CSafeLoader (when libyaml is present) with marked containers and plain scalars only."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _construct_map(loader: Any, node: yaml.MappingNode) -> Iterator[MarkedDict]:
+    data = MarkedDict()
+    data.loc = _mark(node)
+    yield data
+    explicit = sum(1 for k, _ in node.value if k.tag != _MERGE_TAG)
+    loader.flatten_mapping(node)
+    merged = len(node.value) - explicit
+    explicit_keys: set[Any] = set()
+    for i, (key_node, value_node) in enumerate(node.value):
+        key = loader.construct_object(key_node, deep=False)
+        try:
+            hash(key)
+        except TypeError:
+            raise _located_yaml_error(
+                "a mapping key must be a plain value (string or number)", key_node
+            ) from None
+        if i >= merged:  # keys brought in by `<<` merges may be overridden; explicit ones not
+            if key in explicit_keys:
+                line, col = data.key_locs[key]
+                raise _located_yaml_error(
+                    f"duplicate key `{key}` (first defined at line {line}, column {col})",
+                    key_node,
+                    hint="remove one of the two; YAML would silently keep only the last",
+                )
+            explicit_keys.add(key)
+        data[key] = loader.construct_object(value_node, deep=False)
+        data.key_locs[key] = _mark(key_node)
+        data.value_locs[key] = _mark(value_node)
+
+
+def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[MarkedList]:
+    data = MarkedList()
+    data.loc = _mark(node)
+    yield data
+    for item in node.value:
+        data.append(loader.construct_object(item, deep=False))
+        data.item_locs.append(_mark(item))
+
+
+def _refuse_tag(loader: Any, *args: Any) -> Any:
+    node = args[-1]
+    raise _located_yaml_error(
+        f"the tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed: "
+        "spec files hold plain data only",
+        node,
+        hint="remove the tag; write the value as a plain string, number, list or mapping",
+    )
+
+
+class _LocatedYAMLError(Exception):
+    def __init__(self, message: str, mark: Mark, hint: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.hint = hint
+
+
+def _located_yaml_error(message: str, node: yaml.Node, hint: str | None = None) -> Exception:
+    return _LocatedYAMLError(message, _mark(node), hint)
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_SpecLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
+    _SpecLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+_SpecLoader.add_constructor(None, _refuse_tag)
+_SpecLoader.add_multi_constructor("", _refuse_tag)
+
+
+def load_file(path: str | os.PathLike[str]) -> list[Document]:
+    """Load every document of a spec file. Raises :class:`LoadError`."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise LoadError(
+            f"cannot read spec file: {exc.strerror or exc}",
+            SourceLocation(name, 1, 1),
+            hint="check the path",
+        ) from None
+    if size > MAX_FILE_BYTES:
+        raise _too_big(name, size)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(
+            f"spec file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            SourceLocation(name, 1, 1),
+            hint="save the file as UTF-8",
+        ) from None
+    return load_text(text, name)
+
+
+def _too_big(name: str, size: int) -> LoadError:
+    return LoadError(
+        f"spec file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB",
+        SourceLocation(name, 1, 1),
+        hint="split it into several files, or keep large data in a file that a step reads",
+    )
+
+
+def load_text(text: str, path: str = "<string>") -> list[Document]:
+    """Load every document of ``text``; ``path`` names it in errors."""
+    if len(text) > MAX_FILE_BYTES and len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise _too_big(path, len(text.encode("utf-8")))
+    register_source(path, text)
+    loader = _SpecLoader(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            _check_expansion(data, path)
+            docs.append(Document(path, len(docs), data, _mark(node)))
+    except _LocatedYAMLError as exc:
+        raise LoadError(exc.message, SourceLocation(path, *exc.mark), hint=exc.hint) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, path, text) from None
+    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
+        raise LoadError(
+            f"invalid YAML: {exc}", SourceLocation(path, 1, 1), hint="fix the YAML text"
+        ) from None
+    except RecursionError:
+        raise LoadError(
+            "the YAML is nested too deeply", SourceLocation(path, 1, 1), hint="flatten the data"
+        ) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> LoadError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    context = f" ({exc.context})" if exc.context else ""
+    hint = "check the indentation and quoting near this line"
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and "\t" in lines[line - 1][: col + 1]:
+        hint = "YAML does not allow tabs for indentation; use spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = "quote a value that contains `: `, or fix the indentation of this key"
+    return LoadError(f"YAML syntax error: {problem}{context}", SourceLocation(path, line, col), hint)
+
+
+def _check_expansion(data: Any, path: str) -> None:
+    """Refuse documents whose aliases expand beyond ``MAX_EXPANDED_NODES`` or loop."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        key = id(node)
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        if key in active:
+            raise LoadError(
+                "a YAML alias refers to the mapping or sequence that contains it",
+                SourceLocation(path, *node.loc),
+                hint="recursive data cannot be a spec; copy the values instead",
+            )
+        active.add(key)
+        children = node.values() if isinstance(node, dict) else node
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                raise LoadError(
+                    f"YAML aliases here expand to more than {MAX_EXPANDED_NODES:,} values",
+                    SourceLocation(path, *node.loc),
+                    hint="this looks like an alias bomb; use fewer nested aliases",
+                )
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(data)

@@ -1,0 +1,197 @@
+"""The one error hierarchy of llm-pytest.
+
+::
+
+    LlmPytestError                      base of everything we raise on purpose
+    ├── SpecError (ValueError)          a problem in a spec, with a SourceLocation
+    │   ├── SpecErrors                  several problems of one file, reported together
+    │   ├── LoadError                   the YAML text itself (syntax, tags, size, aliases)
+    │   ├── ValidationError             a value of the wrong type, an unknown key, ...
+    │   ├── OverrideError               an override that does not apply or breaks the spec
+    │   └── ExpressionError             a `${...}` or `check` expression
+    │       ├── ExpressionSyntaxError   it does not parse
+    │       └── ExpressionEvalError     it fails while running
+    │           └── UndefinedNameError  a name or field that is not there
+    ├── ToolError                       unknown tools, bad arguments, failed calls
+    ├── ProviderError                   a judge LLM that cannot be used
+    │   └── ProviderConfigError         ... because of its configuration (auth, model)
+    └── UsageError (ValueError)         a bad command-line option or API argument
+
+Every `SpecError` renders as ``path:line:col: message``, the source line with a caret
+under the column, and a ``hint:`` line that says what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import linecache
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ExpressionError",
+    "ExpressionEvalError",
+    "ExpressionSyntaxError",
+    "LlmPytestError",
+    "LoadError",
+    "OverrideError",
+    "ProviderConfigError",
+    "ProviderError",
+    "SourceLocation",
+    "SpecError",
+    "SpecErrors",
+    "ToolError",
+    "UndefinedNameError",
+    "UsageError",
+    "ValidationError",
+    "closest",
+    "register_source",
+]
+
+_SOURCES: dict[str, list[str]] = {}
+
+
+def register_source(path: str, text: str) -> None:
+    """Remember a spec's text so errors can quote its lines (also for files not on disk)."""
+    _SOURCES[path] = text.splitlines()
+
+
+def source_line(path: str, line: int) -> str | None:
+    """The text of 1-based ``line`` of ``path``, or None when it is not known."""
+    lines = _SOURCES.get(path)
+    if lines is not None:
+        return lines[line - 1] if 0 < line <= len(lines) else None
+    text = linecache.getline(path, line)
+    return text.rstrip("\n") if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where something is in a spec: 1-based line and column."""
+
+    path: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    def shifted(self, offset: int) -> SourceLocation:
+        """The location ``offset`` characters further on the same line."""
+        return SourceLocation(self.path, self.line, self.col + offset)
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like ``name`` (for "did you mean ...?"), or None."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+class LlmPytestError(Exception):
+    """Base class of every error llm-pytest raises on purpose."""
+
+
+class SpecError(LlmPytestError, ValueError):
+    """A problem in a spec, located and explained."""
+
+    def __init__(
+        self, message: str, location: SourceLocation | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+    def render(self) -> str:
+        """``path:line:col: message``, the source line and a caret, then the hint."""
+        out = [str(self)]
+        loc = self.location
+        if loc is not None:
+            text = source_line(loc.path, loc.line)
+            if text is not None:
+                gutter = f"{loc.line:>5} | "
+                out.append(gutter + text)
+                caret_col = max(loc.col - 1, 0)
+                out.append(" " * (len(gutter) - 2) + "| " + " " * caret_col + "^")
+        if self.hint:
+            out.append(f"  hint: {self.hint}")
+        return "\n".join(out)
+
+
+class SpecErrors(SpecError):
+    """Several spec problems found in one pass; each is reported."""
+
+    def __init__(self, errors: Sequence[SpecError]) -> None:
+        errs = sorted(errors, key=_sort_key)
+        first = errs[0] if errs else None
+        super().__init__(
+            first.message if first else "no errors",
+            first.location if first else None,
+            first.hint if first else None,
+        )
+        self.errors: list[SpecError] = errs
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+    def render(self) -> str:
+        n = len(self.errors)
+        body = "\n\n".join(e.render() for e in self.errors)
+        return body if n == 1 else f"{body}\n\n{n} problems found"
+
+
+def _sort_key(err: SpecError) -> tuple[str, int, int]:
+    loc = err.location
+    return (loc.path, loc.line, loc.col) if loc else ("", 0, 0)
+
+
+class LoadError(SpecError):
+    """The YAML text cannot be loaded (syntax, forbidden tags, size, alias bombs)."""
+
+
+class ValidationError(SpecError):
+    """A value of the wrong type, an unknown or missing key, a rule between fields."""
+
+
+class OverrideError(SpecError):
+    """An override whose path does not exist or whose value makes the spec invalid."""
+
+
+class ExpressionError(SpecError):
+    """A problem with an expression or `${...}` template."""
+
+
+class ExpressionSyntaxError(ExpressionError):
+    """The expression does not parse."""
+
+
+class ExpressionEvalError(ExpressionError):
+    """The expression fails while it is evaluated (wrong types, bad regex, ...)."""
+
+
+class UndefinedNameError(ExpressionEvalError):
+    """A name that is not bound, or a field/index that the value does not have."""
+
+
+class ToolError(LlmPytestError):
+    """An unknown tool, arguments that do not match its schema, or a failed call."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ProviderError(LlmPytestError):
+    """A judge provider that failed to answer usably."""
+
+
+class ProviderConfigError(ProviderError):
+    """A judge provider that cannot work as configured (no key, bad auth, unknown model)."""
+
+
+class UsageError(LlmPytestError, ValueError):
+    """A bad command-line option, ini value or API argument."""

@@ -1,0 +1,1 @@
+"""The interpreter: runs compiled plans, records traces, decides outcomes."""

@@ -1,0 +1,150 @@
+"""The ToolRegistry: the single way every tool is described, validated and called.
+
+Built-in tools, plugin methods and the tools of MCP servers all become :class:`Tool` objects in a
+:class:`ToolRegistry`. The interpreter calls them, lint reads their names and schemas, and the MCP
+server exposes them. A tool is called with a :class:`ToolContext` that carries the state of one
+run (``stored`` values, plugin instances, resources to close when the run ends).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from jsonschema.protocols import Validator
+
+from llm_pytest.errors import ToolError, closest
+
+__all__ = ["Tool", "ToolContext", "ToolRegistry", "format_schema_error"]
+
+AsyncToolFunc = Callable[["ToolContext", dict[str, Any]], Awaitable[Any]]
+SyncToolFunc = Callable[["ToolContext", dict[str, Any]], Any]
+
+
+@dataclass
+class ToolContext:
+    """What a tool sees of the run that calls it. One per run; tools may keep state here."""
+
+    env: Mapping[str, str]
+    """The environment of the run (``env.NAME`` in specs)."""
+    stored: dict[str, Any] = field(default_factory=dict)
+    """Values written by ``store_value``: ``stored.NAME`` in specs."""
+    resources: dict[str, Any] = field(default_factory=dict)
+    """Per-run objects tools create lazily (an HTTP client, plugin instances, ...)."""
+    exit_stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    """Closed when the run ends, after teardown: register cleanups here."""
+    timeout: float | None = None
+    """Seconds left for the current step, for tools that pass a deadline on."""
+
+    async def aclose(self) -> None:
+        """Run every registered cleanup (always called by the runner when a run ends)."""
+        await self.exit_stack.aclose()
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One callable tool: a name, a description, a JSON Schema for its arguments and a function.
+
+    ``func`` is either ``async def f(ctx, args)`` or a plain ``def f(ctx, args)``; a plain
+    function is *blocking*: the runner calls it in a worker thread and, at its deadline, fails
+    the step and abandons the thread.
+    """
+
+    name: str
+    description: str
+    input_schema: Mapping[str, Any]
+    func: AsyncToolFunc | SyncToolFunc
+    source: str = "builtin"
+    aliases: tuple[str, ...] = ()
+    output_schema: Mapping[str, Any] | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return not inspect.iscoroutinefunction(self.func)
+
+
+def format_schema_error(err: jsonschema.ValidationError) -> str:
+    """One line for an argument that does not match a tool's schema."""
+    where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+    where = f"`args{where}`" if where else "the arguments"
+    if err.validator == "required":
+        return f"{where}: missing required argument {err.message.split(' is a required')[0]}"
+    if err.validator == "additionalProperties":
+        return f"{where}: {err.message}"
+    if err.validator == "type":
+        return f"{where}: expected {err.validator_value}, got {err.instance!r}"
+    return f"{where}: {err.message}"
+
+
+class ToolRegistry:
+    """An ordered collection of tools, looked up by name or alias."""
+
+    def __init__(self, tools: Iterable[Tool] = ()) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._names: dict[str, Tool] = {}
+        self._validators: dict[str, Validator] = {}
+        for tool in tools:
+            self.add(tool)
+
+    def add(self, tool: Tool) -> None:
+        """Register ``tool``; a name or alias that is already taken is an error."""
+        for name in (tool.name, *tool.aliases):
+            other = self._names.get(name)
+            if other is not None:
+                raise ToolError(
+                    f"tool name `{name}` of {tool.source} is already used by {other.source}",
+                    hint="rename the plugin, method or MCP server so each tool name is unique",
+                )
+        self._tools[tool.name] = tool
+        for name in (tool.name, *tool.aliases):
+            self._names[name] = tool
+
+    def extended(self, tools: Iterable[Tool]) -> ToolRegistry:
+        """A new registry with this one's tools followed by ``tools``."""
+        return ToolRegistry([*self._tools.values(), *tools])
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def names(self) -> list[str]:
+        """Every name and alias a spec may use."""
+        return list(self._names)
+
+    def get(self, name: str) -> Tool:
+        """The tool called ``name``; an unknown name is a :class:`ToolError` with a suggestion."""
+        tool = self._names.get(name)
+        if tool is None:
+            raise self.unknown(name)
+        return tool
+
+    def unknown(self, name: str) -> ToolError:
+        guess = closest(name, self._names)
+        hint = f"did you mean `{guess}`?" if guess else None
+        known = ", ".join(sorted(self._tools)) or "none"
+        return ToolError(
+            f"unknown tool `{name}` (known tools: {known})",
+            hint=hint
+            or "plugins live in tests/llm/plugins/ (ini llm_plugin_dirs); "
+            "MCP tools are named <server>_<tool>",
+        )
+
+    def validate(self, name: str, args: Mapping[str, Any]) -> list[str]:
+        """Every mismatch between ``args`` and the tool's schema, one line each."""
+        tool = self.get(name)
+        validator = self._validators.get(tool.name)
+        if validator is None:
+            cls = jsonschema.validators.validator_for(tool.input_schema)
+            validator = cls(tool.input_schema)
+            self._validators[tool.name] = validator
+        errors = sorted(validator.iter_errors(dict(args)), key=lambda e: list(e.absolute_path))
+        return [format_schema_error(e) for e in errors]

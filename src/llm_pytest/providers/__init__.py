@@ -1,0 +1,1 @@
+"""Judge LLM providers, registered by name and imported lazily."""

@@ -1,0 +1,1 @@
+"""The pytest plugin: `pytest --llm` collects spec files; hooks only delegate."""

@@ -1,0 +1,1 @@
+"""pytest11 entry point; registers options and delegates every hook."""

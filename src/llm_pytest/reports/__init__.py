@@ -1,0 +1,1 @@
+"""Reports: trace JSONL files, a self-contained HTML file, the terminal summary."""

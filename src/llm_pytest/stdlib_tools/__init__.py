@@ -1,0 +1,1 @@
+"""The built-in tools (LANGUAGE.md section 7)."""
