@@ -1,6 +1,32 @@
-"""llm-pytest: a declarative YAML test language and its interpreter, for pytest."""
+"""llm-pytest: a declarative YAML test language and its interpreter, for pytest.
+
+The public API is re-exported here; heavier parts are imported on first use so that a plain
+``pytest`` run without ``--llm`` pays almost nothing for having the plugin installed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from llm_pytest.errors import LlmPytestError, SourceLocation, SpecError
 
-__all__ = ["LlmPytestError", "SourceLocation", "SpecError"]
+if TYPE_CHECKING:
+    from llm_pytest.plugins import LLMPlugin
+
+__all__ = ["LLMPlugin", "LlmPytestError", "SourceLocation", "SpecError"]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "LLMPlugin": "llm_pytest.plugins",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llm_pytest' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

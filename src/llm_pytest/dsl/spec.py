@@ -1,0 +1,336 @@
+"""The pydantic models of the spec language (LANGUAGE.md). They are the schema.
+
+Every model forbids unknown keys and is strict (a string is never silently read as a number), so
+the generated JSON Schema and these models accept exactly the same documents. The docstring under
+each field becomes its description in the schema, and so the hover text in editors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "RESERVED_NAMES",
+    "Experiment",
+    "FragmentDef",
+    "FragmentFile",
+    "JudgeSettings",
+    "McpHttpServer",
+    "McpServer",
+    "McpStdioServer",
+    "RepeatStep",
+    "Spec",
+    "SpecInfo",
+    "Step",
+    "ToolStep",
+    "UseStep",
+    "Verdict",
+]
+
+RESERVED_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment", "result"})
+"""Names that specs read as built-ins; `save_as`, loop variables and params may not use them."""
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+ServerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        use_attribute_docstrings=True,
+        populate_by_name=False,
+    )
+
+
+def _not_reserved(name: str | None) -> str | None:
+    if name is not None and name in RESERVED_NAMES:
+        raise ValueError(
+            f"`{name}` is a built-in name ({', '.join(sorted(RESERVED_NAMES))}); choose another"
+        )
+    return name
+
+
+class ToolStep(_Model):
+    """A step that calls one tool."""
+
+    name: str | None = None
+    """Human-readable step name, shown in reports and failure messages."""
+    tool: NonEmpty = Field(examples=["store_value", "http_request", "my_api_create_user"])
+    """The tool to call: a built-in (`store_value`, `http_request`, ...), a plugin tool
+    `<plugin>_<method>`, or an MCP server tool `<server>_<tool>` / `<server>.<tool>`."""
+    args: dict[str, Any] = Field(default_factory=dict, examples=[{"name": "Alice"}])
+    """Arguments passed to the tool. Strings may contain `${...}` interpolation; a string that is
+    exactly one `${...}` keeps the value's type."""
+    save_as: Identifier | None = None
+    """Bind the step's result to this name, readable later as `${name.field}`."""
+    expect: str | None = None
+    """What should happen, in natural language; judged by the LLM together with the result."""
+    analyze: str | None = None
+    """Extra instructions for the judge: what to look at in the actual data."""
+    check: str | list[str] | None = Field(default=None, examples=[["result.status == 200"]])
+    """Deterministic assertions (expressions over `result` and earlier names), checked without an
+    LLM. A failing check fails the run and shows the values it read."""
+    timeout: Seconds | None = Field(default=None, examples=[30])
+    """Seconds this step may take; overrides `test.timeout` (default 120)."""
+    retry: Annotated[int, Field(ge=0)] = 0
+    """Extra attempts after a failure: `retry: 3` means up to 4 attempts in all."""
+    retry_delay: Annotated[float, Field(ge=0)] | None = None
+    """Seconds to wait between attempts (default 1.0)."""
+    until: str | None = Field(default=None, examples=["result.json.ready == true"])
+    """Poll: also retry (within `retry`) while this expression over `result` is false."""
+    when: bool | str | None = Field(default=None, examples=["vars.enabled"])
+    """Run the step only if this expression is true; otherwise it is recorded as skipped."""
+    continue_on_error: bool = False
+    """Record a failure of this step (the judge sees it) but neither stop nor fail the run."""
+
+    _check_reserved = field_validator("save_as")(_not_reserved)
+
+    @property
+    def checks(self) -> list[str]:
+        """`check` as a list."""
+        if self.check is None:
+            return []
+        return [self.check] if isinstance(self.check, str) else list(self.check)
+
+
+class RepeatStep(_Model):
+    """A block of steps run several times, with a 0-based loop variable."""
+
+    name: str | None = None
+    """Human-readable name of the block, shown in reports."""
+    repeat: Annotated[int, Field(ge=0)] | NonEmpty = Field(examples=[5, "len(users.items)"])
+    """How many times: a whole number or an expression."""
+    as_: Identifier = Field(default="index", alias="as")
+    """The loop variable's name (0-based); default `index`."""
+    steps: Annotated[list[Step], Field(min_length=1)]
+    """The steps of one pass. Inside a repeat, `save_as` keeps the latest value."""
+    when: bool | str | None = None
+    """Run the block only if this expression is true."""
+
+    _check_reserved = field_validator("as_")(_not_reserved)
+
+
+class UseStep(_Model):
+    """A use of a named fragment: its steps are expanded in place."""
+
+    name: str | None = None
+    """Human-readable name, shown in reports."""
+    use: NonEmpty
+    """The fragment's name (from `fragments:` of this file or of an imported file)."""
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
+    """Values of the fragment's params; strings may contain `${...}`."""
+    when: bool | str | None = None
+    """Run the fragment's steps only if this expression is true."""
+
+
+def _step_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        if "tool" in value:
+            return "tool"
+        if "use" in value:
+            return "use"
+        if "repeat" in value or "steps" in value:
+            return "repeat"
+        return "tool"
+    if isinstance(value, UseStep):
+        return "use"
+    if isinstance(value, RepeatStep):
+        return "repeat"
+    return "tool"
+
+
+Step = Annotated[
+    Annotated[ToolStep, Tag("tool")] | Annotated[RepeatStep, Tag("repeat")] | Annotated[UseStep, Tag("use")],
+    Discriminator(_step_kind),
+]
+"""A tool call, a repeat block or a fragment use."""
+
+
+class SpecInfo(_Model):
+    """The test's name and settings."""
+
+    __test__ = False
+
+    name: NonEmpty = Field(examples=["User Creation Test"])
+    """The test's name, unique within the file; the pytest item id uses it."""
+    description: str | None = None
+    """What the test verifies; the judge reads it."""
+    tags: list[NonEmpty] = Field(default_factory=list, examples=[["api", "smoke"]])
+    """Tags become pytest keywords and markers (`-k`, `-m`)."""
+    timeout: Seconds | None = Field(default=None, examples=[30])
+    """Default seconds for every step (120 when absent); a step's own `timeout` wins."""
+    iterations: Annotated[int, Field(ge=1)] = 1
+    """Independent runs per variant; the pass rate is measured over them."""
+    min_pass_rate: Annotated[float, Field(ge=0, le=1)] = 1.0
+    """The item passes when (PASS runs / judged runs) is at least this (0..1)."""
+    mode: Literal["judge", "agent"] = "judge"
+    """`judge`: steps run in the interpreter and an LLM judges the trace. `agent`: an LLM agent
+    runs the steps through MCP and returns the verdict."""
+    skip: str | None = None
+    """Skip this test, with this reason."""
+    xfail: str | None = None
+    """Expect this test to fail, with this reason."""
+
+
+class McpStdioServer(_Model):
+    """An MCP server started as a child process, spoken to over stdio."""
+
+    command: NonEmpty = Field(examples=["python"])
+    """The executable; `python` means the interpreter running the tests."""
+    args: list[str] = Field(default_factory=list, examples=[["-m", "mcp_server_time"]])
+    """Command-line arguments; may contain `${...}`."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables for the server; values may contain `${...}`."""
+    cwd: str | None = None
+    """Working directory (relative to the spec file)."""
+    startup_timeout: Seconds = 30.0
+    """Seconds the server may take to start and answer `initialize`."""
+
+
+class McpHttpServer(_Model):
+    """An MCP server reached over streamable HTTP."""
+
+    url: NonEmpty = Field(examples=["http://127.0.0.1:9000/mcp"])
+    """The server's MCP endpoint; may contain `${...}`."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """HTTP headers sent with every request; values may contain `${...}`."""
+    startup_timeout: Seconds = 30.0
+    """Seconds the server may take to answer `initialize`."""
+
+
+def _server_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "http" if "url" in value and "command" not in value else "stdio"
+    return "http" if isinstance(value, McpHttpServer) else "stdio"
+
+
+McpServer = Annotated[
+    Annotated[McpStdioServer, Tag("stdio")] | Annotated[McpHttpServer, Tag("http")],
+    Discriminator(_server_kind),
+]
+
+
+class Experiment(_Model):
+    """A named variant of the test; each becomes its own pytest item."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(
+        examples=["small"]
+    )
+    """The variant's name, shown in the item id: `Test Name[small]`."""
+    description: str | None = None
+    """What this variant changes."""
+    overrides: dict[str, Any] = Field(default_factory=dict, examples=[{"vars.limit": 5}])
+    """Dotted paths into the spec and their values: `vars.limit`, `test.timeout`,
+    `steps.0.retry`."""
+
+
+class Verdict(_Model):
+    """The overall natural-language judgement of a run."""
+
+    pass_if: str | None = None
+    """When the run passes."""
+    fail_if: str | None = None
+    """When the run fails."""
+
+    @model_validator(mode="after")
+    def _needs_one(self) -> Verdict:
+        if self.pass_if is None and self.fail_if is None:
+            raise ValueError("a verdict needs `pass_if`, `fail_if` or both")
+        return self
+
+
+class JudgeSettings(_Model):
+    """Per-spec judge settings (usually set with --llm-provider / ini instead)."""
+
+    provider: NonEmpty | None = Field(default=None, examples=["openai"])
+    """A registered provider: offline, scripted, openai, anthropic, claude-code, local."""
+    model: NonEmpty | None = Field(default=None, examples=["gpt-4.1-mini"])
+    """The model the provider asks."""
+    max_result_chars: Annotated[int, Field(ge=100)] = 4000
+    """How many characters of each step's result the judge sees (longer ones are cut)."""
+
+
+class FragmentDef(_Model):
+    """A named, parameterised list of steps, expanded where `use` names it."""
+
+    description: str | None = None
+    """What the fragment does."""
+    params: list[Identifier] = Field(default_factory=list)
+    """Names bound from the `with:` of each use, readable as `${name}` inside."""
+    steps: Annotated[list[Step], Field(min_length=1)]
+    """The fragment's steps."""
+
+    @field_validator("params")
+    @classmethod
+    def _params_ok(cls, params: list[str]) -> list[str]:
+        for p in params:
+            _not_reserved(p)
+        if len(set(params)) != len(params):
+            raise ValueError("params must be unique")
+        return params
+
+
+class FragmentFile(_Model):
+    """A file of fragments, named in another spec's `imports`."""
+
+    imports: list[NonEmpty] = Field(default_factory=list)
+    """Other fragment files (paths relative to this file)."""
+    fragments: dict[Identifier, FragmentDef] = Field(default_factory=dict)
+    """Named fragments."""
+
+
+class Spec(_Model):
+    """One test: a YAML document of a spec file."""
+
+    test: SpecInfo
+    """The test's name and settings."""
+    vars: dict[str, Any] = Field(default_factory=dict, examples=[{"base_url": "http://127.0.0.1:8000"}])
+    """Free values read as `${vars.NAME}`; overridable by experiments and --llm-override."""
+    mcp_servers: dict[ServerName, McpServer] = Field(default_factory=dict)
+    """External MCP servers whose tools steps call as `<server>_<tool>`."""
+    experiments: list[Experiment] = Field(default_factory=list)
+    """Named variants of the test, each its own pytest item."""
+    imports: list[NonEmpty] = Field(default_factory=list, examples=[["common/auth.yaml"]])
+    """Files of fragments, relative to this file."""
+    fragments: dict[Identifier, FragmentDef] = Field(default_factory=dict)
+    """Named, parameterised step lists for `use:`."""
+    setup: list[Step] = Field(default_factory=list)
+    """Steps that run first; a failure here skips `steps`."""
+    steps: Annotated[list[Step], Field(min_length=1)]
+    """The test's steps, run in order."""
+    teardown: list[Step] = Field(default_factory=list)
+    """Steps that always run last, even after a failure or timeout."""
+    verdict: Verdict | None = None
+    """The overall natural-language judgement."""
+    judge: JudgeSettings | None = None
+    """Judge settings for this spec."""
+
+    @model_validator(mode="after")
+    def _unique_experiments(self) -> Spec:
+        seen: set[str] = set()
+        for exp in self.experiments:
+            if exp.name in seen:
+                raise ValueError(f"experiment name `{exp.name}` is used twice")
+            seen.add(exp.name)
+        return self
+
+
+RepeatStep.model_rebuild()
+FragmentDef.model_rebuild()
+FragmentFile.model_rebuild()
+Spec.model_rebuild()

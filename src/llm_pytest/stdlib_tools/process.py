@@ -1,0 +1,181 @@
+"""``run_command``: run a program (an argv list, never a shell string) and capture its output.
+
+The child starts in a session of its own. When the command outlives its timeout, or the step is
+cancelled at its deadline, the whole process group is killed and the child reaped, so commands
+that start children of their own leave nothing running behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+from anyio.abc import ByteReceiveStream, ByteSendStream, Process
+
+from llm_pytest.errors import ToolError
+from llm_pytest.interpreter.tools import Tool, ToolContext
+from llm_pytest.stdlib_tools.files import resolve_path
+
+__all__ = ["RUN_COMMAND_TOOL"]
+
+_TAIL_CHARS = 2000
+
+
+def _timeout(ctx: ToolContext, requested: float | None) -> float | None:
+    if requested is None:
+        return ctx.timeout
+    return requested if ctx.timeout is None else min(requested, ctx.timeout)
+
+
+def _start_failure(program: str, cwd: Path | None, exc: OSError) -> ToolError:
+    if cwd is not None and str(exc.filename) == str(cwd):
+        return ToolError(f"cannot use working directory {cwd}: {exc.strerror or exc}")
+    if isinstance(exc, FileNotFoundError):
+        return ToolError(
+            f"executable not found: {program}",
+            hint="check the name, or give its full path; it is looked up on the PATH of `env`",
+        )
+    if isinstance(exc, PermissionError):
+        return ToolError(f"executable is not runnable (permission denied): {program}")
+    return ToolError(f"cannot start {program}: {exc.strerror or exc}")
+
+
+async def _start(argv: list[str], cwd: Path | None, env: dict[str, str], stdin: bool) -> Process:
+    try:
+        return await anyio.open_process(
+            argv,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise _start_failure(argv[0], cwd, exc) from None
+
+
+async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:
+    if stream is not None:
+        async for chunk in stream:
+            sink += chunk
+
+
+async def _feed(stream: ByteSendStream | None, data: bytes) -> None:
+    if stream is None:
+        return
+    # A child that exits without reading its input is not an error of the command.
+    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
+        await stream.send(data)
+    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
+        await stream.aclose()
+
+
+def _kill_group(process: Process) -> None:
+    # With start_new_session the child leads its own process group: its pid is the group id.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _tail(label: str, data: bytearray) -> str:
+    text = data.decode("utf-8", errors="replace")
+    if not text:
+        return ""
+    if len(text) > _TAIL_CHARS:
+        return f"\n{label} (last {_TAIL_CHARS} characters):\n{text[-_TAIL_CHARS:]}"
+    return f"\n{label}:\n{text}"
+
+
+async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+    argv: list[str] = args["argv"]
+    cwd = resolve_path(ctx, args["cwd"]) if "cwd" in args else None
+    env = {**ctx.env, **args.get("env", {})}
+    stdin: str | None = args.get("stdin")
+    timeout = _timeout(ctx, args.get("timeout"))
+    started = time.perf_counter()
+    process = await _start(argv, cwd, env, stdin is not None)
+    stdout, stderr = bytearray(), bytearray()
+    finished = False
+    try:
+        with anyio.move_on_after(timeout):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_drain, process.stdout, stdout)
+                tg.start_soon(_drain, process.stderr, stderr)
+                if stdin is not None:
+                    tg.start_soon(_feed, process.stdin, stdin.encode())
+            await process.wait()
+            finished = True
+    finally:
+        if not finished:
+            # Timed out or cancelled: the leader may be gone while its children still hold
+            # the pipes, so the group is killed either way.
+            _kill_group(process)
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
+    if not finished:
+        raise ToolError(
+            f"command timed out after {timeout:g}s: {shlex.join(argv)}"
+            + _tail("stdout", stdout)
+            + _tail("stderr", stderr),
+            hint="raise the step's `timeout` or the command's `timeout` argument",
+        )
+    return {
+        "exit_code": process.returncode,
+        "stdout": stdout.decode("utf-8", errors="replace"),
+        "stderr": stderr.decode("utf-8", errors="replace"),
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+
+
+RUN_COMMAND_TOOL = Tool(
+    name="run_command",
+    description=(
+        "Run a program with arguments (no shell) and return its exit code, stdout, stderr and "
+        "duration in milliseconds. A non-zero exit code is a result, not a failure. On timeout "
+        "the command and every process it started are killed."
+    ),
+    input_schema={
+        "type": "object",
+        "properties": {
+            "argv": {
+                "type": "array",
+                "items": {"type": "string"},
+                "minItems": 1,
+                "description": (
+                    'The program and its arguments, e.g. ["git", "status"]; for shell syntax '
+                    'use ["sh", "-c", "..."].'
+                ),
+            },
+            "cwd": {
+                "type": "string",
+                "description": "Working directory; a relative path is taken from the spec's "
+                "directory (default: the current directory).",
+            },
+            "env": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Environment variables added to the run's environment.",
+            },
+            "stdin": {
+                "type": "string",
+                "description": "Text written to the command's standard input (default: none).",
+            },
+            "timeout": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "description": "Seconds before the command is killed (default: the step's "
+                "timeout).",
+            },
+        },
+        "required": ["argv"],
+        "additionalProperties": False,
+    },
+    func=run_command,
+)
