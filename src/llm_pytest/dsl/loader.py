@@ -113,7 +113,7 @@ _CORE_TAGS = frozenset(
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _SpecLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _SpecLoader(_BaseLoader):  # type: ignore[misc]
     """CSafeLoader (when libyaml is present) with marked containers and plain scalars only."""
 
     yaml_implicit_resolvers = {
@@ -269,7 +269,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> LoadError:
         hint = "YAML does not allow tabs for indentation; use spaces"
     elif "mapping values are not allowed" in problem:
         hint = "quote a value that contains `: `, or fix the indentation of this key"
-    return LoadError(f"YAML syntax error: {problem}{context}", SourceLocation(path, line, col), hint)
+    return LoadError(
+        f"YAML syntax error: {problem}{context}", SourceLocation(path, line, col), hint
+    )
 
 
 def _check_expansion(data: Any, path: str) -> None:
@@ -278,7 +280,7 @@ def _check_expansion(data: Any, path: str) -> None:
     active: set[int] = set()
 
     def size(node: Any) -> int:
-        if not isinstance(node, dict | list):
+        if not isinstance(node, MarkedDict | MarkedList):
             return 1
         key = id(node)
         known = sizes.get(key)

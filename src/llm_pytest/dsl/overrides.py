@@ -58,7 +58,9 @@ def _set(data: Any, ov: Override, doc: Document) -> None:
     where = ov.location or doc.location
     if any(not p for p in parts):
         raise OverrideError(
-            f"{ov.describe()}: `{ov.path}` is not a dotted path", where, hint="write e.g. vars.limit"
+            f"{ov.describe()}: `{ov.path}` is not a dotted path",
+            where,
+            hint="write e.g. vars.limit",
         )
     node = data
     for depth, part in enumerate(parts):

@@ -155,7 +155,9 @@ def _step_kind(value: Any) -> str:
 
 
 Step = Annotated[
-    Annotated[ToolStep, Tag("tool")] | Annotated[RepeatStep, Tag("repeat")] | Annotated[UseStep, Tag("use")],
+    Annotated[ToolStep, Tag("tool")]
+    | Annotated[RepeatStep, Tag("repeat")]
+    | Annotated[UseStep, Tag("use")],
     Discriminator(_step_kind),
 ]
 """A tool call, a repeat block or a fragment use."""
@@ -299,7 +301,9 @@ class Spec(_Model):
 
     test: SpecInfo
     """The test's name and settings."""
-    vars: dict[str, Any] = Field(default_factory=dict, examples=[{"base_url": "http://127.0.0.1:8000"}])
+    vars: dict[str, Any] = Field(
+        default_factory=dict, examples=[{"base_url": "http://127.0.0.1:8000"}]
+    )
     """Free values read as `${vars.NAME}`; overridable by experiments and --llm-override."""
     mcp_servers: dict[ServerName, McpServer] = Field(default_factory=dict)
     """External MCP servers whose tools steps call as `<server>_<tool>`."""

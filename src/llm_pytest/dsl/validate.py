@@ -94,19 +94,20 @@ class _Resolved:
     union_members: int  # >1 when the last value is an untagged union
 
 
-def _translate(exc: pydantic.ValidationError, doc: Document, model: type[BaseModel]) -> list[SpecError]:
+def _translate(
+    exc: pydantic.ValidationError, doc: Document, model: type[BaseModel]
+) -> list[SpecError]:
     grouped: dict[tuple[str | int, ...], list[tuple[dict[str, Any], _Resolved]]] = {}
-    for err in exc.errors(include_url=False):
-        resolved = _resolve(model, err["loc"])
-        grouped.setdefault(tuple(resolved.path), []).append((dict(err), resolved))
+    for details in exc.errors(include_url=False):
+        resolved = _resolve(model, details["loc"])
+        grouped.setdefault(tuple(resolved.path), []).append((dict(details), resolved))
     out: list[SpecError] = []
     for path, errs in grouped.items():
         type_errors = [e for e, _ in errs if e["type"] in _EXPECTED]
         if len(type_errors) > 1 and len(type_errors) == len(errs):
             out.append(_union_error(list(path), type_errors, doc))
             continue
-        for err, resolved in errs:
-            out.append(_one_error(err, resolved, doc))
+        out.extend(_one_error(e, r, doc) for e, r in errs)
     return out
 
 
@@ -354,5 +355,3 @@ def _label_matches(tp: Any, label: str | int) -> bool:
         return label.startswith(origin.__name__)
     name = getattr(base, "__name__", "")
     return bool(name) and label.endswith(name)
-
-

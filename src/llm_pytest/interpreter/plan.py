@@ -71,7 +71,8 @@ class RepeatPlan:
 
     @property
     def label(self) -> str:
-        return self.name or f"repeat {self.count if isinstance(self.count, int) else self.count.source}"
+        count = self.count if isinstance(self.count, int) else self.count.source
+        return self.name or f"repeat {count}"
 
 
 @dataclass(frozen=True, eq=False, slots=True)

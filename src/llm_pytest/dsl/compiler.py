@@ -1,0 +1,468 @@
+"""Spec → frozen plans: overrides, experiments, fragments, pre-parsed expressions, name checks.
+
+``compile_file`` reports every problem of a file at once (as :class:`SpecErrors`); a file that
+compiles yields one :class:`Plan` per test × experiment. Nothing is parsed while running.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from llm_pytest.dsl.expr import Expression, Template, parse_expression, parse_template
+from llm_pytest.dsl.fragments import FragmentIndex, load_fragments
+from llm_pytest.dsl.loader import Document, load_file, load_text
+from llm_pytest.dsl.names import check_names
+from llm_pytest.dsl.overrides import Override, apply_overrides
+from llm_pytest.dsl.spec import (
+    Experiment,
+    McpStdioServer,
+    RepeatStep,
+    Spec,
+    ToolStep,
+    UseStep,
+)
+from llm_pytest.dsl.validate import validate_data
+from llm_pytest.errors import (
+    ExpressionError,
+    OverrideError,
+    SourceLocation,
+    SpecError,
+    SpecErrors,
+    ValidationError,
+    closest,
+    source_line,
+)
+from llm_pytest.interpreter.plan import (
+    JudgePlan,
+    McpServerPlan,
+    Plan,
+    RepeatPlan,
+    ScopePlan,
+    StepPlan,
+    ToolCallPlan,
+    VerdictPlan,
+)
+
+__all__ = [
+    "DEFAULT_RETRY_DELAY",
+    "DEFAULT_TIMEOUT",
+    "CompiledFile",
+    "compile_documents",
+    "compile_file",
+    "compile_text",
+]
+
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_RETRY_DELAY = 1.0
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class CompiledFile:
+    """The plans of one file, the validated specs behind them, and every problem found."""
+
+    path: str
+    plans: list[Plan] = field(default_factory=list)
+    specs: list[tuple[Document, Spec]] = field(default_factory=list)
+    errors: list[SpecError] = field(default_factory=list)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise SpecErrors(self.errors)
+
+
+def compile_file(path: str | os.PathLike[str], overrides: Sequence[Override] = ()) -> list[Plan]:
+    """Every plan of the spec file at ``path``; raises :class:`SpecErrors` listing all problems."""
+    result = compile_documents(load_file(path), overrides)
+    result.raise_errors()
+    return result.plans
+
+
+def compile_text(
+    text: str, path: str = "<string>", overrides: Sequence[Override] = ()
+) -> list[Plan]:
+    """Like :func:`compile_file` for a spec given as text."""
+    result = compile_documents(load_text(text, path), overrides)
+    result.raise_errors()
+    return result.plans
+
+
+def compile_documents(docs: Sequence[Document], overrides: Sequence[Override] = ()) -> CompiledFile:
+    """Compile loaded documents, collecting (not raising) every problem."""
+    out = CompiledFile(docs[0].path if docs else "<empty>")
+    if not docs:
+        return out
+    names: dict[str, SourceLocation] = {}
+    for doc in docs:
+        try:
+            spec = validate_data(doc.data, doc, Spec)
+        except SpecErrors as exc:
+            out.errors.extend(exc.errors)
+            continue
+        out.specs.append((doc, spec))
+        where = doc.locate(["test", "name"])
+        if spec.test.name in names:
+            out.errors.append(
+                ValidationError(
+                    f"test name `{spec.test.name}` is already used in this file "
+                    f"(at line {names[spec.test.name].line})",
+                    where,
+                    hint="give every test of a file its own name; pytest ids are built from it",
+                )
+            )
+            continue
+        names[spec.test.name] = where
+        variants: list[tuple[int, Experiment] | None] = (
+            list(enumerate(spec.experiments)) if spec.experiments else [None]
+        )
+        if (spec.experiments or overrides) and _build(doc, spec, None, [], out.errors) is None:
+            continue  # the spec as written has errors: report those, not each variant's
+        for variant in variants:
+            plan = _compile_variant(doc, spec, variant, overrides, out.errors)
+            if plan is not None:
+                out.plans.append(plan)
+    return out
+
+
+def _compile_variant(
+    doc: Document,
+    spec: Spec,
+    variant: tuple[int, Experiment] | None,
+    overrides: Sequence[Override],
+    errors: list[SpecError],
+) -> Plan | None:
+    ovs: list[Override] = []
+    experiment: str | None = None
+    if variant is not None:
+        i, exp = variant
+        experiment = exp.name
+        ovs = [
+            Override(
+                key,
+                value,
+                f"experiment `{exp.name}`",
+                doc.locate(["experiments", i, "overrides", key], key=True),
+            )
+            for key, value in exp.overrides.items()
+        ]
+    ovs.extend(overrides)
+    vdoc, vspec = doc, spec
+    applied: list[Override] = []
+    for ov in ovs:
+        try:
+            vdoc = apply_overrides(vdoc, [ov])
+            vspec = validate_data(vdoc.data, vdoc, Spec)
+        except OverrideError as exc:
+            errors.append(exc)
+            return None
+        except SpecErrors as exc:
+            first = exc.errors[0]
+            errors.append(
+                OverrideError(
+                    f"{ov.describe()} makes the spec invalid: {first.message}",
+                    ov.location or first.location,
+                    hint=first.hint,
+                )
+            )
+            return None
+        applied.append(ov)
+    return _build(vdoc, vspec, experiment, applied, errors)
+
+
+def _build(
+    doc: Document,
+    spec: Spec,
+    experiment: str | None,
+    applied: list[Override],
+    errors: list[SpecError],
+) -> Plan | None:
+    builder = _Builder(doc, spec)
+    plan = builder.build(experiment, applied)
+    name_errors = check_names(plan)  # also on a partial plan: report every problem at once
+    errors.extend(builder.errors)
+    errors.extend(name_errors)
+    return None if builder.errors or name_errors else plan
+
+
+class _Builder:
+    """Turns one validated spec into a plan, collecting every expression error."""
+
+    def __init__(self, doc: Document, spec: Spec) -> None:
+        self.doc = doc
+        self.spec = spec
+        self.errors: list[SpecError] = []
+        self.fragments: FragmentIndex = load_fragments(
+            doc, dict(spec.fragments), list(spec.imports)
+        )
+        self.errors.extend(self.fragments.errors)
+        self._using: list[str] = []
+
+    def build(self, experiment: str | None, applied: Iterable[Override]) -> Plan:
+        spec, doc = self.spec, self.doc
+        test = spec.test
+        return Plan(
+            path=doc.path,
+            test_name=test.name,
+            experiment=experiment,
+            description=test.description,
+            tags=tuple(test.tags),
+            timeout=test.timeout if test.timeout is not None else DEFAULT_TIMEOUT,
+            iterations=test.iterations,
+            min_pass_rate=test.min_pass_rate,
+            mode=test.mode,
+            skip=test.skip,
+            xfail=test.xfail,
+            vars={k: self.value(v, doc, ("vars", k)) for k, v in spec.vars.items()},
+            mcp_servers=tuple(self.server(name) for name in spec.mcp_servers),
+            setup=self.steps(spec.setup, doc, ("setup",)),
+            steps=self.steps(spec.steps, doc, ("steps",)),
+            teardown=self.steps(spec.teardown, doc, ("teardown",)),
+            verdict=None
+            if spec.verdict is None
+            else VerdictPlan(
+                self.text(spec.verdict.pass_if, doc, ("verdict", "pass_if")),
+                self.text(spec.verdict.fail_if, doc, ("verdict", "fail_if")),
+            ),
+            judge=JudgePlan(spec.judge.provider, spec.judge.model, spec.judge.max_result_chars)
+            if spec.judge
+            else JudgePlan(),
+            location=doc.locate(["test", "name"]),
+            overrides=tuple((o.path, o.value, o.source) for o in applied),
+        )
+
+    # -- steps -------------------------------------------------------------------------
+
+    def steps(self, steps: Sequence[Any], doc: Document, path: Path_) -> tuple[StepPlan, ...]:
+        out: list[StepPlan] = []
+        for i, step in enumerate(steps):
+            plan = self.step(step, doc, (*path, i))
+            if plan is not None:
+                out.append(plan)
+        return tuple(out)
+
+    def step(self, step: Any, doc: Document, path: Path_) -> StepPlan | None:
+        sid = _step_id(path)
+        loc = doc.locate(list(path))
+        if isinstance(step, ToolStep):
+            return ToolCallPlan(
+                id=sid,
+                name=step.name,
+                tool=step.tool,
+                args={k: self.value(v, doc, (*path, "args", k)) for k, v in step.args.items()},
+                save_as=step.save_as,
+                expect=self.text(step.expect, doc, (*path, "expect")),
+                analyze=self.text(step.analyze, doc, (*path, "analyze")),
+                checks=tuple(
+                    e
+                    for i, c in enumerate(step.checks)
+                    if (e := self.expr(c, doc, _check_path(path, step, i))) is not None
+                ),
+                timeout=step.timeout,
+                retry=step.retry,
+                retry_delay=step.retry_delay
+                if step.retry_delay is not None
+                else DEFAULT_RETRY_DELAY,
+                until=self.expr(step.until, doc, (*path, "until")),
+                when=self.condition(step.when, doc, (*path, "when")),
+                continue_on_error=step.continue_on_error,
+                location=loc,
+            )
+        if isinstance(step, RepeatStep):
+            count: int | Expression | None = (
+                step.repeat
+                if isinstance(step.repeat, int)
+                else self.expr(step.repeat, doc, (*path, "repeat"))
+            )
+            return RepeatPlan(
+                id=sid,
+                name=step.name,
+                count=count if count is not None else 0,
+                var=step.as_,
+                steps=self.steps(step.steps, doc, (*path, "steps")),
+                when=self.condition(step.when, doc, (*path, "when")),
+                location=loc,
+            )
+        assert isinstance(step, UseStep)
+        return self.use(step, doc, path, sid, loc)
+
+    def use(
+        self, step: UseStep, doc: Document, path: Path_, sid: str, loc: SourceLocation
+    ) -> StepPlan | None:
+        source = self.fragments.fragments.get(step.use)
+        if source is None:
+            known = sorted(self.fragments.fragments)
+            guess = closest(step.use, known)
+            self.errors.append(
+                ValidationError(
+                    f"unknown fragment `{step.use}` (known: {', '.join(known) or 'none'})",
+                    doc.locate([*path, "use"]),
+                    hint=f"did you mean `{guess}`?"
+                    if guess
+                    else "define it under `fragments:` or import a file that does",
+                )
+            )
+            return None
+        if step.use in self._using:
+            chain = " → ".join([*self._using, step.use])
+            self.errors.append(
+                ValidationError(
+                    f"fragment `{step.use}` uses itself: {chain}",
+                    doc.locate([*path, "use"]),
+                    hint="a fragment may not use itself, directly or through others",
+                )
+            )
+            return None
+        params = source.definition.params
+        given = list(step.with_)
+        bad = False
+        for name in given:
+            if name not in params:
+                guess = closest(name, params)
+                self.errors.append(
+                    ValidationError(
+                        f"fragment `{step.use}` has no param `{name}` "
+                        f"(params: {', '.join(params) or 'none'})",
+                        doc.locate([*path, "with", name], key=True),
+                        hint=f"did you mean `{guess}`?" if guess else "remove it",
+                    )
+                )
+                bad = True
+        missing = [p for p in params if p not in step.with_]
+        if missing:
+            self.errors.append(
+                ValidationError(
+                    f"fragment `{step.use}` needs {', '.join(f'`{m}`' for m in missing)} "
+                    "under `with:`",
+                    doc.locate(list(path)),
+                    hint=f"add `with: {{{', '.join(f'{m}: ...' for m in missing)}}}`",
+                )
+            )
+            bad = True
+        if bad:
+            return None
+        bindings = {k: self.value(v, doc, (*path, "with", k)) for k, v in step.with_.items()}
+        self._using.append(step.use)
+        try:
+            inner = self.steps(source.definition.steps, source.doc, (*source.path, "steps"))
+        finally:
+            self._using.pop()
+        return ScopePlan(
+            id=sid,
+            name=step.name,
+            fragment=step.use,
+            bindings=bindings,
+            steps=_reid(inner, sid),
+            when=self.condition(step.when, doc, (*path, "when")),
+            location=loc,
+        )
+
+    def server(self, name: str) -> McpServerPlan:
+        server = self.spec.mcp_servers[name]
+        path: Path_ = ("mcp_servers", name)
+        loc = self.doc.locate(list(path), key=True)
+        base = Path(self.doc.path).resolve().parent
+        if isinstance(server, McpStdioServer):
+            return McpServerPlan(
+                name=name,
+                transport="stdio",
+                command=self.value(server.command, self.doc, (*path, "command")),
+                args=tuple(
+                    self.value(a, self.doc, (*path, "args", i)) for i, a in enumerate(server.args)
+                ),
+                env={k: self.value(v, self.doc, (*path, "env", k)) for k, v in server.env.items()},
+                cwd=str(base / server.cwd) if server.cwd else str(base),
+                startup_timeout=server.startup_timeout,
+                location=loc,
+            )
+        return McpServerPlan(
+            name=name,
+            transport="http",
+            url=self.value(server.url, self.doc, (*path, "url")),
+            headers={
+                k: self.value(v, self.doc, (*path, "headers", k)) for k, v in server.headers.items()
+            },
+            startup_timeout=server.startup_timeout,
+            location=loc,
+        )
+
+    # -- values and expressions --------------------------------------------------------
+
+    def value(self, value: Any, doc: Document, path: Path_) -> Any:
+        """A value template: strings with `${` become Templates, containers are walked."""
+        if isinstance(value, str):
+            if "${" not in value:
+                return value
+            return self.template(value, doc, path) or value
+        if isinstance(value, dict):
+            return {k: self.value(v, doc, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v, doc, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+    def text(self, value: str | None, doc: Document, path: Path_) -> Template | None:
+        if value is None:
+            return None
+        return self.template(value, doc, path)
+
+    def template(self, value: str, doc: Document, path: Path_) -> Template | None:
+        try:
+            return parse_template(value, _string_location(doc, path))
+        except ExpressionError as exc:
+            self.errors.append(exc)
+            return None
+
+    def expr(self, value: str | None, doc: Document, path: Path_) -> Expression | None:
+        if value is None:
+            return None
+        loc = _string_location(doc, path)
+        try:
+            stripped = value.strip()
+            if stripped.startswith("${") and stripped.endswith("}"):
+                whole = parse_template(stripped, loc).whole
+                if whole is not None:
+                    return whole
+            return parse_expression(value, loc)
+        except ExpressionError as exc:
+            self.errors.append(exc)
+            return None
+
+    def condition(self, value: bool | str | None, doc: Document, path: Path_) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        return self.expr(value, doc, path)
+
+
+def _check_path(path: Path_, step: ToolStep, i: int) -> Path_:
+    return (*path, "check", i) if isinstance(step.check, list) else (*path, "check")
+
+
+def _step_id(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _reid(steps: tuple[StepPlan, ...], prefix: str) -> tuple[StepPlan, ...]:
+    """Fragment steps are identified under the use step that expanded them."""
+    out: list[StepPlan] = []
+    for i, step in enumerate(steps):
+        sid = f"{prefix}.steps[{i}]"
+        if isinstance(step, ToolCallPlan):
+            out.append(replace(step, id=sid))
+        else:
+            out.append(replace(step, id=sid, steps=_reid(step.steps, sid)))
+    return tuple(out)
+
+
+def _string_location(doc: Document, path: Path_) -> SourceLocation:
+    """Where the text of the string at ``path`` starts (after an opening quote)."""
+    loc = doc.locate(list(path))
+    line = source_line(loc.path, loc.line)
+    if line is not None and 0 < loc.col <= len(line) and line[loc.col - 1] in "\"'":
+        return loc.shifted(1)
+    return loc

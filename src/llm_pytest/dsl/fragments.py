@@ -1,0 +1,140 @@
+"""Reuse (LANGUAGE.md §10): fragment definitions from the spec itself and from imported files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llm_pytest.dsl.loader import Document, MarkedDict, load_file
+from llm_pytest.dsl.spec import FragmentDef, FragmentFile
+from llm_pytest.dsl.validate import validate_document
+from llm_pytest.errors import SourceLocation, SpecError, SpecErrors, ValidationError
+
+__all__ = ["FragmentIndex", "FragmentSource", "load_fragments"]
+
+
+@dataclass(frozen=True, slots=True)
+class FragmentSource:
+    """A fragment definition and where it lives (for located errors in its steps)."""
+
+    name: str
+    definition: FragmentDef
+    doc: Document
+    path: tuple[str | int, ...]  # path of the fragment inside doc.data
+
+
+@dataclass
+class FragmentIndex:
+    """Every fragment a spec may `use`: its own, then those of its imports."""
+
+    fragments: dict[str, FragmentSource] = field(default_factory=dict)
+    errors: list[SpecError] = field(default_factory=list)
+
+    def add(self, source: FragmentSource) -> None:
+        other = self.fragments.get(source.name)
+        if other is not None and other.doc.path != source.doc.path:
+            self.errors.append(
+                ValidationError(
+                    f"fragment `{source.name}` is defined twice "
+                    f"(also at {other.doc.locate([*other.path], key=True)})",
+                    source.doc.locate([*source.path], key=True),
+                    hint="rename one of them",
+                )
+            )
+            return
+        self.fragments.setdefault(source.name, source)
+
+
+def load_fragments(
+    doc: Document,
+    own: dict[str, FragmentDef],
+    imports: list[str],
+    cache: dict[Path, tuple[Document, FragmentFile]] | None = None,
+) -> FragmentIndex:
+    """The fragments of ``doc`` (``own``) and of every file it imports, transitively."""
+    index = FragmentIndex()
+    for name, definition in own.items():
+        index.add(FragmentSource(name, definition, doc, ("fragments", name)))
+    cache = {} if cache is None else cache
+    base = Path(doc.path).resolve().parent
+    _import_all(doc, imports, base, [Path(doc.path).resolve()], index, cache)
+    return index
+
+
+def _import_all(
+    doc: Document,
+    imports: list[str],
+    base: Path,
+    stack: list[Path],
+    index: FragmentIndex,
+    cache: dict[Path, tuple[Document, FragmentFile]],
+) -> None:
+    for i, rel in enumerate(imports):
+        where = doc.locate(["imports", i])
+        target = (base / rel).resolve()
+        if target in stack:
+            chain = " → ".join(p.name for p in [*stack[stack.index(target) :], target])
+            index.errors.append(
+                ValidationError(
+                    f"import cycle: {chain}",
+                    where,
+                    hint="fragment files may not import each other in a circle",
+                )
+            )
+            continue
+        loaded = _load(target, rel, where, index, cache)
+        if loaded is None:
+            continue
+        fdoc, ffile = loaded
+        for name, definition in ffile.fragments.items():
+            index.add(FragmentSource(name, definition, fdoc, ("fragments", name)))
+        _import_all(fdoc, ffile.imports, target.parent, [*stack, target], index, cache)
+
+
+def _load(
+    target: Path,
+    rel: str,
+    where: SourceLocation,
+    index: FragmentIndex,
+    cache: dict[Path, tuple[Document, FragmentFile]],
+) -> tuple[Document, FragmentFile] | None:
+    if target in cache:
+        return cache[target]
+    if not target.is_file():
+        index.errors.append(
+            ValidationError(
+                f"imported file `{rel}` does not exist ({target})",
+                where,
+                hint="import paths are relative to the importing file",
+            )
+        )
+        return None
+    try:
+        docs = load_file(target)
+        if not docs:
+            raise ValidationError(
+                f"imported file `{rel}` is empty", where, hint="add a `fragments:` mapping"
+            )
+        fdoc = docs[0]
+        if isinstance(fdoc.data, dict):
+            # a fragment file may also be a whole spec; only its reuse keys matter here
+            data = {k: v for k, v in fdoc.data.items() if k in ("imports", "fragments")}
+            fdoc = Document(fdoc.path, fdoc.index, _keep_marks(fdoc.data, data), fdoc.loc)
+        ffile = validate_document(fdoc, FragmentFile)
+    except SpecErrors as exc:
+        index.errors.extend(exc.errors)
+        return None
+    except SpecError as exc:
+        index.errors.append(exc)
+        return None
+    cache[target] = (fdoc, ffile)
+    return fdoc, ffile
+
+
+def _keep_marks(original: dict[str, object], data: dict[str, object]) -> MarkedDict:
+    out = MarkedDict(data)
+    if isinstance(original, MarkedDict):
+        out.loc = original.loc
+        out.key_locs = {k: v for k, v in original.key_locs.items() if k in data}
+        out.value_locs = {k: v for k, v in original.value_locs.items() if k in data}
+    return out

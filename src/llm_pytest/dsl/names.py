@@ -1,0 +1,148 @@
+"""Static name analysis: every name an expression reads must be bound before it is read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from llm_pytest.dsl.expr import Expression, Reference, Template
+from llm_pytest.errors import SourceLocation, SpecError, UndefinedNameError, closest
+from llm_pytest.interpreter.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
+
+__all__ = ["BUILTIN_NAMES", "check_names"]
+
+BUILTIN_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment"})
+
+
+def check_names(plan: Plan) -> list[SpecError]:
+    """Located errors for names read before any step binds them, and unknown ``vars`` keys."""
+    checker = _Checker(plan)
+    return checker.run()
+
+
+class _Checker:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.errors: list[SpecError] = []
+        self.var_names = list(plan.vars)
+
+    def run(self) -> list[SpecError]:
+        plan = self.plan
+        defined: list[str] = []
+        for name, value in plan.vars.items():
+            self.value(value, set(), allow_vars=defined)
+            defined.append(name)
+        for server in plan.mcp_servers:
+            for v in (
+                server.command,
+                server.url,
+                *server.args,
+                *server.env.values(),
+                *server.headers.values(),
+            ):
+                self.value(v, set())
+        bound: set[str] = set()
+        for steps in (plan.setup, plan.steps):
+            bound |= self.steps(steps, bound, frozenset())
+        # teardown may read what the steps bind: it runs after them when they ran
+        self.steps(plan.teardown, bound, frozenset())
+        if plan.verdict is not None:
+            for t in (plan.verdict.pass_if, plan.verdict.fail_if):
+                self.value(t, bound)
+        return self.errors
+
+    def steps(self, steps: Iterable[StepPlan], bound: set[str], local: frozenset[str]) -> set[str]:
+        """Check ``steps`` in order; returns the names they bind."""
+        bound = set(bound)
+        for step in steps:
+            names = bound | local
+            self.condition(step.when, names)
+            if isinstance(step, ToolCallPlan):
+                self.value(step.args, names)
+                for c in step.checks:
+                    self.refs(c.references(), c.location, names | {"result"}, c.source)
+                if step.until is not None:
+                    u = step.until
+                    self.refs(u.references(), u.location, names | {"result"}, u.source)
+                if step.save_as:
+                    bound.add(step.save_as)
+                self.value(step.expect, bound | local)
+                self.value(step.analyze, bound | local)
+            elif isinstance(step, RepeatPlan):
+                if isinstance(step.count, Expression):
+                    self.expression(step.count, names)
+                bound |= self.steps(step.steps, bound, local | {step.var})
+            elif isinstance(step, ScopePlan):
+                self.value(step.bindings, names)
+                # params are visible inside only: the fragment sees the caller's bindings too
+                bound |= self.steps(step.steps, bound, local | frozenset(step.bindings))
+        return bound
+
+    def condition(self, cond: Any, names: set[str] | frozenset[str]) -> None:
+        if isinstance(cond, Expression):
+            self.expression(cond, names)
+
+    def expression(self, e: Expression, names: set[str] | frozenset[str]) -> None:
+        self.refs(e.references(), e.location, names, e.source)
+
+    def value(
+        self, value: Any, names: set[str] | frozenset[str], allow_vars: list[str] | None = None
+    ) -> None:
+        if isinstance(value, Template):
+            self.refs(value.references(), value.location, names, value.source, allow_vars)
+        elif isinstance(value, Mapping):
+            for v in value.values():
+                self.value(v, names, allow_vars)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                self.value(v, names, allow_vars)
+
+    def refs(
+        self,
+        refs: Iterable[Reference],
+        location: SourceLocation | None,
+        names: set[str] | frozenset[str],
+        source: str,
+        allow_vars: list[str] | None = None,
+    ) -> None:
+        for ref in refs:
+            where = location.shifted(ref.offset) if location else None
+            if ref.root == "vars":
+                known = self.var_names if allow_vars is None else allow_vars
+                self.var_field(ref, known, where, source)
+                continue
+            if ref.root in BUILTIN_NAMES or ref.root in names:
+                continue
+            available = sorted(BUILTIN_NAMES | set(names) - {"result"})
+            guess = closest(ref.root, [*names, *BUILTIN_NAMES])
+            if ref.root == "result":
+                message = "`result` can only be read in `check` and `until`"
+                hint = "save the step's result with `save_as: NAME` and read `${NAME}` later"
+            else:
+                message = (
+                    f"`{ref.root}` is read in `{source}` before any step binds it "
+                    f"(available: {', '.join(available)})"
+                )
+                hint = (
+                    f"did you mean `{guess}`?"
+                    if guess
+                    else f"bind it with `save_as: {ref.root}` on an earlier step"
+                )
+            self.errors.append(UndefinedNameError(message, where, hint))
+
+    def var_field(
+        self, ref: Reference, known: list[str], where: SourceLocation | None, source: str
+    ) -> None:
+        if not ref.path or not isinstance(ref.path[0], str):
+            return
+        name = ref.path[0]
+        if name in known:
+            return
+        guess = closest(name, known)
+        self.errors.append(
+            UndefinedNameError(
+                f"`vars.{name}` is not defined in `{source}` (vars: {', '.join(known) or 'none'})",
+                where,
+                hint=f"did you mean `vars.{guess}`?" if guess else f"add `{name}` under `vars:`",
+            )
+        )

@@ -1,0 +1,197 @@
+"""The Trace: the one record of a run. Reports, the judge prompt, failure reports and the result
+API are all views of it. Everything in it is JSON-serialisable (``to_json``) and secrets from the
+environment are redacted as values are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "MAX_DETAILED_STEPS",
+    "Attempt",
+    "CheckRecord",
+    "JudgeRecord",
+    "Outcome",
+    "Redactor",
+    "RunTrace",
+    "StepRecord",
+    "StepStatus",
+]
+
+Outcome = Literal["PASS", "FAIL", "UNCLEAR"]
+StepStatus = Literal["passed", "failed", "skipped", "not_run"]
+
+MAX_DETAILED_STEPS = 1000
+"""Step records kept with args and results per run; later ones keep status and timing only, so a
+run of a huge repeat block stays small in memory."""
+
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
+REDACTED = "[REDACTED]"
+
+
+class Redactor:
+    """Replaces the values of secret-looking environment variables wherever they appear."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        secrets = {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 4}
+        self._secrets = sorted(secrets, key=len, reverse=True)
+        self._pattern = (
+            re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
+        )
+
+    def __call__(self, value: Any) -> Any:
+        if self._pattern is None:
+            return value
+        return self._redact(value)
+
+    def _redact(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._pattern.sub(REDACTED, value) if self._pattern else value
+        if isinstance(value, dict):
+            return {self._redact(k): self._redact(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._redact(v) for v in value]
+        return value
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One attempt at a tool call."""
+
+    number: int
+    duration_ms: float
+    ok: bool
+    error: str | None = None
+    result: Any = None
+
+
+@dataclass(slots=True)
+class CheckRecord:
+    """One `check` expression and what it saw."""
+
+    expression: str
+    passed: bool
+    location: str
+    values: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class StepRecord:
+    """One executed (or skipped, or not-run) step of a run."""
+
+    id: str
+    phase: Literal["setup", "steps", "teardown"]
+    kind: Literal["tool", "repeat", "use"]
+    name: str | None
+    tool: str | None
+    location: str
+    status: StepStatus = "not_run"
+    args: Any = None
+    result: Any = None
+    error: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    checks: list[CheckRecord] = field(default_factory=list)
+    duration_ms: float = 0.0
+    loop: dict[str, Any] = field(default_factory=dict)
+    expect: str | None = None
+    analyze: str | None = None
+    continue_on_error: bool = False
+    note: str | None = None
+    """Why the step was skipped or not run, or that a blocking tool's thread was abandoned."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.tool or self.id
+
+
+@dataclass(slots=True)
+class JudgeRecord:
+    """The judge's verdict on a run, with what it cost."""
+
+    verdict: Outcome
+    reason: str
+    provider: str
+    model: str | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    raw_excerpt: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    cached: bool = False
+
+
+@dataclass(slots=True)
+class RunTrace:
+    """Everything that happened in one run of one plan."""
+
+    spec_path: str
+    test_name: str
+    experiment: str | None
+    iteration: int
+    outcome: Outcome = "UNCLEAR"
+    reason: str = ""
+    failed_step: str | None = None
+    duration_ms: float = 0.0
+    steps: list[StepRecord] = field(default_factory=list)
+    judge: JudgeRecord | None = None
+    elided_steps: int = 0
+    """Step records beyond MAX_DETAILED_STEPS whose args and results were not kept."""
+
+    @property
+    def input_tokens(self) -> int:
+        return self.judge.input_tokens if self.judge else 0
+
+    @property
+    def output_tokens(self) -> int:
+        return self.judge.output_tokens if self.judge else 0
+
+    @property
+    def cost_usd(self) -> float:
+        return self.judge.cost_usd if self.judge else 0.0
+
+    def failed_records(self) -> list[StepRecord]:
+        return [s for s in self.steps if s.status == "failed"]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["input_tokens"] = self.input_tokens
+        data["output_tokens"] = self.output_tokens
+        data["cost_usd"] = self.cost_usd
+        return _jsonable(data)  # type: ignore[no-any-return]
+
+    def summary(self) -> dict[str, Any]:
+        """One line of ``trace_summary.jsonl``."""
+        return {
+            "spec": self.spec_path,
+            "test": self.test_name,
+            "experiment": self.experiment,
+            "iteration": self.iteration,
+            "outcome": self.outcome,
+            "duration_ms": round(self.duration_ms, 3),
+            "tokens": self.input_tokens + self.output_tokens,
+            "cost": self.cost_usd,
+            "reason": self.reason,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    """Data that ``json.dumps`` accepts: unknown objects become their ``str``."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    try:
+        json.dumps(value)
+    except TypeError:
+        return str(value)
+    return value
