@@ -87,6 +87,7 @@ class ToolRegistry:
         self._tools: dict[str, Tool] = {}
         self._names: dict[str, Tool] = {}
         self._validators: dict[str, Validator] = {}
+        self._unavailable: dict[str, ToolError] = {}
         for tool in tools:
             self.add(tool)
 
@@ -103,9 +104,17 @@ class ToolRegistry:
         for name in (tool.name, *tool.aliases):
             self._names[name] = tool
 
-    def extended(self, tools: Iterable[Tool]) -> ToolRegistry:
-        """A new registry with this one's tools followed by ``tools``."""
-        return ToolRegistry([*self._tools.values(), *tools])
+    def extended(
+        self, tools: Iterable[Tool], unavailable: Mapping[str, ToolError] | None = None
+    ) -> ToolRegistry:
+        """A new registry with this one's tools followed by ``tools``.
+
+        ``unavailable`` maps a tool-name prefix (an MCP server that failed to start) to the error
+        that calling any tool under it raises, instead of "unknown tool".
+        """
+        out = ToolRegistry([*self._tools.values(), *tools])
+        out._unavailable = {**self._unavailable, **(unavailable or {})}
+        return out
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(self._tools.values())
@@ -124,6 +133,9 @@ class ToolRegistry:
         """The tool called ``name``; an unknown name is a :class:`ToolError` with a suggestion."""
         tool = self._names.get(name)
         if tool is None:
+            for prefix, error in self._unavailable.items():
+                if name.startswith((f"{prefix}_", f"{prefix}.")):
+                    raise error
             raise self.unknown(name)
         return tool
 

@@ -1,0 +1,139 @@
+"""The Python API: run a spec file from code and get a :class:`SpecResult`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from llm_pytest.dsl.compiler import compile_file
+from llm_pytest.dsl.overrides import Override, parse_override
+from llm_pytest.errors import UsageError
+from llm_pytest.interpreter.result import ItemResult, SpecResult
+from llm_pytest.interpreter.runner import Log, RunSettings, run_plan
+from llm_pytest.interpreter.tools import ToolRegistry
+from llm_pytest.interpreter.verdict import Judge
+
+__all__ = ["arun_spec", "build_registry", "normalize_overrides", "run_spec", "setting_overrides"]
+
+DEFAULT_PLUGIN_DIRS = ("tests/llm/plugins",)
+
+
+def build_registry(plugin_dirs: Iterable[str | os.PathLike[str]] = ()) -> ToolRegistry:
+    """The built-in tools plus the plugins found in ``plugin_dirs`` and installed entry points."""
+    from llm_pytest.plugins import discover_plugins
+    from llm_pytest.stdlib_tools import builtin_tools
+
+    dirs = [Path(d) for d in plugin_dirs if Path(d).is_dir()]
+    return ToolRegistry([*builtin_tools(), *discover_plugins(dirs)])
+
+
+def setting_overrides(
+    *,
+    iterations: int | None = None,
+    min_pass_rate: float | None = None,
+    timeout: float | None = None,
+    source: str,
+) -> list[Override]:
+    """Run-wide settings as overrides (LANGUAGE.md §6), applied after experiments."""
+    out: list[Override] = []
+    if iterations is not None:
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+            raise UsageError(f"iterations must be a whole number ≥ 1, got {iterations!r}")
+        out.append(Override("test.iterations", iterations, source))
+    if min_pass_rate is not None:
+        if not 0 <= min_pass_rate <= 1:
+            raise UsageError(f"min_pass_rate must be between 0 and 1, got {min_pass_rate!r}")
+        out.append(Override("test.min_pass_rate", float(min_pass_rate), source))
+    if timeout is not None:
+        if timeout <= 0:
+            raise UsageError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        out.append(Override("test.timeout", float(timeout), source))
+    return out
+
+
+def normalize_overrides(
+    overrides: Mapping[str, Any] | Sequence[str] | None, source: str
+) -> list[Override]:
+    """``{"vars.limit": 5}`` or ``["vars.limit=5"]`` as overrides from ``source``."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, Mapping):
+        return [Override(str(k), v, source) for k, v in overrides.items()]
+    return [parse_override(text, source) for text in overrides]
+
+
+async def arun_spec(
+    path: str | os.PathLike[str],
+    *,
+    overrides: Mapping[str, Any] | Sequence[str] | None = None,
+    iterations: int | None = None,
+    concurrency: int | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 - the spec's default step timeout, not ours
+    judge: Judge | None = None,
+    plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
+    registry: ToolRegistry | None = None,
+    log: Log | None = None,
+) -> SpecResult:
+    """Compile and run every item of the spec file at ``path``.
+
+    ``overrides`` (a mapping of dotted paths, or ``PATH=VALUE`` strings) win over everything
+    else; ``iterations`` and ``timeout`` apply like ``--llm-iterations``/``--llm-timeout``.
+    ``env`` is added to the process environment for the run. Without ``judge`` natural-language
+    expectations are UNCLEAR. Spec problems raise :class:`~llm_pytest.errors.SpecErrors`.
+    """
+    ovs = setting_overrides(iterations=iterations, timeout=timeout, source="the run_spec arguments")
+    ovs += normalize_overrides(overrides, "the overrides= argument")
+    plans = compile_file(path, ovs)
+    if registry is None:
+        dirs = list(plugin_dirs) if plugin_dirs is not None else _default_plugin_dirs(path)
+        registry = build_registry(dirs)
+    run_env = {**os.environ, **(env or {})}
+    settings = RunSettings(registry, judge=judge, env=run_env, log=log, concurrency=concurrency)
+    result = SpecResult()
+    for plan in plans:
+        if plan.skip:
+            continue
+        result.items.append(ItemResult(plan, await run_plan(plan, settings)))
+    return result
+
+
+def run_spec(
+    path: str | os.PathLike[str],
+    *,
+    overrides: Mapping[str, Any] | Sequence[str] | None = None,
+    iterations: int | None = None,
+    concurrency: int | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    judge: Judge | None = None,
+    plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
+    registry: ToolRegistry | None = None,
+    log: Log | None = None,
+) -> SpecResult:
+    """Synchronous :func:`arun_spec` (runs its own event loop)."""
+
+    async def main() -> SpecResult:
+        return await arun_spec(
+            path,
+            overrides=overrides,
+            iterations=iterations,
+            concurrency=concurrency,
+            env=env,
+            timeout=timeout,
+            judge=judge,
+            plugin_dirs=plugin_dirs,
+            registry=registry,
+            log=log,
+        )
+
+    return anyio.run(main)
+
+
+def _default_plugin_dirs(path: str | os.PathLike[str]) -> list[Path]:
+    spec_dir = Path(path).resolve().parent
+    return [Path.cwd() / d for d in DEFAULT_PLUGIN_DIRS] + [spec_dir / "plugins"]

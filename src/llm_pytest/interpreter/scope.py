@@ -1,0 +1,51 @@
+"""The names an expression can read during a run, and their values."""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["EnvView", "RunScope"]
+
+
+class EnvView(Mapping[str, str]):
+    """``env.NAME``: the run's environment, listed by name only when asked."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def __getitem__(self, key: str) -> str:
+        return self._env[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
+
+    def __repr__(self) -> str:
+        return f"<environment: {len(self._env)} variables>"
+
+
+class RunScope:
+    """Layered names of one run: loop variables and params over saved results over built-ins."""
+
+    def __init__(self, builtins: dict[str, Any]) -> None:
+        self.builtins = builtins
+        self.saved: dict[str, Any] = {}
+        self._locals: list[dict[str, Any]] = []
+        self.view: ChainMap[str, Any] = ChainMap(self.saved, builtins)
+
+    def push(self, names: dict[str, Any]) -> None:
+        """Bind loop variables or fragment params for nested steps."""
+        self._locals.append(names)
+        self.view = ChainMap(*reversed(self._locals), self.saved, self.builtins)
+
+    def pop(self) -> None:
+        self._locals.pop()
+        self.view = ChainMap(*reversed(self._locals), self.saved, self.builtins)
+
+    def with_result(self, result: Any) -> ChainMap[str, Any]:
+        """The scope of `check` and `until`: `result` is the step's result."""
+        return self.view.new_child({"result": result})
