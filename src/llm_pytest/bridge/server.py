@@ -1,0 +1,242 @@
+"""An MCP server exposing the tools of a ToolRegistry (agent mode, `llm-pytest mcp serve`).
+
+Each tool keeps its own JSON Schema. State is per connection, as it is per run in the
+interpreter: every connection gets its own :class:`ToolContext` (``store_value`` in one
+connection is not seen by another), closed when the connection ends. A connection is the
+stream of a stdio (or in-memory) client, or the session of a streamable HTTP client; a
+stateless HTTP request (no session) gets a fresh context of its own.
+
+A tool that fails gives an ``isError`` result carrying the error's message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pydantic_core
+from mcp.server import Server
+from mcp.server.context import ServerRequestContext
+from mcp.server.stdio import stdio_server
+from mcp_types import (
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    TextContent,
+)
+from mcp_types import Tool as McpTool
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from llm_pytest import __version__
+from llm_pytest.errors import ToolError
+from llm_pytest.interpreter.tools import Tool, ToolContext, ToolRegistry
+
+__all__ = ["ToolServer", "build_server"]
+
+RegistrySource = Callable[[], ToolRegistry] | ToolRegistry
+_SESSION_HEADER = "mcp-session-id"
+
+
+def build_server(make_registry: RegistrySource, *, name: str = "llm-pytest") -> ToolServer:
+    """A server exposing every tool of the registry; a callable is called once per connection."""
+    return ToolServer(make_registry, name=name)
+
+
+@dataclass
+class _Session:
+    """What one connection sees: its tools and its run state."""
+
+    registry: ToolRegistry
+    context: ToolContext
+    listing: ListToolsResult | None = None
+
+
+@dataclass
+class _Sessions:
+    """The sessions of one server lifespan, by key ("" for the one stream connection)."""
+
+    make_registry: RegistrySource
+    open: dict[str, _Session] = field(default_factory=dict)
+
+    def get(self, key: str) -> _Session:
+        session = self.open.get(key)
+        if session is None:
+            session = self.open[key] = self.new()
+        return session
+
+    def new(self) -> _Session:
+        source = self.make_registry
+        registry = source if isinstance(source, ToolRegistry) else source()
+        return _Session(registry, ToolContext(env=_environment()))
+
+    async def end(self, key: str) -> None:
+        session = self.open.pop(key, None)
+        if session is not None:
+            await _close(session)
+
+    async def end_all(self) -> None:
+        while self.open:
+            await self.end(next(iter(self.open)))
+
+
+class ToolServer(Server[_Sessions]):
+    """The MCP server of :func:`build_server`; also usable as ``mcp.Client(server)`` in-process."""
+
+    def __init__(self, make_registry: RegistrySource, *, name: str) -> None:
+        super().__init__(
+            name,
+            version=__version__,
+            lifespan=self._lifespan,
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+        )
+        self._make_registry = make_registry
+        self._lifespans: list[_Sessions] = []
+
+    @asynccontextmanager
+    async def _lifespan(self, _server: Server[_Sessions]) -> AsyncIterator[_Sessions]:
+        # Entered once per stdio or in-memory connection, once for a whole HTTP app.
+        sessions = _Sessions(self._make_registry)
+        self._lifespans.append(sessions)
+        try:
+            yield sessions
+        finally:
+            self._lifespans.remove(sessions)
+            with anyio.CancelScope(shield=True):
+                await sessions.end_all()
+
+    async def run_stdio(self) -> None:
+        """Serve one client over this process's stdin and stdout until it disconnects."""
+        async with stdio_server() as (read_stream, write_stream):
+            await self.run(read_stream, write_stream, self.create_initialization_options())
+
+    def http_app(self, *, host: str = "127.0.0.1") -> Starlette:
+        """The streamable HTTP app (endpoint ``/mcp``); a session's state ends with it."""
+        app = self.streamable_http_app(host=host)
+        app.add_middleware(_EndSessionOnDelete, end_session=self._end_http_session)
+        return app
+
+    async def serve_http(self, host: str, port: int) -> None:
+        """Serve streamable HTTP on ``http://host:port/mcp`` until interrupted."""
+        import uvicorn
+
+        config = uvicorn.Config(self.http_app(host=host), host=host, port=port, log_level="warning")
+        await uvicorn.Server(config).serve()
+
+    async def _end_http_session(self, session_id: str) -> None:
+        for sessions in self._lifespans:
+            await sessions.end(session_id)
+
+    async def _list_tools(
+        self, ctx: ServerRequestContext[_Sessions], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        session, stateless = self._session(ctx)
+        try:
+            if session.listing is None:
+                session.listing = ListToolsResult(tools=[_describe(t) for t in session.registry])
+            return session.listing
+        finally:
+            if stateless:
+                await _close(session)
+
+    async def _call_tool(
+        self, ctx: ServerRequestContext[_Sessions], params: CallToolRequestParams
+    ) -> CallToolResult:
+        session, stateless = self._session(ctx)
+        try:
+            return await _run(session, params.name, dict(params.arguments or {}), ctx)
+        finally:
+            if stateless:
+                await _close(session)
+
+    def _session(self, ctx: ServerRequestContext[_Sessions]) -> tuple[_Session, bool]:
+        """The caller's session, and whether it lives for this request only."""
+        sessions = ctx.lifespan_context
+        request = ctx.request
+        if request is None:
+            return sessions.get(""), False
+        session_id = request.headers.get(_SESSION_HEADER)
+        if session_id is None:
+            return sessions.new(), True
+        return sessions.get(session_id), False
+
+
+async def _run(
+    session: _Session, name: str, args: dict[str, Any], ctx: ServerRequestContext[_Sessions]
+) -> CallToolResult:
+    registry = session.registry
+    try:
+        tool = registry.get(name)
+        problems = registry.validate(name, args)
+        if problems:
+            raise ToolError(f"invalid arguments for `{name}`: " + "; ".join(problems))
+        value = await _invoke(tool, session.context, args)
+        return _result(value, modern=ctx.protocol_version in MODERN_PROTOCOL_VERSIONS)
+    except ToolError as exc:
+        text = f"{exc.message}\nhint: {exc.hint}" if exc.hint else exc.message
+        return _error(text)
+    except Exception as exc:
+        return _error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+async def _invoke(tool: Tool, context: ToolContext, args: dict[str, Any]) -> Any:
+    if tool.blocking:
+        return await anyio.to_thread.run_sync(tool.func, context, args, abandon_on_cancel=True)
+    return await tool.func(context, args)
+
+
+def _result(value: Any, *, modern: bool) -> CallToolResult:
+    """Text content always; structured content for a mapping (and a list, where the protocol
+    revision allows structured content that is not an object)."""
+    data = pydantic_core.to_jsonable_python(value, fallback=str, inf_nan_mode="null")
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    structured = data if isinstance(data, dict) or (modern and isinstance(data, list)) else None
+    return CallToolResult(content=[TextContent(text=text)], structured_content=structured)
+
+
+def _error(text: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(text=text)], is_error=True)
+
+
+def _describe(tool: Tool) -> McpTool:
+    return McpTool(
+        name=tool.name,
+        description=tool.description,
+        input_schema=dict(tool.input_schema),
+        output_schema=dict(tool.output_schema) if tool.output_schema is not None else None,
+    )
+
+
+async def _close(session: _Session) -> None:
+    with anyio.CancelScope(shield=True):
+        await session.context.aclose()
+
+
+def _environment() -> Mapping[str, str]:
+    return dict(os.environ)
+
+
+class _EndSessionOnDelete:
+    """ASGI middleware: a client's DELETE ends its HTTP session; its state is closed first, so
+    the session's cleanups have run when the client sees the answer."""
+
+    def __init__(self, app: ASGIApp, end_session: Callable[[str], Awaitable[None]]) -> None:
+        self.app = app
+        self.end_session = end_session
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "DELETE":
+            session_id = Headers(scope=scope).get(_SESSION_HEADER)
+            if session_id is not None:
+                await self.end_session(session_id)
+        await self.app(scope, receive, send)
