@@ -116,6 +116,10 @@ def compile_documents(docs: Sequence[Document], overrides: Sequence[Override] = 
             )
             continue
         names[spec.test.name] = where
+        duplicate = _duplicate_experiment(doc, spec)
+        if duplicate is not None:
+            out.errors.append(duplicate)
+            continue
         variants: list[tuple[int, Experiment] | None] = (
             list(enumerate(spec.experiments)) if spec.experiments else [None]
         )
@@ -126,6 +130,20 @@ def compile_documents(docs: Sequence[Document], overrides: Sequence[Override] = 
             if plan is not None:
                 out.plans.append(plan)
     return out
+
+
+def _duplicate_experiment(doc: Document, spec: Spec) -> SpecError | None:
+    seen: dict[str, int] = {}
+    for i, exp in enumerate(spec.experiments):
+        if exp.name in seen:
+            first = doc.locate(["experiments", seen[exp.name], "name"])
+            return ValidationError(
+                f"experiment name `{exp.name}` is used twice (first at line {first.line})",
+                doc.locate(["experiments", i, "name"]),
+                hint="every experiment becomes its own pytest item: give each a unique name",
+            )
+        seen[exp.name] = i
+    return None
 
 
 def _compile_variant(

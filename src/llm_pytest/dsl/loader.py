@@ -9,6 +9,7 @@ collection tags are refused, timestamps stay strings, and alias expansion is bou
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,12 +115,29 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _SpecLoader(_BaseLoader):  # type: ignore[misc]
-    """CSafeLoader (when libyaml is present) with marked containers and plain scalars only."""
+    """CSafeLoader (when libyaml is present) with marked containers and plain scalars only.
 
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    Plain scalars resolve as in YAML 1.2's core schema, like editors do: `on`, `yes`, `no` are
+    strings, `1:30` is not a number, and dates stay strings.
+    """
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+_CORE_RESOLVERS = [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+]?[0-9]+)?|[-+]?[0-9]+[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+]
+for _name, _rx, _first in _CORE_RESOLVERS:
+    _SpecLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_name}", re.compile(_rx), list(_first))
+_SpecLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -187,6 +205,17 @@ def _located_yaml_error(message: str, node: yaml.Node, hint: str | None = None) 
     return _LocatedYAMLError(message, _mark(node), hint)
 
 
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    try:
+        if text.startswith(("0x", "0o")):
+            return int(text, 0)
+        return int(text, 10)  # YAML 1.2: a leading zero is not octal
+    except ValueError:
+        raise _located_yaml_error(f"`{text}` is not a whole number", node) from None
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _SpecLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _SpecLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 for _tag in ("binary", "timestamp", "set", "omap", "pairs"):
@@ -222,14 +251,14 @@ def load_file(path: str | os.PathLike[str]) -> list[Document]:
 
 def _too_big(name: str, size: int) -> LoadError:
     return LoadError(
-        f"spec file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES // 1024 // 1024} MB",
+        f"spec file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_FILE_BYTES >> 20} MB",
         SourceLocation(name, 1, 1),
         hint="split it into several files, or keep large data in a file that a step reads",
     )
 
 
 def load_text(text: str, path: str = "<string>") -> list[Document]:
-    """Load every document of ``text``; ``path`` names it in errors."""
+    """Load every non-empty document of ``text`` (at least one); ``path`` names it in errors."""
     if len(text) > MAX_FILE_BYTES and len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise _too_big(path, len(text.encode("utf-8")))
     register_source(path, text)
@@ -255,7 +284,10 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
         ) from None
     finally:
         loader.dispose()
-    return docs
+    # Empty documents (a trailing `---`) are dropped; a file with nothing at all still yields
+    # one empty document, so that it is reported rather than silently collecting no test.
+    kept = [d for d in docs if d.data is not None]
+    return kept or [Document(path, 0, None, (1, 1))]
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> LoadError:

@@ -324,15 +324,6 @@ class Spec(_Model):
     judge: JudgeSettings | None = None
     """Judge settings for this spec."""
 
-    @model_validator(mode="after")
-    def _unique_experiments(self) -> Spec:
-        seen: set[str] = set()
-        for exp in self.experiments:
-            if exp.name in seen:
-                raise ValueError(f"experiment name `{exp.name}` is used twice")
-            seen.add(exp.name)
-        return self
-
 
 RepeatStep.model_rebuild()
 FragmentDef.model_rebuild()

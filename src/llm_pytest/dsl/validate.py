@@ -80,7 +80,9 @@ def describe_path(path: Sequence[str | int]) -> str:
     """``("steps", 0, "args")`` → ``steps[0].args``."""
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if part == "[key]":
+            out += " (a key)"
+        elif isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
@@ -148,12 +150,13 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
         return ValidationError(
             f"missing required key `{key}` in {describe_path(parent)}", doc.locate(parent), hint
         )
-    if kind in ("model_type", "dict_type") and resolved.model is not None:
-        what = "a step" if resolved.model.__name__ == "ToolStep" else owner
+    if kind == "model_type" and resolved.model is not None:
+        is_step = resolved.model.__name__ == "ToolStep"
         return ValidationError(
-            f"`{where}` must be a mapping ({what}), got {_show(err['input'])}",
+            f"`{where}` must be a mapping ({'a step' if is_step else owner}), "
+            f"got {_show(err['input'])}",
             doc.locate(path),
-            hint=_STEP_HINT if what == "a step" else "write it as `key: value` lines",
+            hint=_STEP_HINT if is_step else "write it as `key: value` lines",
         )
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]

@@ -1,0 +1,84 @@
+"""The `llm-pytest` command: plan, schema, tools, and how it reports errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from llm_pytest.cli.main import main
+from llm_pytest.dsl.schema import schema_text
+
+GOOD = "test: {name: t}\nsteps:\n  - tool: store_value\n    args: {name: a, value: 1}\n"
+
+
+def test_plan_prints_the_compiled_plan_as_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(GOOD + "vars: {n: 1}\n")
+    assert main(["plan", str(spec), "--override", "vars.n=5"]) == 0
+    (plan,) = json.loads(capsys.readouterr().out)
+    assert plan["test"] == "t" and plan["vars"] == {"n": 5}
+    assert plan["steps"][0]["tool"] == "store_value"
+
+
+def test_a_broken_spec_prints_located_errors_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("test: {name: t}\nsteps:\n  - tool: a\n    retry_dely: 1\n")
+    assert main(["plan", str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert f"{spec}:4:5: unknown key `retry_dely`" in err
+    assert "hint: did you mean `retry_delay`?" in err
+    assert "Traceback" not in err
+
+
+def test_schema_prints_the_generated_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    assert capsys.readouterr().out == schema_text()
+
+
+def test_schema_check_fails_on_a_stale_file(tmp_path: Path) -> None:
+    stale = tmp_path / "schema.json"
+    stale.write_text("{}")
+    assert main(["schema", "--check", str(stale)]) == 1
+    stale.write_text(schema_text())
+    assert main(["schema", "--check", str(stale)]) == 0
+
+
+def test_tools_lists_builtins_and_plugins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "greeter.py").write_text(
+        "from llm_pytest import LLMPlugin\n\n"
+        "class Greeter(LLMPlugin):\n    name = 'greeter'\n\n"
+        "    async def hello(self, who: str) -> dict:\n        '''Say hello.'''\n"
+        "        return {'greeting': f'hello {who}'}\n"
+    )
+    assert main(["tools", "--plugins", str(plugins)]) == 0
+    out = capsys.readouterr().out
+    assert "store_value(name, value)  [builtin]" in out
+    assert "greeter_hello(who)" in out and "Say hello." in out
+
+
+def test_an_unknown_command_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["frobnicate"])
+    assert info.value.code == 2
+
+
+def test_the_console_script_runs_as_a_module() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "llm_pytest.cli.main", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("llm-pytest ")
