@@ -101,7 +101,8 @@ def test_a_stdio_server_with_a_url_is_explained() -> None:
 def test_a_valid_spec_gives_typed_models() -> None:
     (doc,) = load_text(
         "test: {name: x}\nmcp_servers:\n  web: {url: 'http://127.0.0.1:1/mcp'}\n"
-        "steps:\n  - tool: a\n    check: result.ok\n  - repeat: 2\n    as: i\n    steps: [{tool: b}]\n"
+        "steps:\n  - tool: a\n    check: result.ok\n"
+        "  - repeat: 2\n    as: i\n    steps: [{tool: b}]\n"
     )
     spec = validate_document(doc, Spec)
     assert spec.steps[0].checks == ["result.ok"]  # type: ignore[union-attr]
