@@ -7,12 +7,16 @@ stream of a stdio (or in-memory) client, or the session of a streamable HTTP cli
 stateless HTTP request (no session) gets a fresh context of its own.
 
 A tool that fails gives an ``isError`` result carrying the error's message.
+
+Agent mode passes one ``context`` (the run's state, which it owns and closes) and an
+``observer`` that sees every call as it finishes (:class:`ServedCall`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,15 +45,48 @@ from llm_pytest import __version__
 from llm_pytest.errors import ToolError
 from llm_pytest.interpreter.tools import Tool, ToolContext, ToolRegistry
 
-__all__ = ["ToolServer", "build_server"]
+__all__ = ["CallObserver", "ServedCall", "ToolServer", "build_server"]
 
 RegistrySource = Callable[[], ToolRegistry] | ToolRegistry
 _SESSION_HEADER = "mcp-session-id"
 
 
-def build_server(make_registry: RegistrySource, *, name: str = "llm-pytest") -> ToolServer:
-    """A server exposing every tool of the registry; a callable is called once per connection."""
-    return ToolServer(make_registry, name=name)
+@dataclass(frozen=True, slots=True)
+class ServedCall:
+    """One tool call the server answered: what was asked, and what came of it."""
+
+    tool: str
+    """The tool name the client asked for."""
+    args: dict[str, Any]
+    ok: bool
+    result: Any
+    """The tool's return value (None when the call failed)."""
+    error: str | None
+    """The text of the ``isError`` result sent back, when the call failed."""
+    started: float
+    """When the call arrived (``time.perf_counter()``): calls finish out of order when a client
+    makes several at once."""
+    duration_ms: float
+    stored: dict[str, Any]
+    """The connection's ``stored`` values just after the call (a shallow copy)."""
+
+
+CallObserver = Callable[[ServedCall], None]
+
+
+def build_server(
+    make_registry: RegistrySource,
+    *,
+    name: str = "llm-pytest",
+    context: ToolContext | None = None,
+    observer: CallObserver | None = None,
+) -> ToolServer:
+    """A server exposing every tool of the registry; a callable is called once per connection.
+
+    With ``context``, every connection shares that state and the server never closes it (its
+    owner does); ``observer`` is called after every tool call, in the order calls finish.
+    """
+    return ToolServer(make_registry, name=name, context=context, observer=observer)
 
 
 @dataclass
@@ -59,6 +96,7 @@ class _Session:
     registry: ToolRegistry
     context: ToolContext
     listing: ListToolsResult | None = None
+    owns_context: bool = True
 
 
 @dataclass
@@ -66,6 +104,7 @@ class _Sessions:
     """The sessions of one server lifespan, by key ("" for the one stream connection)."""
 
     make_registry: RegistrySource
+    context: ToolContext | None = None
     open: dict[str, _Session] = field(default_factory=dict)
 
     def get(self, key: str) -> _Session:
@@ -77,6 +116,8 @@ class _Sessions:
     def new(self) -> _Session:
         source = self.make_registry
         registry = source if isinstance(source, ToolRegistry) else source()
+        if self.context is not None:
+            return _Session(registry, self.context, owns_context=False)
         return _Session(registry, ToolContext(env=_environment()))
 
     async def end(self, key: str) -> None:
@@ -92,7 +133,14 @@ class _Sessions:
 class ToolServer(Server[_Sessions]):
     """The MCP server of :func:`build_server`; also usable as ``mcp.Client(server)`` in-process."""
 
-    def __init__(self, make_registry: RegistrySource, *, name: str) -> None:
+    def __init__(
+        self,
+        make_registry: RegistrySource,
+        *,
+        name: str,
+        context: ToolContext | None = None,
+        observer: CallObserver | None = None,
+    ) -> None:
         super().__init__(
             name,
             version=__version__,
@@ -101,12 +149,14 @@ class ToolServer(Server[_Sessions]):
             on_call_tool=self._call_tool,
         )
         self._make_registry = make_registry
+        self._context = context
+        self._observer = observer
         self._lifespans: list[_Sessions] = []
 
     @asynccontextmanager
     async def _lifespan(self, _server: Server[_Sessions]) -> AsyncIterator[_Sessions]:
         # Entered once per stdio or in-memory connection, once for a whole HTTP app.
-        sessions = _Sessions(self._make_registry)
+        sessions = _Sessions(self._make_registry, self._context)
         self._lifespans.append(sessions)
         try:
             yield sessions
@@ -154,7 +204,23 @@ class ToolServer(Server[_Sessions]):
     ) -> CallToolResult:
         session, stateless = self._session(ctx)
         try:
-            return await _run(session, params.name, dict(params.arguments or {}), ctx)
+            args = dict(params.arguments or {})
+            started = time.perf_counter()
+            result, value = await _run(session, params.name, args, ctx)
+            if self._observer is not None:
+                self._observer(
+                    ServedCall(
+                        tool=params.name,
+                        args=args,
+                        ok=not result.is_error,
+                        result=value,
+                        error=_text(result) if result.is_error else None,
+                        started=started,
+                        duration_ms=(time.perf_counter() - started) * 1000,
+                        stored=dict(session.context.stored),
+                    )
+                )
+            return result
         finally:
             if stateless:
                 await _close(session)
@@ -173,7 +239,8 @@ class ToolServer(Server[_Sessions]):
 
 async def _run(
     session: _Session, name: str, args: dict[str, Any], ctx: ServerRequestContext[_Sessions]
-) -> CallToolResult:
+) -> tuple[CallToolResult, Any]:
+    """The result to send, and the tool's own return value (None when it failed)."""
     registry = session.registry
     try:
         tool = registry.get(name)
@@ -181,12 +248,12 @@ async def _run(
         if problems:
             raise ToolError(f"invalid arguments for `{name}`: " + "; ".join(problems))
         value = await _invoke(tool, session.context, args)
-        return _result(value, modern=ctx.protocol_version in MODERN_PROTOCOL_VERSIONS)
+        return _result(value, modern=ctx.protocol_version in MODERN_PROTOCOL_VERSIONS), value
     except ToolError as exc:
         text = f"{exc.message}\nhint: {exc.hint}" if exc.hint else exc.message
-        return _error(text)
+        return _error(text), None
     except Exception as exc:
-        return _error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        return _error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), None
 
 
 async def _invoke(tool: Tool, context: ToolContext, args: dict[str, Any]) -> Any:
@@ -208,6 +275,10 @@ def _error(text: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(text=text)], is_error=True)
 
 
+def _text(result: CallToolResult) -> str:
+    return "\n".join(b.text for b in result.content if isinstance(b, TextContent))
+
+
 def _describe(tool: Tool) -> McpTool:
     return McpTool(
         name=tool.name,
@@ -218,6 +289,8 @@ def _describe(tool: Tool) -> McpTool:
 
 
 async def _close(session: _Session) -> None:
+    if not session.owns_context:
+        return
     with anyio.CancelScope(shield=True):
         await session.context.aclose()
 

@@ -1,24 +1,27 @@
 """Runs compiled plans: setup → steps → teardown, with retries, timeouts, repeat and checks.
 
-One :class:`Run` is one iteration of one plan with fresh state. :func:`run_plan` runs an item's
-iterations concurrently (bounded) and returns their traces; the outcome of each run follows
-LANGUAGE.md §6: a failed step or check is FAIL without asking anyone, a spec without
-natural-language text is PASS, anything else is what the judge says.
+One :class:`Run` is one iteration of one plan with fresh state (saved names, ``stored`` values,
+plugin instances). :func:`run_plan` runs an item's iterations concurrently (bounded) and returns
+their traces; the outcome of each run follows LANGUAGE.md §6: a failed step or check is FAIL
+without asking anyone, a spec without natural-language text is PASS, anything else is what the
+judge says.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.to_thread
 
 from llm_pytest.dsl.expr import Expression, Template
-from llm_pytest.errors import ExpressionError, LlmPytestError, ToolError
+from llm_pytest.errors import ExpressionError, ToolError
+from llm_pytest.interpreter.argcheck import Predicate, compile_schema
+from llm_pytest.interpreter.calls import call_tool
 from llm_pytest.interpreter.plan import (
     Plan,
     RepeatPlan,
@@ -33,16 +36,19 @@ from llm_pytest.interpreter.trace import (
     MAX_DETAILED_STEPS,
     Attempt,
     CheckRecord,
+    JudgeRecord,
     Redactor,
     RunTrace,
     StepRecord,
 )
 from llm_pytest.interpreter.verdict import Judge, OfflineJudge
+from llm_pytest.stdlib_tools.files import SPEC_DIR
 
-__all__ = ["Run", "RunSettings", "run_plan"]
+__all__ = ["Log", "Run", "RunSettings", "run_plan"]
 
 Log = Callable[[str], None]
-_TEARDOWN_GRACE = 5.0
+DEFAULT_CONCURRENCY = 16
+"""Runs of one item in flight at once when no concurrency is given."""
 
 
 class RunSettings:
@@ -57,14 +63,22 @@ class RunSettings:
         log: Log | None = None,
         concurrency: int | None = None,
     ) -> None:
-        import os
-
         self.registry = registry
         self.judge: Judge = judge or OfflineJudge()
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self.log = log
         self.concurrency = concurrency
         self.redact = Redactor(self.env)
+        self._predicates: dict[str, tuple[Mapping[str, Any], Predicate | None]] = {}
+
+    def surely_valid(self, tool: Tool, args: dict[str, Any]) -> bool:
+        """True when ``args`` certainly match the tool's schema (no jsonschema needed)."""
+        entry = self._predicates.get(tool.name)
+        if entry is None or entry[0] is not tool.input_schema:
+            entry = (tool.input_schema, compile_schema(tool.input_schema))
+            self._predicates[tool.name] = entry
+        predicate = entry[1]
+        return predicate is not None and predicate(args)
 
 
 async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
@@ -87,21 +101,21 @@ async def _run_iterations(
     n = plan.iterations
     if n == 1:
         return [await Run(plan, 1, settings, registry).execute()]
-    traces: list[RunTrace | None] = [None] * n
-    limiter = anyio.CapacityLimiter(max(1, settings.concurrency or min(n, 16)))
+    traces: list[RunTrace] = []
+    limiter = anyio.CapacityLimiter(max(1, settings.concurrency or min(n, DEFAULT_CONCURRENCY)))
 
     async def one(i: int) -> None:
         async with limiter:
-            traces[i] = await Run(plan, i + 1, settings, registry).execute()
+            traces.append(await Run(plan, i + 1, settings, registry).execute())
 
     async with anyio.create_task_group() as tg:
         for i in range(n):
             tg.start_soon(one, i)
-    return [t for t in traces if t is not None]
+    return sorted(traces, key=lambda t: t.iteration)
 
 
 class _StepFailed(Exception):
-    """A step failed (after its retries); carries the message for the trace."""
+    """A step failed before or around its tool call; carries the message for the trace."""
 
 
 class Run:
@@ -117,7 +131,7 @@ class Run:
         self.log = settings.log
         self.trace = RunTrace(plan.path, plan.test_name, plan.experiment, iteration)
         self.ctx = ToolContext(env=settings.env)
-        self.ctx.resources["spec_dir"] = str(Path(plan.path).resolve().parent)
+        self.ctx.resources[SPEC_DIR] = str(Path(plan.path).resolve().parent)
         self.scope = RunScope(
             {
                 "vars": {},
@@ -131,13 +145,26 @@ class Run:
         self.loop: dict[str, int] = {}
 
     async def execute(self) -> RunTrace:
+        """Run setup, steps and teardown, decide the outcome, and return the trace.
+
+        Teardown and the cleanup of tools (plugin ``cleanup()``, HTTP clients) always happen,
+        also when a step failed or timed out and when the run is cancelled from outside.
+        """
         start = time.perf_counter()
         try:
             await self._run_phases()
+        except anyio.get_cancelled_exc_class():
+            self._fail(None, "the run was cancelled")
+            raise
+        except Exception as exc:  # our own bug: report it as the run's failure, not a crash
+            self._fail(None, f"internal error of llm-pytest: {type(exc).__name__}: {exc}")
         finally:
             with anyio.CancelScope(shield=True):
-                await self._teardown()
-                await self.ctx.aclose()
+                try:
+                    await self._steps(self.plan.teardown, "teardown", stop_on_failure=False)
+                except Exception as exc:
+                    self._fail(None, f"internal error of llm-pytest: {type(exc).__name__}: {exc}")
+                await self._close()
             self.trace.duration_ms = (time.perf_counter() - start) * 1000
         await self._decide()
         return self.trace
@@ -148,7 +175,7 @@ class Run:
             for name, value in self.plan.vars.items():
                 values[name] = render_value(value, self.scope.view)
         except ExpressionError as exc:
-            self._fail(None, f"cannot compute vars: {exc}")
+            self._fail(None, f"cannot compute vars: {_with_hint(exc)}")
             self._not_run(self.plan.setup + self.plan.steps, "setup", "vars failed")
             return
         if not await self._steps(self.plan.setup, "setup"):
@@ -156,22 +183,43 @@ class Run:
             return
         await self._steps(self.plan.steps, "steps")
 
-    async def _teardown(self) -> None:
-        await self._steps(self.plan.teardown, "teardown", stop_on_failure=False)
+    async def _close(self) -> None:
+        try:
+            with anyio.move_on_after(self.plan.timeout) as scope:
+                await self.ctx.aclose()
+        except Exception as exc:
+            self._fail(None, f"cleanup after the run failed: {type(exc).__name__}: {exc}")
+            return
+        if scope.cancelled_caught:
+            self._fail(None, f"cleanup after the run took longer than {self.plan.timeout:g}s")
 
     # -- outcome ---------------------------------------------------------------------------
 
     async def _decide(self) -> None:
         trace, plan = self.trace, self.plan
         if self.failure is not None:
-            trace.outcome, trace.reason = "FAIL", self.failure
+            trace.outcome, trace.reason = "FAIL", self.redact(self.failure)
             return
         if not plan.needs_judge:
             trace.outcome, trace.reason = "PASS", "all steps and checks passed"
             return
-        record = await self.settings.judge(plan, trace)
+        judge = self.settings.judge
+        try:
+            record = await judge(plan, trace)
+        except Exception as exc:  # the protocol says never raise; a broken judge is no verdict
+            name = str(getattr(judge, "name", type(judge).__name__))
+            reason = f"the judge failed: {type(exc).__name__}: {exc}"
+            record = JudgeRecord(verdict="UNCLEAR", reason=reason, provider=name)
+        self._redact_judge(record)
         trace.judge = record
         trace.outcome, trace.reason = record.verdict, record.reason
+
+    def _redact_judge(self, record: JudgeRecord) -> None:
+        redact = self.redact
+        record.reason = redact(record.reason)
+        record.issues = redact(record.issues)
+        record.steps = redact(record.steps)
+        record.raw_excerpt = redact(record.raw_excerpt)
 
     def _fail(self, step_id: str | None, message: str) -> None:
         if self.failure is None:
@@ -186,25 +234,32 @@ class Run:
         """Run ``steps`` in order; False when one failed (the rest are then recorded not run)."""
         ok = True
         for i, step in enumerate(steps):
-            if not await self._step(step, phase):
+            if isinstance(step, ToolCallPlan):
+                passed = await self._tool_step(step, phase)
+            else:
+                passed = await self._block(step, phase)
+            if not passed:
                 ok = False
                 if stop_on_failure:
                     self._not_run(steps[i + 1 :], phase, "an earlier step failed")
                     return False
         return ok
 
-    async def _step(self, step: StepPlan, phase: str) -> bool:
-        if isinstance(step, ToolCallPlan):
-            return await self._tool_step(step, phase)
-        rec = self._record(step, phase)
+    async def _block(self, step: RepeatPlan | ScopePlan, phase: str) -> bool:
+        rec, kept = self._record(step, phase)
+        start = time.perf_counter()
         try:
             if not self._when(step.when, rec):
                 return True
             if isinstance(step, RepeatPlan):
-                return await self._repeat(step, phase, rec)
-            return await self._scope(step, phase, rec)
+                ok = await self._repeat(step, phase, rec)
+            else:
+                ok = await self._scope(step, phase, rec)
         except _StepFailed as exc:
-            return self._step_failed(rec, str(exc), False)
+            return self._step_failed(rec, kept, str(exc), False)
+        rec.duration_ms = (time.perf_counter() - start) * 1000
+        rec.status = "passed" if ok else "failed"
+        return ok
 
     async def _repeat(self, step: RepeatPlan, phase: str, rec: StepRecord) -> bool:
         count = step.count
@@ -213,160 +268,137 @@ class Run:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _StepFailed(
                     f"`repeat: {count.source}` at {step.location} must give a whole number "
-                    f"≥ 0, got {value!r}"
+                    f"≥ 0, got {_compact(self.redact(value))}"
                 )
             count = value
-        start = time.perf_counter()
         rec.args = {"count": count, "as": step.var}
-        ok = True
+        names: dict[str, Any] = {}
         outer = self.loop.get(step.var)
-        for i in range(count):
-            self.scope.push({step.var: i})
-            self.loop[step.var] = i
-            try:
-                ok = await self._steps(step.steps, phase)
-            finally:
-                self.scope.pop()
-            if not ok:
-                break
-        if outer is None:
-            self.loop.pop(step.var, None)
-        else:
-            self.loop[step.var] = outer
-        rec.duration_ms = (time.perf_counter() - start) * 1000
-        rec.status = "passed" if ok else "failed"
-        return ok
-
-    async def _scope(self, step: ScopePlan, phase: str, rec: StepRecord) -> bool:
-        bindings = {k: self._render(v, f"with.{k}") for k, v in step.bindings.items()}
-        rec.args = self.redact(bindings)
-        start = time.perf_counter()
-        self.scope.push(bindings)
+        self.scope.push(names)
         try:
-            ok = await self._steps(step.steps, phase)
+            for i in range(count):
+                names[step.var] = self.loop[step.var] = i
+                if not await self._steps(step.steps, phase):
+                    rec.note = f"stopped in iteration {step.var} = {i} of {count}"
+                    return False
         finally:
             self.scope.pop()
-        rec.duration_ms = (time.perf_counter() - start) * 1000
-        rec.status = "passed" if ok else "failed"
-        return ok
+            if outer is None:
+                self.loop.pop(step.var, None)
+            else:
+                self.loop[step.var] = outer
+        return True
+
+    async def _scope(self, step: ScopePlan, phase: str, rec: StepRecord) -> bool:
+        bindings = {k: self._render(v) for k, v in step.bindings.items()}
+        rec.args = self.redact(bindings)
+        self.scope.push(bindings)
+        try:
+            return await self._steps(step.steps, phase)
+        finally:
+            self.scope.pop()
 
     async def _tool_step(self, step: ToolCallPlan, phase: str) -> bool:
-        rec = self._record(step, phase)
+        rec, kept = self._record(step, phase)
+        args: dict[str, Any] | None = None
         try:
-            if not self._when(step.when, rec):
+            if step.when is not None and not self._when(step.when, rec):
                 return True
             tool = self._tool(step)
-            args = self._render(step.args, "args")
-            problems = self.registry.validate(tool.name, args)
-            if problems:
-                raise _StepFailed(
-                    f"arguments of `{step.tool}` at {step.location} do not match its schema: "
-                    + "; ".join(problems)
-                )
+            args = self._render(step.args)
+            self._validate(step, tool, args)
         except _StepFailed as exc:
-            return self._step_failed(rec, str(exc), step.continue_on_error)
-        if self._detailed():
             rec.args = self.redact(args)
+            return self._step_failed(rec, kept, str(exc), step.continue_on_error)
         limit = step.timeout if step.timeout is not None else self.plan.timeout
         start = time.perf_counter()
-        ok, result, error = await self._attempts(step, tool, args, limit, rec)
+        try:
+            ok, has_result, result, error = await self._attempts(step, tool, args, limit, rec)
+        except anyio.get_cancelled_exc_class():
+            rec.status, rec.error = "failed", "cancelled while running"
+            raise
         rec.duration_ms = (time.perf_counter() - start) * 1000
-        if ok:
+        if has_result:
             if step.save_as:
                 self.scope.saved[step.save_as] = result
-            if self._detailed():
-                rec.result = self.redact(result)
-            error = self._checks(step, result, rec)
-        if self._detailed():
-            rec.expect = self._text(step.expect)
-            rec.analyze = self._text(step.analyze)
+            if ok:
+                error = self._checks(step, result, rec, kept)
+        if kept or error is not None:
+            rec.args = self.redact(args)
+            rec.result = self.redact(result)
+            if step.expect is not None:
+                rec.expect = self._text(step.expect)
+            if step.analyze is not None:
+                rec.analyze = self._text(step.analyze)
         if error is not None:
-            return self._step_failed(rec, error, step.continue_on_error)
+            return self._step_failed(rec, kept, error, step.continue_on_error)
         rec.status = "passed"
         return True
 
     async def _attempts(
         self, step: ToolCallPlan, tool: Tool, args: dict[str, Any], limit: float, rec: StepRecord
-    ) -> tuple[bool, Any, str | None]:
-        """Call the tool up to ``retry + 1`` times; returns (ok, result, error)."""
-        total = step.retry + 1
-        error: str | None = None
-        result: Any = None
-        for number in range(1, total + 1):
+    ) -> tuple[bool, bool, Any, str | None]:
+        """Call the tool up to ``retry + 1`` times, also while ``until`` is false.
+
+        Returns (ok, whether the last attempt gave a result, that result, error).
+        """
+        until = step.until
+        last: tuple[bool, bool, Any, str | None] = (False, False, None, None)
+        for number in range(1, step.retry + 2):
             if number > 1 and step.retry_delay > 0:
                 await anyio.sleep(step.retry_delay)
-            self._say(f"[tool] {step.tool}({_compact(self.redact(args))})")
+            if self.log is not None:
+                self._say(f"[tool] {step.tool}({_compact(self.redact(args))})")
             started = time.perf_counter()
-            ok, result, error, note = await self._call(tool, args, limit)
-            attempt = Attempt(number, (time.perf_counter() - started) * 1000, ok, error)
-            if note:
-                rec.note = note
-            if ok:
-                self._say(f"[tool result] OK: {_compact(self.redact(result))}")
-                if step.until is not None:
-                    ready = self._eval(
-                        step.until, self.scope.with_result(result), "until", soft=True
-                    )
-                    if ready is not True:
-                        error = (
-                            f"`until: {step.until.source}` was still false after "
-                            f"{number} attempt{'s' if number > 1 else ''}"
-                        )
-                        attempt.ok, attempt.error = False, error
-                        if self._detailed():
-                            attempt.result = self.redact(result)
-                        rec.attempts.append(attempt)
-                        continue
-                rec.attempts.append(attempt)
-                return True, result, None
-            self._say(f"[tool result] ERROR: {error}")
+            out = await call_tool(tool, self.ctx, args, limit)
+            attempt = Attempt(number, (time.perf_counter() - started) * 1000, out.ok)
             rec.attempts.append(attempt)
-        if step.until is not None and error and error.startswith("`until"):
-            rec.result = self.redact(result) if self._detailed() else None
-        return False, result, error
+            if out.note is not None:
+                rec.note = out.note
+            if not out.ok:
+                attempt.error = self.redact(out.error)
+                if self.log is not None:
+                    self._say(f"[tool result] ERROR: {attempt.error}")
+                last = (False, False, None, out.error)
+                continue
+            if self.log is not None:
+                self._say(f"[tool result] OK: {_compact(self.redact(out.result))}")
+            if until is None:
+                return True, True, out.result, None
+            ready, problem = self._until(until, out.result)
+            if ready:
+                return True, True, out.result, None
+            tries = f"{number} attempt{'s' if number > 1 else ''}"
+            error = f"`until: {until.source}` was still false after {tries}{problem}"
+            attempt.ok, attempt.error = False, self.redact(error)
+            attempt.result = self.redact(out.result)
+            last = (False, True, out.result, error)
+        return last
 
-    async def _call(
-        self, tool: Tool, args: dict[str, Any], limit: float
-    ) -> tuple[bool, Any, str | None, str | None]:
-        """One call bounded by ``limit`` seconds: (ok, result, error, note)."""
-        self.ctx.timeout = limit
+    def _until(self, until: Expression, result: Any) -> tuple[bool, str]:
+        """Whether ``until`` holds for ``result``; an error counts as not yet (and is told)."""
         try:
-            with anyio.fail_after(limit):
-                if tool.blocking:
-                    result = await anyio.to_thread.run_sync(
-                        tool.func, self.ctx, args, abandon_on_cancel=True
-                    )
-                else:
-                    result = await tool.func(self.ctx, args)
-            return True, result, None, None
-        except TimeoutError:
-            note = (
-                "the blocking tool's worker thread was abandoned at the deadline"
-                if tool.blocking
-                else None
-            )
-            return False, None, f"timed out after {limit:g}s", note
-        except ToolError as exc:
-            return False, None, exc.message, None
-        except LlmPytestError as exc:
-            return False, None, str(exc), None
-        except Exception as exc:  # a tool's own bug is the step's failure, not ours
-            return False, None, f"{type(exc).__name__}: {exc}", None
-        finally:
-            self.ctx.timeout = None
+            return bool(until.evaluate(self.scope.with_result(result))), ""
+        except ExpressionError as exc:
+            return False, f" (last evaluation: {exc.message})"
 
-    def _checks(self, step: ToolCallPlan, result: Any, rec: StepRecord) -> str | None:
+    def _checks(
+        self, step: ToolCallPlan, result: Any, rec: StepRecord, kept: bool
+    ) -> str | None:
+        if not step.checks:
+            return None
         scope = self.scope.with_result(result)
         first: str | None = None
         for check in step.checks:
-            loc = str(check.location)
             try:
-                passed = check.evaluate(scope) is True
-                error = None
+                passed, error = bool(check.evaluate(scope)), None
             except ExpressionError as exc:
                 passed, error = False, exc.message
-            values = check.describe_values(scope)
-            rec.checks.append(CheckRecord(check.source, passed, loc, self.redact(values), error))
+            if passed and not kept:
+                continue
+            values = self.redact(check.describe_values(scope))
+            loc = str(check.location)
+            rec.checks.append(CheckRecord(check.source, passed, loc, values, self.redact(error)))
             if not passed and first is None:
                 shown = ", ".join(f"{k} = {v}" for k, v in values)
                 detail = f"  ({shown})" if shown else ""
@@ -383,13 +415,23 @@ class Run:
             hint = f" ({exc.hint})" if exc.hint else ""
             raise _StepFailed(f"{step.location}: {exc.message}{hint}") from None
 
-    def _render(self, value: Any, what: str) -> Any:
+    def _validate(self, step: ToolCallPlan, tool: Tool, args: dict[str, Any]) -> None:
+        if self.settings.surely_valid(tool, args):
+            return
+        problems = self.registry.validate(tool.name, args)
+        if problems:
+            raise _StepFailed(
+                f"arguments of `{step.tool}` at {step.location} do not match its schema: "
+                + "; ".join(problems)
+            )
+
+    def _render(self, value: Any) -> Any:
         try:
             if self.log is not None:
                 self._log_interpolations(value)
             return render_value(value, self.scope.view)
         except ExpressionError as exc:
-            raise _StepFailed(str(exc) + (f" ({exc.hint})" if exc.hint else "")) from None
+            raise _StepFailed(_with_hint(exc)) from None
 
     def _log_interpolations(self, value: Any) -> None:
         if isinstance(value, Template):
@@ -406,35 +448,34 @@ class Run:
             for v in value:
                 self._log_interpolations(v)
 
-    def _text(self, template: Template | None) -> str | None:
-        if template is None:
-            return None
+    def _text(self, template: Template) -> str:
         try:
             return str(self.redact(template.render(self.scope.view)))
         except ExpressionError:
-            return template.source
+            return str(self.redact(template.source))
 
     def _when(self, cond: Expression | bool | None, rec: StepRecord) -> bool:
         if cond is None or cond is True:
             return True
         value = cond if isinstance(cond, bool) else self._eval(cond, self.scope.view, "when")
-        if value is True:
+        if value:
             return True
         rec.status = "skipped"
         rec.note = f"`when: {cond.source if isinstance(cond, Expression) else cond}` was false"
         return False
 
-    def _eval(
-        self, expr: Expression, scope: Mapping[str, Any], what: str, soft: bool = False
-    ) -> Any:
+    def _eval(self, expr: Expression, scope: Mapping[str, Any], what: str) -> Any:
         try:
             return expr.evaluate(scope)
         except ExpressionError as exc:
-            if soft:
-                return None
-            raise _StepFailed(f"`{what}` failed: {exc}") from None
+            raise _StepFailed(f"`{what}` failed: {_with_hint(exc)}") from None
 
-    def _record(self, step: StepPlan, phase: str) -> StepRecord:
+    def _record(self, step: StepPlan, phase: str) -> tuple[StepRecord, bool]:
+        """A new record for ``step`` and whether the trace keeps it in detail.
+
+        Past MAX_DETAILED_STEPS records a run only counts its steps, unless one fails the run.
+        """
+        kept = len(self.trace.steps) < MAX_DETAILED_STEPS
         rec = StepRecord(
             id=step.id,
             phase=phase,  # type: ignore[arg-type]
@@ -442,35 +483,42 @@ class Run:
             name=step.name,
             tool=step.tool if isinstance(step, ToolCallPlan) else None,
             location=str(step.location),
-            loop=dict(self.loop),
             continue_on_error=isinstance(step, ToolCallPlan) and step.continue_on_error,
         )
-        if len(self.trace.steps) < MAX_DETAILED_STEPS:
+        if kept:
+            if self.loop:
+                rec.loop = dict(self.loop)
             self.trace.steps.append(rec)
         else:
             self.trace.elided_steps += 1
-        return rec
+        return rec, kept
 
-    def _detailed(self) -> bool:
-        return self.trace.elided_steps == 0
-
-    def _step_failed(self, rec: StepRecord, message: str, continue_on_error: bool) -> bool:
+    def _step_failed(self, rec: StepRecord, kept: bool, message: str, tolerated: bool) -> bool:
         rec.status = "failed"
         rec.error = self.redact(message)
-        if continue_on_error:
+        if tolerated:
             return True
+        if not kept:  # the step that fails the run is always in the trace
+            if self.loop:
+                rec.loop = dict(self.loop)
+            self.trace.steps.append(rec)
+            self.trace.elided_steps -= 1
         where = f"step `{rec.label}` ({rec.id}) at {rec.location}"
         self._fail(rec.id, f"{where} failed: {rec.error}")
         return False
 
     def _not_run(self, steps: Sequence[StepPlan], phase: str, why: str) -> None:
         for step in steps:
-            rec = self._record(step, phase)
+            rec, _ = self._record(step, phase)
             rec.note = why
 
     def _say(self, line: str) -> None:
         if self.log is not None:
             self.log(line)
+
+
+def _with_hint(exc: ExpressionError) -> str:
+    return str(exc) + (f" ({exc.hint})" if exc.hint else "")
 
 
 def _compact(value: Any) -> str:

@@ -34,17 +34,15 @@ class RunScope:
     def __init__(self, builtins: dict[str, Any]) -> None:
         self.builtins = builtins
         self.saved: dict[str, Any] = {}
-        self._locals: list[dict[str, Any]] = []
         self.view: ChainMap[str, Any] = ChainMap(self.saved, builtins)
 
     def push(self, names: dict[str, Any]) -> None:
-        """Bind loop variables or fragment params for nested steps."""
-        self._locals.append(names)
-        self.view = ChainMap(*reversed(self._locals), self.saved, self.builtins)
+        """Bind loop variables or fragment params for nested steps (the dict stays live)."""
+        self.view = self.view.new_child(names)
 
     def pop(self) -> None:
-        self._locals.pop()
-        self.view = ChainMap(*reversed(self._locals), self.saved, self.builtins)
+        """Drop the names of the latest :meth:`push`."""
+        self.view = self.view.parents
 
     def with_result(self, result: Any) -> ChainMap[str, Any]:
         """The scope of `check` and `until`: `result` is the step's result."""
