@@ -70,10 +70,25 @@ _SNIPPETS: dict[str, list[dict[str, Any]]] = {
 }
 
 
+def _drop_property_titles(node: Any) -> None:
+    """pydantic titles every property after its name; editors then show the name twice."""
+    if isinstance(node, dict):
+        for prop in node.get("properties", {}).values():
+            prop.pop("title", None)
+            for option in prop.get("anyOf", []):
+                option.pop("title", None)
+        for value in node.values():
+            _drop_property_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_property_titles(value)
+
+
 def _generate(
     model: type[BaseModel], schema_id: str, title: str, description: str
 ) -> dict[str, Any]:
     raw = model.model_json_schema(ref_template="#/definitions/{model}", mode="validation")
+    _drop_property_titles(raw)
     definitions = raw.pop("$defs", {})
     for name, snippets in _SNIPPETS.items():
         if name in definitions:
