@@ -185,9 +185,9 @@ def _construct_seq(loader: Any, node: yaml.SequenceNode) -> Iterator[MarkedList]
 
 def _refuse_tag(loader: Any, *args: Any) -> Any:
     node = args[-1]
+    tag = str(node.tag or "?").replace("tag:yaml.org,2002:", "!!")
     raise _located_yaml_error(
-        f"the tag `{node.tag.replace('tag:yaml.org,2002:', '!!')}` is not allowed: "
-        "spec files hold plain data only",
+        f"the tag `{tag}` is not allowed: spec files hold plain data only",
         node,
         hint="remove the tag; write the value as a plain string, number, list or mapping",
     )

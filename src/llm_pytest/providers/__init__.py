@@ -6,14 +6,13 @@
 
 from llm_pytest.providers.base import VERDICT_SCHEMA, JudgeRequest, Provider, ProviderReply
 from llm_pytest.providers.cache import JudgeCache, cache_enabled
-from llm_pytest.providers.judge import ProviderJudge
+from llm_pytest.providers.judge import ProviderJudge, make_judge
 from llm_pytest.providers.registry import (
     create_provider,
     provider,
     provider_names,
     resolve_provider,
 )
-from llm_pytest.providers.session import make_judge
 
 __all__ = [
     "VERDICT_SCHEMA",
