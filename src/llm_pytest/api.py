@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -79,13 +80,21 @@ async def arun_spec(
     registry: ToolRegistry | None = None,
     log: Log | None = None,
 ) -> SpecResult:
-    """Compile and run every item of the spec file at ``path``.
+    """Compile and run every item of the spec file at ``path`` (skipped tests are left out).
 
     ``overrides`` (a mapping of dotted paths, or ``PATH=VALUE`` strings) win over everything
-    else; ``iterations`` and ``timeout`` apply like ``--llm-iterations``/``--llm-timeout``.
-    ``env`` is added to the process environment for the run. Without ``judge`` natural-language
-    expectations are UNCLEAR. Spec problems raise :class:`~llm_pytest.errors.SpecErrors`.
+    else; ``iterations`` and ``timeout`` apply like ``--llm-iterations``/``--llm-timeout`` (a
+    step's own ``timeout`` still wins). ``concurrency`` bounds the runs of one item in flight
+    (default: all of them, up to 16). ``env`` is added to the process environment for the run.
+    Without ``judge`` natural-language expectations are UNCLEAR. Plugins come from
+    ``plugin_dirs`` (default: ``tests/llm/plugins`` and ``plugins/`` beside the spec) and the
+    installed entry points, unless a ready ``registry`` is given. ``log`` receives the live
+    lines of ``--llm-verbose``. Spec problems raise :class:`~llm_pytest.errors.SpecErrors`.
     """
+    if concurrency is not None and (
+        isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1
+    ):
+        raise UsageError(f"concurrency must be a whole number ≥ 1, got {concurrency!r}")
     ovs = setting_overrides(iterations=iterations, timeout=timeout, source="the run_spec arguments")
     ovs += normalize_overrides(overrides, "the overrides= argument")
     plans = compile_file(path, ovs)
@@ -115,7 +124,16 @@ def run_spec(
     registry: ToolRegistry | None = None,
     log: Log | None = None,
 ) -> SpecResult:
-    """Synchronous :func:`arun_spec` (runs its own event loop)."""
+    """Synchronous :func:`arun_spec` (runs its own event loop; inside one, await
+    :func:`arun_spec` instead)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise UsageError(
+            "run_spec() cannot run inside a running event loop; use `await arun_spec(...)`"
+        )
 
     async def main() -> SpecResult:
         return await arun_spec(

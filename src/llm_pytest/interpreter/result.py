@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from llm_pytest.errors import UsageError
 from llm_pytest.interpreter.plan import Plan
 from llm_pytest.interpreter.trace import RunTrace
 from llm_pytest.interpreter.verdict import ItemStats, item_stats
@@ -95,44 +96,69 @@ class SpecResult:
         return sum(r.cost_usd for r in self.runs)
 
     def pass_hat_k(self, k: int) -> float | None:
-        """Chance that k fresh runs would all pass (unbiased estimate); None when k > runs."""
+        """Chance that k fresh runs would all pass (unbiased estimate, UNCLEAR runs left out);
+        None when k is more than the judged runs."""
         return self._stats.pass_hat_k(k)
 
     def pass_at_k(self, k: int) -> float | None:
-        """Chance that at least one of k fresh runs would pass; None when k > runs."""
+        """Chance that at least one of k fresh runs would pass; None when k is more than the
+        judged runs."""
         return self._stats.pass_at_k(k)
 
     def require_success(self, threshold: float = 1.0, message: str | None = None) -> None:
-        """Raise AssertionError unless the pass rate is at least ``threshold``."""
-        stats = self._stats
-        if stats.judged_runs == 0 or stats.pass_rate < threshold:
-            detail = self._failure_detail()
-            default = (
-                f"pass rate {stats.pass_rate:.0%} ({stats.passed_runs}/{stats.judged_runs} judged "
-                f"runs, {stats.unclear_runs} unclear) is below {threshold:.0%}{detail}"
-            )
-            raise AssertionError(f"{message}: {default}" if message else default)
+        """Raise AssertionError unless the pass rate is at least ``threshold`` (0..1).
 
-    def require_min_runs(self, n: int) -> None:
-        """Raise AssertionError unless at least ``n`` runs happened."""
-        if self.total_runs < n:
-            raise AssertionError(f"expected at least {n} runs, got {self.total_runs}")
+        The message lists the runs that did not pass, with their reasons. When every run was
+        UNCLEAR there is no pass rate, and that fails too.
+        """
+        if not 0 <= threshold <= 1:
+            raise UsageError(f"threshold must be between 0 and 1, got {threshold!r}")
+        stats = self._stats
+        if stats.judged_runs and stats.pass_rate >= threshold:
+            return
+        if stats.judged_runs == 0:
+            summary = f"no run could be judged: all {stats.total_runs} runs were UNCLEAR"
+        else:
+            unclear = f", {stats.unclear_runs} UNCLEAR left out" if stats.unclear_runs else ""
+            summary = (
+                f"pass rate {stats.pass_rate:.1%} ({stats.passed_runs} of {stats.judged_runs} "
+                f"judged runs passed{unclear}) is below the required {threshold:.1%}"
+            )
+        text = f"{summary}{self._failure_detail()}"
+        raise AssertionError(f"{message}: {text}" if message else text)
+
+    def require_min_runs(self, n: int | None = None, *, min_runs: int | None = None) -> None:
+        """Raise AssertionError unless at least ``n`` runs happened (``min_runs=`` also works)."""
+        wanted = n if n is not None else min_runs
+        if wanted is None:
+            raise UsageError("require_min_runs needs the number of runs, e.g. require_min_runs(5)")
+        if self.total_runs < wanted:
+            raise AssertionError(
+                f"expected at least {wanted} runs, got {self.total_runs}; raise `iterations` "
+                "(test.iterations, --llm-iterations or iterations=)"
+            )
 
     def require_max_duration(self, max_ms: float) -> None:
-        """Raise AssertionError if the average run took longer than ``max_ms``."""
+        """Raise AssertionError if the average run took longer than ``max_ms`` milliseconds."""
         if self.avg_duration_ms > max_ms:
+            slowest = max(self.runs, key=lambda r: r.duration_ms)
             raise AssertionError(
                 f"average run duration {self.avg_duration_ms:.1f} ms exceeds {max_ms:g} ms "
-                f"(p95 {self.p95_duration_ms:.1f} ms over {self.total_runs} runs)"
+                f"(p95 {self.p95_duration_ms:.1f} ms over {self.total_runs} runs; slowest: "
+                f"{_run_name(slowest)} at {slowest.duration_ms:.1f} ms)"
             )
 
     def _failure_detail(self) -> str:
         lines = [
-            f"\n  - {r.test_name}{f'[{r.experiment}]' if r.experiment else ''} "
-            f"iteration {r.iteration}: {r.outcome}: {r.reason}"
+            f"\n  - {_run_name(r)}: {r.outcome}: {r.reason}"
             for r in self.runs
             if r.outcome != "PASS"
         ]
         shown = lines[:10]
         more = f"\n  ... and {len(lines) - 10} more" if len(lines) > 10 else ""
         return "".join(shown) + more
+
+
+def _run_name(run: RunTrace) -> str:
+    variant = f"[{run.experiment}]" if run.experiment else ""
+    return f"{run.test_name}{variant} iteration {run.iteration}"

@@ -22,6 +22,7 @@ from llm_pytest.dsl.expr import Expression, Template
 from llm_pytest.errors import ExpressionError, ToolError
 from llm_pytest.interpreter.argcheck import Predicate, compile_schema
 from llm_pytest.interpreter.calls import call_tool
+from llm_pytest.interpreter.checks import run_checks, until_holds
 from llm_pytest.interpreter.plan import (
     Plan,
     RepeatPlan,
@@ -35,7 +36,6 @@ from llm_pytest.interpreter.tools import Tool, ToolContext, ToolRegistry
 from llm_pytest.interpreter.trace import (
     MAX_DETAILED_STEPS,
     Attempt,
-    CheckRecord,
     JudgeRecord,
     Redactor,
     RunTrace,
@@ -176,7 +176,8 @@ class Run:
                 values[name] = render_value(value, self.scope.view)
         except ExpressionError as exc:
             self._fail(None, f"cannot compute vars: {_with_hint(exc)}")
-            self._not_run(self.plan.setup + self.plan.steps, "setup", "vars failed")
+            self._not_run(self.plan.setup, "setup", "vars failed")
+            self._not_run(self.plan.steps, "steps", "vars failed")
             return
         if not await self._steps(self.plan.setup, "setup"):
             self._not_run(self.plan.steps, "steps", "setup failed")
@@ -197,6 +198,9 @@ class Run:
 
     async def _decide(self) -> None:
         trace, plan = self.trace, self.plan
+        if plan.verdict is not None:
+            texts = {"pass_if": plan.verdict.pass_if, "fail_if": plan.verdict.fail_if}
+            trace.verdict = {k: None if t is None else self._text(t) for k, t in texts.items()}
         if self.failure is not None:
             trace.outcome, trace.reason = "FAIL", self.redact(self.failure)
             return
@@ -256,7 +260,7 @@ class Run:
             else:
                 ok = await self._scope(step, phase, rec)
         except _StepFailed as exc:
-            return self._step_failed(rec, kept, str(exc), False)
+            return self._step_failed(step, rec, kept, str(exc), False)
         rec.duration_ms = (time.perf_counter() - start) * 1000
         rec.status = "passed" if ok else "failed"
         return ok
@@ -267,8 +271,8 @@ class Run:
             value = self._eval(count, self.scope.view, "repeat")
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _StepFailed(
-                    f"`repeat: {count.source}` at {step.location} must give a whole number "
-                    f"≥ 0, got {_compact(self.redact(value))}"
+                    f"`repeat: {count.source}` must give a whole number ≥ 0, "
+                    f"got {_compact(self.redact(value))}"
                 )
             count = value
         rec.args = {"count": count, "as": step.var}
@@ -309,11 +313,11 @@ class Run:
             self._validate(step, tool, args)
         except _StepFailed as exc:
             rec.args = self.redact(args)
-            return self._step_failed(rec, kept, str(exc), step.continue_on_error)
+            return self._step_failed(step, rec, kept, str(exc), step.continue_on_error)
         limit = step.timeout if step.timeout is not None else self.plan.timeout
         start = time.perf_counter()
         try:
-            ok, has_result, result, error = await self._attempts(step, tool, args, limit, rec)
+            ok, has_result, result, error = await self._attempts(step, tool, args, limit, rec, kept)
         except anyio.get_cancelled_exc_class():
             rec.status, rec.error = "failed", "cancelled while running"
             raise
@@ -321,8 +325,10 @@ class Run:
         if has_result:
             if step.save_as:
                 self.scope.saved[step.save_as] = result
-            if ok:
-                error = self._checks(step, result, rec, kept)
+            if ok and step.checks:
+                scope = self.scope.with_result(result)
+                records, error = run_checks(step.checks, scope, self.redact, keep_passed=kept)
+                rec.checks.extend(records)
         if kept or error is not None:
             rec.args = self.redact(args)
             rec.result = self.redact(result)
@@ -331,16 +337,23 @@ class Run:
             if step.analyze is not None:
                 rec.analyze = self._text(step.analyze)
         if error is not None:
-            return self._step_failed(rec, kept, error, step.continue_on_error)
+            return self._step_failed(step, rec, kept, error, step.continue_on_error)
         rec.status = "passed"
         return True
 
     async def _attempts(
-        self, step: ToolCallPlan, tool: Tool, args: dict[str, Any], limit: float, rec: StepRecord
+        self,
+        step: ToolCallPlan,
+        tool: Tool,
+        args: dict[str, Any],
+        limit: float,
+        rec: StepRecord,
+        kept: bool,
     ) -> tuple[bool, bool, Any, str | None]:
         """Call the tool up to ``retry + 1`` times, also while ``until`` is false.
 
-        Returns (ok, whether the last attempt gave a result, that result, error).
+        Returns (ok, whether the last attempt gave a result, that result, error). Attempts that
+        polled keep their results when the step is kept in detail.
         """
         until = step.until
         last: tuple[bool, bool, Any, str | None] = (False, False, None, None)
@@ -365,46 +378,16 @@ class Run:
                 self._say(f"[tool result] OK: {_compact(self.redact(out.result))}")
             if until is None:
                 return True, True, out.result, None
-            ready, problem = self._until(until, out.result)
+            ready, problem = until_holds(until, self.scope.with_result(out.result))
             if ready:
                 return True, True, out.result, None
             tries = f"{number} attempt{'s' if number > 1 else ''}"
             error = f"`until: {until.source}` was still false after {tries}{problem}"
             attempt.ok, attempt.error = False, self.redact(error)
-            attempt.result = self.redact(out.result)
+            if kept:
+                attempt.result = self.redact(out.result)
             last = (False, True, out.result, error)
         return last
-
-    def _until(self, until: Expression, result: Any) -> tuple[bool, str]:
-        """Whether ``until`` holds for ``result``; an error counts as not yet (and is told)."""
-        try:
-            return bool(until.evaluate(self.scope.with_result(result))), ""
-        except ExpressionError as exc:
-            return False, f" (last evaluation: {exc.message})"
-
-    def _checks(
-        self, step: ToolCallPlan, result: Any, rec: StepRecord, kept: bool
-    ) -> str | None:
-        if not step.checks:
-            return None
-        scope = self.scope.with_result(result)
-        first: str | None = None
-        for check in step.checks:
-            try:
-                passed, error = bool(check.evaluate(scope)), None
-            except ExpressionError as exc:
-                passed, error = False, exc.message
-            if passed and not kept:
-                continue
-            values = self.redact(check.describe_values(scope))
-            loc = str(check.location)
-            rec.checks.append(CheckRecord(check.source, passed, loc, values, self.redact(error)))
-            if not passed and first is None:
-                shown = ", ".join(f"{k} = {v}" for k, v in values)
-                detail = f"  ({shown})" if shown else ""
-                why = f": {error}" if error else ""
-                first = f"check failed at {loc}: {check.source}{detail}{why}"
-        return first
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -493,7 +476,9 @@ class Run:
             self.trace.elided_steps += 1
         return rec, kept
 
-    def _step_failed(self, rec: StepRecord, kept: bool, message: str, tolerated: bool) -> bool:
+    def _step_failed(
+        self, step: StepPlan, rec: StepRecord, kept: bool, message: str, tolerated: bool
+    ) -> bool:
         rec.status = "failed"
         rec.error = self.redact(message)
         if tolerated:
@@ -503,7 +488,7 @@ class Run:
                 rec.loop = dict(self.loop)
             self.trace.steps.append(rec)
             self.trace.elided_steps -= 1
-        where = f"step `{rec.label}` ({rec.id}) at {rec.location}"
+        where = f"step `{step.label}` ({rec.id}) at {rec.location}"
         self._fail(rec.id, f"{where} failed: {rec.error}")
         return False
 

@@ -144,6 +144,8 @@ class RunTrace:
     judge: JudgeRecord | None = None
     elided_steps: int = 0
     """Step records beyond MAX_DETAILED_STEPS whose args and results were not kept."""
+    verdict: dict[str, str | None] | None = None
+    """The spec's `verdict` texts (``pass_if``, ``fail_if``) with this run's values filled in."""
 
     @property
     def input_tokens(self) -> int:

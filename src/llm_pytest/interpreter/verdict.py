@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from math import comb
 from typing import Protocol
 
+from llm_pytest.errors import UsageError
 from llm_pytest.interpreter.plan import Plan
 from llm_pytest.interpreter.trace import JudgeRecord, RunTrace
 
@@ -55,19 +56,27 @@ class ItemStats:
     def pass_hat_k(self, k: int) -> float | None:
         """C(c,k)/C(n,k): the chance that k fresh runs would all pass; None when k > n."""
         n, c = self.judged_runs, self.passed_runs
-        if not 1 <= k <= n:
+        if _check_k(k) > n:
             return None
         return comb(c, k) / comb(n, k)
 
     def pass_at_k(self, k: int) -> float | None:
-        """1 - C(n-c,k)/C(n,k): the chance that at least one of k fresh runs would pass."""
+        """1 - C(n-c,k)/C(n,k): the chance that at least one of k fresh runs would pass; None
+        when k > n."""
         n, c = self.judged_runs, self.passed_runs
-        if not 1 <= k <= n:
+        if _check_k(k) > n:
             return None
         return 1 - comb(n - c, k) / comb(n, k)
 
 
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise UsageError(f"k must be a whole number ≥ 1, got {k!r}")
+    return k
+
+
 def item_stats(traces: list[RunTrace]) -> ItemStats:
+    """Counts of ``traces`` by outcome (LANGUAGE.md §11)."""
     passed = sum(t.outcome == "PASS" for t in traces)
     unclear = sum(t.outcome == "UNCLEAR" for t in traces)
     return ItemStats(len(traces), len(traces) - unclear, passed, unclear)
