@@ -11,13 +11,26 @@ from typing import TYPE_CHECKING, Any
 from llm_pytest.errors import LlmPytestError, SourceLocation, SpecError
 
 if TYPE_CHECKING:
+    from llm_pytest.api import arun_spec, run_spec
+    from llm_pytest.interpreter.result import SpecResult
     from llm_pytest.plugins import LLMPlugin
 
-__all__ = ["LLMPlugin", "LlmPytestError", "SourceLocation", "SpecError"]
+__all__ = [
+    "LLMPlugin",
+    "LlmPytestError",
+    "SourceLocation",
+    "SpecError",
+    "SpecResult",
+    "arun_spec",
+    "run_spec",
+]
 __version__ = "0.1.0"
 
 _LAZY = {
     "LLMPlugin": "llm_pytest.plugins",
+    "SpecResult": "llm_pytest.interpreter.result",
+    "arun_spec": "llm_pytest.api",
+    "run_spec": "llm_pytest.api",
 }
 
 

@@ -300,7 +300,7 @@ class _Slot:
         if self.async_cleanup:
             await plugin.cleanup()
         else:
-            await anyio.to_thread.run_sync(plugin.cleanup)
+            await anyio.to_thread.run_sync(plugin.cleanup, abandon_on_cancel=True)
         return True
 
     async def _at_exit(self, ctx: ToolContext, plugin: LLMPlugin) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 
 from llm_pytest.dsl.expr import Expression, Template
-from llm_pytest.errors import ExpressionError, ToolError
+from llm_pytest.errors import ExpressionError, ProviderConfigError, ToolError
 from llm_pytest.interpreter.argcheck import Predicate, compile_schema
 from llm_pytest.interpreter.calls import call_tool
 from llm_pytest.interpreter.checks import run_checks, until_holds
@@ -210,6 +210,8 @@ class Run:
         judge = self.settings.judge
         try:
             record = await judge(plan, trace)
+        except ProviderConfigError:
+            raise  # a judge that cannot work at all stops the session with one message
         except Exception as exc:  # the protocol says never raise; a broken judge is no verdict
             name = str(getattr(judge, "name", type(judge).__name__))
             reason = f"the judge failed: {type(exc).__name__}: {exc}"

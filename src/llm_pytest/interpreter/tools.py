@@ -64,7 +64,11 @@ class Tool:
 
     @property
     def blocking(self) -> bool:
-        return not inspect.iscoroutinefunction(self.func)
+        func = self.func
+        if inspect.iscoroutinefunction(func):
+            return False
+        call = getattr(type(func), "__call__", None)  # an object with `async def __call__`
+        return not (call is not None and inspect.iscoroutinefunction(call))
 
 
 def format_schema_error(err: jsonschema.ValidationError) -> str:

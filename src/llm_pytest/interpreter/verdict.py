@@ -21,8 +21,9 @@ NO_JUDGE_REASON = (
 
 
 class Judge(Protocol):
-    """Judges one finished run that passed its deterministic checks. Never raises: a judge that
-    cannot answer returns an UNCLEAR record saying why."""
+    """Judges one finished run that passed its deterministic checks. A judge that cannot answer
+    returns an UNCLEAR record saying why; it raises only ProviderConfigError, for a judge that
+    cannot work at all (bad key, unknown model), which stops the session with one message."""
 
     async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord: ...
 
