@@ -64,10 +64,11 @@ def project(tmp_path: Path) -> Path:
         textwrap.dedent(
             f"""\
             test: {{name: proxied}}
+            vars: {{server: "{SCRIPTED_SERVER}"}}
             mcp_servers:
               scripted:
                 command: python
-                args: [{SCRIPTED_SERVER}, serve]
+                args: ["${{vars.server}}", "${{env.SCRIPTED_MODE}}"]
             steps:
               - tool: scripted_ping
             """
@@ -91,9 +92,8 @@ async def test_stdio_serves_builtins_plugins_and_spec_servers_with_state_per_con
     project: Path,
 ) -> None:
     log = project / "journal.log"
-    params = StdioServerParameters(
-        command=sys.executable, args=serve_args(project), env={"JOURNAL_LOG": str(log)}
-    )
+    env = {"JOURNAL_LOG": str(log), "SCRIPTED_MODE": "serve"}
+    params = StdioServerParameters(command=sys.executable, args=serve_args(project), env=env)
     with anyio.fail_after(60):
         async with Client(params) as client:
             names = [tool.name for tool in (await client.list_tools()).tools]
@@ -116,7 +116,7 @@ async def test_stdio_serves_builtins_plugins_and_spec_servers_with_state_per_con
 async def http_url(project: Path) -> AsyncIterator[str]:
     port = free_port()
     argv = [sys.executable, *serve_args(project, "--http", f"127.0.0.1:{port}")]
-    env = {**os.environ, "JOURNAL_LOG": str(project / "journal.log")}
+    env = {**os.environ, "JOURNAL_LOG": str(project / "journal.log"), "SCRIPTED_MODE": "serve"}
     async with await anyio.open_process(argv, env=env) as process:
         try:
             await wait_for_port(port, within=60)
@@ -163,10 +163,41 @@ def test_a_spec_server_that_fails_to_start_is_reported_on_stderr(
 ) -> None:
     spec = tmp_path / "test_broken.yaml"
     spec.write_text(
+        "test: {name: broken}\n"
         f"mcp_servers:\n  broken:\n    command: python\n    args: [{SCRIPTED_SERVER}, exit]\n"
+        "steps:\n  - tool: broken_ping\n"
     )
     assert run_command("serve", "--spec", str(spec)) == 2
     err = capsys.readouterr().err
     assert "error: MCP server `broken` exited with code 3 while starting" in err
     assert "  | fatal: NOTES_DB is not set" in err
     assert "hint: run the command by hand" in err
+
+
+def test_a_spec_that_does_not_compile_is_shown_with_its_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "test_typo.yaml"
+    spec.write_text(
+        "test: {name: typo}\nmcp_servers:\n  s:\n    command: python\n    agrs: [x]\n"
+        "steps:\n  - tool: s_ping\n"
+    )
+    assert run_command("serve", "--spec", str(spec)) == 2
+    err = capsys.readouterr().err
+    assert f"{spec}:5:5: " in err
+    assert "agrs" in err
+
+
+def test_an_unset_variable_in_a_server_config_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOT_SET_FOR_SERVE", raising=False)
+    spec = tmp_path / "test_env.yaml"
+    spec.write_text(
+        "test: {name: env}\nmcp_servers:\n  s:\n    command: python\n"
+        "    args: ['${env.NOT_SET_FOR_SERVE}']\nsteps:\n  - tool: s_ping\n"
+    )
+    assert run_command("serve", "--spec", str(spec)) == 2
+    err = capsys.readouterr().err
+    assert "NOT_SET_FOR_SERVE" in err
+    assert f"{spec}:5:" in err

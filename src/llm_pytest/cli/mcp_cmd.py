@@ -6,8 +6,10 @@
 
 Serves the built-in tools, the tools of the plugins in ``DIR``, and with ``--spec`` the tools of
 that spec's ``mcp_servers`` (proxied), over stdio, or over streamable HTTP at
-``http://HOST:PORT/mcp`` with ``--http``. In stdio mode stdout carries the protocol, so every
-message of this command goes to stderr.
+``http://HOST:PORT/mcp`` with ``--http``. The spec is compiled as for a run, so ``${vars...}``
+and ``${env...}`` in its server configs are resolved; the servers of all its tests are served
+(a name declared twice must mean the same server). In stdio mode stdout carries the protocol,
+so every message of this command goes to stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from llm_pytest.bridge.config import McpServerConfig, configs_from_mapping
+from llm_pytest.bridge.config import McpServerConfig
 from llm_pytest.errors import LlmPytestError, SpecError, UsageError
 
 __all__ = ["add_arguments", "run"]
@@ -95,13 +97,21 @@ def _serve(plugin_dirs: list[Path], spec: Path | None, address: tuple[str, int] 
 
 
 def _spec_servers(spec: Path) -> list[McpServerConfig]:
-    from llm_pytest.dsl.loader import load_file
+    import os
 
-    documents = load_file(spec)
-    if not documents or not isinstance(documents[0].data, dict):
-        return []
-    servers = documents[0].data.get("mcp_servers") or {}
-    return configs_from_mapping(servers, spec.resolve().parent, path=str(spec))
+    from llm_pytest.bridge.lifecycle import server_configs
+    from llm_pytest.dsl.compiler import compile_file
+
+    chosen: dict[str, tuple[McpServerConfig, str]] = {}
+    for plan in compile_file(spec):
+        for config in server_configs(plan, os.environ):
+            first = chosen.setdefault(config.name, (config, plan.item_name))
+            if first[0] != config:
+                raise UsageError(
+                    f"MCP server `{config.name}` of {spec} is not the same in "
+                    f"`{first[1]}` and `{plan.item_name}`: serve a spec whose tests agree on it"
+                )
+    return [config for config, _ in chosen.values()]
 
 
 def _address(text: str) -> tuple[str, int]:

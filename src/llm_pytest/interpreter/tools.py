@@ -67,8 +67,8 @@ class Tool:
         func = self.func
         if inspect.iscoroutinefunction(func):
             return False
-        call = getattr(type(func), "__call__", None)  # an object with `async def __call__`
-        return not (call is not None and inspect.iscoroutinefunction(call))
+        # an object whose class defines `async def __call__` is awaited too
+        return not inspect.iscoroutinefunction(vars(type(func)).get("__call__"))
 
 
 def format_schema_error(err: jsonschema.ValidationError) -> str:

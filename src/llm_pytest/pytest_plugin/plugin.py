@@ -1,33 +1,90 @@
 """pytest11 entry point: registers the options and the ``llm_runner`` fixture; hooks only delegate.
 
-Without ``--llm`` nothing else happens and nothing else is imported. With it, the session plugin
-(:class:`~llm_pytest.pytest_plugin.session.LlmSession`) is registered and does the work.
+Without ``--llm`` no spec is collected and nothing beyond this module and its options is
+imported; the reporting hooks do work only for tests that produced llm-pytest records (spec
+items, or Python tests that used ``llm_runner``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from llm_pytest.pytest_plugin import options
+from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, REPORT_ATTRIBUTE, SESSION_RECORDS
 
 if TYPE_CHECKING:
     from llm_pytest.interpreter.result import SpecResult
-
-SESSION_PLUGIN_NAME = "llm-pytest-session"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("llm"):
-        from llm_pytest.pytest_plugin.session import LlmSession
+class _RecordGatherer:
+    """Collects the llm-pytest records that test reports carry (every worker's, under xdist)."""
 
-        config.pluginmanager.register(LlmSession.start(config), SESSION_PLUGIN_NAME)
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if getattr(report, REPORT_ATTRIBUTE, None):
+            from llm_pytest.pytest_plugin import session
+
+            session.gather_records(self.config, report)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_RecordGatherer(config), "llm-pytest-records")
+    if config.getoption("llm"):
+        from llm_pytest.pytest_plugin import session
+
+        session.start(config)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if not config.getoption("llm"):
+        return None
+    from llm_pytest.pytest_plugin import session
+
+    return session.header_lines(config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if not parent.config.getoption("llm") or file_path.suffix not in (".yaml", ".yml"):
+        return None
+    from llm_pytest.pytest_plugin.collect import collect_file
+
+    return collect_file(file_path, parent)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if ITEM_RECORDS in item.stash:
+        from llm_pytest.pytest_plugin import session
+
+        session.finish_report(item, report)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if SESSION_RECORDS in session.config.stash:
+        from llm_pytest.pytest_plugin import session as llm_session
+
+        llm_session.write_reports(session)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if SESSION_RECORDS in config.stash:
+        from llm_pytest.pytest_plugin import session
+
+        session.terminal_summary(terminalreporter, config)
 
 
 @pytest.fixture
@@ -35,7 +92,8 @@ def llm_runner(request: pytest.FixtureRequest) -> Callable[..., SpecResult]:
     """Run a spec file from a Python test: ``llm_runner(spec_path, *, overrides=None,
     iterations=None, env=None, timeout=None) -> SpecResult``.
 
-    The runs use the session's judge and plugin directories and appear in the llm-pytest reports.
+    The runs use the session's judge, plugin directories and ``--llm-*`` settings, and appear in
+    the llm-pytest summary and report files.
     """
     from llm_pytest.pytest_plugin.fixtures import make_runner
 
