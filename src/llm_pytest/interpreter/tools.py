@@ -68,7 +68,10 @@ class Tool:
         if inspect.iscoroutinefunction(func):
             return False
         # an object whose class defines `async def __call__` is awaited too
-        return not inspect.iscoroutinefunction(vars(type(func)).get("__call__"))
+        call = next(
+            (k.__dict__["__call__"] for k in type(func).__mro__ if "__call__" in k.__dict__), None
+        )
+        return not inspect.iscoroutinefunction(call)
 
 
 def format_schema_error(err: jsonschema.ValidationError) -> str:
