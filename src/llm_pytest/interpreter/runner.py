@@ -100,18 +100,29 @@ async def _run_iterations(
 ) -> list[RunTrace]:
     n = plan.iterations
     if n == 1:
-        return [await Run(plan, 1, settings, registry).execute()]
+        return [await _run_one(plan, 1, settings, registry)]
     traces: list[RunTrace] = []
     limiter = anyio.CapacityLimiter(max(1, settings.concurrency or min(n, DEFAULT_CONCURRENCY)))
 
     async def one(i: int) -> None:
         async with limiter:
-            traces.append(await Run(plan, i + 1, settings, registry).execute())
+            traces.append(await _run_one(plan, i + 1, settings, registry))
 
     async with anyio.create_task_group() as tg:
         for i in range(n):
             tg.start_soon(one, i)
     return sorted(traces, key=lambda t: t.iteration)
+
+
+async def _run_one(
+    plan: Plan, iteration: int, settings: RunSettings, registry: ToolRegistry
+) -> RunTrace:
+    """One iteration: by the interpreter, or by an LLM agent for `mode: agent`."""
+    if plan.mode == "agent":
+        from llm_pytest.bridge.agent import run_agent_iteration  # imports the MCP SDK
+
+        return await run_agent_iteration(plan, settings, registry, iteration)
+    return await Run(plan, iteration, settings, registry).execute()
 
 
 class _StepFailed(Exception):
