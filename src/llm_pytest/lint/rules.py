@@ -1,0 +1,175 @@
+"""Warnings about specs that compile but are probably not what their author meant (W1xx)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from llm_pytest.dsl.expr import Expression, Template
+from llm_pytest.dsl.spec import Spec
+from llm_pytest.interpreter.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
+from llm_pytest.lint.findings import Finding
+from llm_pytest.lint.nodes import StepNodes
+from llm_pytest.lint.vague import is_vague
+
+__all__ = ["plan_warnings"]
+
+
+def plan_warnings(plan: Plan, spec: Spec, nodes: StepNodes) -> list[Finding]:
+    """W101–W106 for one compiled plan of ``spec``."""
+    out: list[Finding] = []
+    calls = list(_tool_calls(plan.setup + plan.steps + plan.teardown, in_fragment=False))
+    asserts = plan.verdict is not None
+    read: str | None = None
+    explicit_timeout = spec.test.timeout is not None or any(
+        path == "test.timeout" for path, _, _ in plan.overrides
+    )
+    for step, in_fragment in calls:
+        asserts = (
+            asserts or bool(step.checks) or step.expect is not None or step.analyze is not None
+        )
+        if step.expect is not None and step.analyze is None and is_vague(step.expect.source):
+            out.append(_vague(step, nodes))
+        # a fragment's saved names serve whichever spec uses it; one spec not reading them is fine
+        if step.save_as and not in_fragment:
+            read = _expression_text(plan) if read is None else read
+            if not _reads(read, step.save_as):
+                out.append(_unused(step, nodes))
+        if explicit_timeout and step.timeout is not None and step.timeout > plan.timeout:
+            out.append(_timeout(step, plan.timeout, nodes))
+        if step.retry == 0:
+            node = nodes.node(step.location)
+            if node is not None and node.get("retry_delay") is not None:
+                out.append(_retry_delay(step, nodes))
+            if step.until is not None:
+                out.append(_until(step, nodes))
+    if not asserts:
+        out.append(
+            Finding(
+                "W101",
+                plan.location,
+                f"test `{plan.test_name}` asserts nothing: no step has `check` or `expect` "
+                "and there is no `verdict`, so it passes whenever its tools do not fail",
+                "add `check: result.FIELD == VALUE` to a step, an `expect:` the judge can "
+                "verify against the result, or a `verdict:`",
+            )
+        )
+    return out
+
+
+def _vague(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    text = step.expect.source if step.expect else ""
+    return Finding(
+        "W102",
+        nodes.locate(step.location, ["expect"]),
+        f'`expect: "{text}"` only asks whether the step succeeded; a judge cannot verify '
+        "anything about the result from it",
+        "say what the result must contain (fields, counts, values) and add `analyze:` with "
+        "what the judge should check, or use `check:` for an exact assertion",
+    )
+
+
+def _unused(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    name = step.save_as
+    return Finding(
+        "W103",
+        nodes.locate(step.location, ["save_as"]),
+        f"`save_as: {name}` binds a name that nothing reads",
+        f"read it later as `${{{name}.FIELD}}` (in args, check, expect or verdict), "
+        "or remove `save_as`",
+    )
+
+
+def _timeout(step: ToolCallPlan, test_timeout: float, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W104",
+        nodes.locate(step.location, ["timeout"]),
+        f"step timeout {step.timeout:g} s is above the test's timeout of {test_timeout:g} s",
+        "`test.timeout` is the default for each step, not a limit on the whole test: lower "
+        "this step's `timeout`, or raise `test.timeout` if steps really take this long",
+    )
+
+
+def _retry_delay(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W105",
+        nodes.locate(step.location, ["retry_delay"], key=True),
+        "`retry_delay` has no effect: the step has no `retry`, so there is no second attempt",
+        "add `retry: N` (extra attempts), or remove `retry_delay`",
+    )
+
+
+def _until(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W106",
+        nodes.locate(step.location, ["until"], key=True),
+        "`until` is never polled: the step has no `retry`, so it makes one attempt only",
+        "add `retry: N` to poll up to N more times (with `retry_delay` seconds between)",
+    )
+
+
+def _tool_calls(
+    steps: tuple[StepPlan, ...], *, in_fragment: bool
+) -> Iterator[tuple[ToolCallPlan, bool]]:
+    for step in steps:
+        if isinstance(step, ToolCallPlan):
+            yield step, in_fragment
+        else:
+            yield from _tool_calls(
+                step.steps, in_fragment=in_fragment or isinstance(step, ScopePlan)
+            )
+
+
+def _expression_text(plan: Plan) -> str:
+    """The text of every expression of ``plan`` (inside ``${...}``, checks, conditions)."""
+    sources: list[str] = []
+    _values(plan.vars, sources)
+    _steps(plan.setup + plan.steps + plan.teardown, sources)
+    if plan.verdict is not None:
+        _values((plan.verdict.pass_if, plan.verdict.fail_if), sources)
+    return "\n".join(sources)
+
+
+def _reads(text: str, name: str) -> bool:
+    """Whether expressions ``text`` may read ``name``: it stands there as a name, not after a
+    dot. Scanning text is much cheaper than building references, and it only errs towards
+    "read" (a name inside a string literal of an expression counts too)."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_"):
+            return True
+        start = text.find(name, start + 1)
+    return False
+
+
+def _steps(steps: tuple[StepPlan, ...], sources: list[str]) -> None:
+    for step in steps:
+        if isinstance(step, ToolCallPlan):
+            parts = (step.when, step.args, step.expect, step.analyze, step.until, step.checks)
+            _values(parts, sources)
+        elif isinstance(step, RepeatPlan):
+            _values((step.when, step.count), sources)
+            _steps(step.steps, sources)
+        else:
+            _values((step.when, step.bindings), sources)
+            _steps(step.steps, sources)
+
+
+def _values(value: Any, sources: list[str]) -> None:
+    # plans hold plain dicts, lists and tuples; exact type checks (and not descending into
+    # plain leaves) keep this walk cheap
+    kind = type(value)
+    if kind is Template:
+        sources.extend(p.source for p in value.parts if type(p) is Expression)
+    elif kind is Expression:
+        sources.append(value.source)
+    elif kind is dict or kind is list or kind is tuple:
+        for item in value.values() if kind is dict else value:
+            if type(item) not in _LEAVES:
+                _values(item, sources)
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
