@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -54,11 +54,11 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if not parent.config.getoption("llm") or file_path.suffix not in (".yaml", ".yml"):
+    if not parent.config.getoption("llm") or not options.is_spec_file(file_path, parent.config):
         return None
-    from llm_pytest.pytest_plugin.collect import collect_file
+    from llm_pytest.pytest_plugin.collect import SpecFile
 
-    return collect_file(file_path, parent)
+    return SpecFile.from_parent(parent, path=file_path)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -80,7 +80,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         llm_session.write_reports(session)
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     if SESSION_RECORDS in config.stash:
         from llm_pytest.pytest_plugin import session
 

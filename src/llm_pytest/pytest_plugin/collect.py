@@ -1,0 +1,42 @@
+"""Collecting spec files: one :class:`SpecItem` per test × experiment; spec errors as collection
+errors in spec terms (``path:line:col``, the source line, a caret and what to do)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from llm_pytest.dsl.compiler import compile_documents
+from llm_pytest.dsl.loader import load_file
+from llm_pytest.errors import SpecError
+from llm_pytest.pytest_plugin.context import LlmContext, display_path, internal_error
+from llm_pytest.pytest_plugin.item import SpecItem
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+__all__ = ["SpecFile"]
+
+
+class SpecFile(pytest.File):
+    """A YAML spec file; each of its documents is a test, each experiment its own item."""
+
+    def collect(self) -> Iterator[SpecItem]:
+        ctx = LlmContext.of(self.config)
+        docs = load_file(display_path(self.config, self.path))
+        compiled = compile_documents(docs, ctx.overrides())
+        compiled.raise_errors()
+        for plan in compiled.plans:
+            yield SpecItem.from_parent(self, name=plan.item_name, plan=plan)
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str | TerminalRepr:
+        exc = excinfo.value
+        if LlmContext.of(self.config).options.traceback:
+            return super().repr_failure(excinfo)
+        if isinstance(exc, SpecError):
+            return exc.render()
+        return internal_error(exc, f"collecting {self.name}")

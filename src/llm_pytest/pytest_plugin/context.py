@@ -1,0 +1,251 @@
+"""What spec items and the ``llm_runner`` fixture share in a session: options, judge, tools.
+
+One :class:`LlmContext` per pytest process, kept in the config's stash and made on first use
+(at configure time with ``--llm``, so bad options and judge configuration stop the session
+before anything runs).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio
+import pytest
+
+from llm_pytest.api import build_registry, setting_overrides
+from llm_pytest.dsl.compiler import compile_file
+from llm_pytest.dsl.overrides import Override, parse_override
+from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, UsageError
+from llm_pytest.interpreter.plan import Plan
+from llm_pytest.interpreter.result import ItemResult, SpecResult
+from llm_pytest.interpreter.runner import RunSettings, run_plan
+from llm_pytest.interpreter.tools import ToolRegistry
+from llm_pytest.interpreter.trace import JudgeRecord, RunTrace
+from llm_pytest.interpreter.verdict import Judge
+from llm_pytest.pytest_plugin.keys import CONTEXT
+from llm_pytest.pytest_plugin.live import LiveLog
+from llm_pytest.pytest_plugin.session_options import LlmOptions, read_options
+
+if TYPE_CHECKING:
+    from llm_pytest.providers.cache import JudgeCache
+
+__all__ = [
+    "LlmContext",
+    "describe_problem",
+    "display_path",
+    "internal_error",
+    "is_xdist_worker",
+]
+
+JUDGE_CACHE_DIR = "llm-pytest-judge"
+"""Under pytest's cache directory (``.pytest_cache/d/``), shared by xdist workers."""
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def display_path(config: pytest.Config, path: Path) -> Path:
+    """``path`` as errors and reports show it: relative to where pytest was started, if inside."""
+    try:
+        return path.relative_to(config.invocation_params.dir)
+    except ValueError:
+        return path
+
+
+class LlmContext:
+    """Options, the judge and tool registries of one pytest process."""
+
+    def __init__(self, config: pytest.Config, options: LlmOptions) -> None:
+        self.config = config
+        self.options = options
+        self._judge: tuple[Judge, str] | None = None
+        self._registries: dict[tuple[Path, ...], ToolRegistry] = {}
+        self._overrides: list[Override] | None = None
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> LlmContext:
+        """The context of ``config``, made on first use."""
+        ctx = config.stash.get(CONTEXT, None)
+        if ctx is None:
+            ctx = cls(config, read_options(config))
+            config.stash[CONTEXT] = ctx
+        return ctx
+
+    # -- judge -------------------------------------------------------------------------------
+
+    @property
+    def judge(self) -> Judge:
+        return self._made_judge()[0]
+
+    @property
+    def judge_description(self) -> str:
+        """One line saying which judge is used and why (for the session header)."""
+        return self._made_judge()[1]
+
+    def _made_judge(self) -> tuple[Judge, str]:
+        if self._judge is None:
+            from llm_pytest.providers.judge import make_judge
+
+            opts = self.options
+            try:
+                self._judge = make_judge(
+                    opts.provider,
+                    model=opts.model,
+                    settings=opts.judge_settings,
+                    cache=self._judge_cache(),
+                    cache_mode=opts.cache,
+                )
+            except (ProviderConfigError, UsageError) as exc:
+                raise pytest.UsageError(f"llm-pytest judge: {exc}") from None
+        return self._judge
+
+    def _judge_cache(self) -> JudgeCache | None:
+        from llm_pytest.providers.cache import JudgeCache
+
+        cache = getattr(self.config, "cache", None)
+        return None if cache is None else JudgeCache(cache.mkdir(JUDGE_CACHE_DIR))
+
+    # -- compiling and running ---------------------------------------------------------------
+
+    def overrides(self) -> list[Override]:
+        """Session settings, then ``--llm-override``s: the order they apply in (LANGUAGE.md §6)."""
+        if self._overrides is None:
+            opts = self.options
+            try:
+                ovs = setting_overrides(
+                    iterations=opts.iterations,
+                    min_pass_rate=opts.min_pass_rate,
+                    timeout=opts.timeout,
+                    source="the command line or ini (--llm-iterations/-min-pass-rate/-timeout)",
+                )
+                ovs += [parse_override(text, source) for text, source in opts.overrides]
+            except UsageError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            self._overrides = ovs
+        return self._overrides
+
+    def registry_for(self, spec_path: str | os.PathLike[str]) -> ToolRegistry:
+        """Built-in tools, installed plugins, the ini plugin directories and the spec's own
+        ``plugins/`` folder (discovered once per set of directories)."""
+        spec_dir = Path(spec_path).resolve().parent
+        dirs: dict[Path, None] = {}
+        for d in (*self.options.plugin_dirs, spec_dir / "plugins"):
+            if d.is_dir():
+                dirs.setdefault(d.resolve())
+        key = tuple(dirs)
+        registry = self._registries.get(key)
+        if registry is None:
+            registry = self._registries[key] = build_registry(key)
+        return registry
+
+    def run_item(self, plan: Plan, log: Callable[[str], None] | None = None) -> ItemResult:
+        """Every run of ``plan``; raises ``LlmPytestError`` for plugin or judge configuration."""
+        guard = _JudgeGuard(self.judge)
+        settings = self._settings(plan.path, os.environ, log, guard)
+        with _our_errors_unwrapped():
+            traces = anyio.run(run_plan, plan, settings)
+        guard.raise_config_error()
+        return ItemResult(plan, traces)
+
+    def run_file(
+        self,
+        path: Path,
+        overrides: Iterable[Override],
+        env: Mapping[str, str] | None,
+        log: Callable[[str], None] | None = None,
+    ) -> SpecResult:
+        """Compile ``path`` with the session's overrides then ``overrides`` and run every item
+        that is not skipped."""
+        plans = compile_file(path, [*self.overrides(), *overrides])
+        guard = _JudgeGuard(self.judge)
+        settings = self._settings(str(path), {**os.environ, **(env or {})}, log, guard)
+
+        async def main() -> SpecResult:
+            result = SpecResult()
+            for plan in plans:
+                if plan.skip is None:
+                    result.items.append(ItemResult(plan, await run_plan(plan, settings)))
+            return result
+
+        with _our_errors_unwrapped():
+            result = anyio.run(main)
+        guard.raise_config_error()
+        return result
+
+    def live_log(self) -> Callable[[str], None] | None:
+        """The ``--llm-verbose`` writer, or None when live lines are not wanted."""
+        if not self.options.verbose or is_xdist_worker(self.config):
+            return None
+        return LiveLog(self.config)
+
+    def _settings(
+        self,
+        spec_path: str,
+        env: Mapping[str, str],
+        log: Callable[[str], None] | None,
+        judge: Judge,
+    ) -> RunSettings:
+        return RunSettings(
+            self.registry_for(spec_path),
+            judge=judge,
+            env=env,
+            log=log,
+            concurrency=self.options.concurrency,
+        )
+
+
+class _JudgeGuard:
+    """The session's judge, remembering a configuration error (a missing key, a rejected one)
+    so the item can stop the session with it instead of reporting every run UNCLEAR."""
+
+    def __init__(self, judge: Judge) -> None:
+        self._judge = judge
+        self.name = str(getattr(judge, "name", type(judge).__name__))
+        self._error: ProviderConfigError | None = None
+
+    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+        try:
+            return await self._judge(plan, trace)
+        except ProviderConfigError as exc:
+            self._error = self._error or exc
+            raise
+
+    def raise_config_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+@contextmanager
+def _our_errors_unwrapped() -> Iterator[None]:
+    """Concurrent runs raise their errors as a group; one of ours is re-raised on its own."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        ours = group.subgroup(LlmPytestError)
+        if ours is None:
+            raise
+        first: BaseException = ours
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from group
+
+
+def describe_problem(exc: LlmPytestError) -> str:
+    """An error of ours as the user should read it: located and rendered when it is a spec's."""
+    if isinstance(exc, SpecError):
+        return exc.render()
+    hint = getattr(exc, "hint", None)
+    return f"{exc}\n  hint: {hint}" if hint else str(exc)
+
+
+def internal_error(exc: BaseException, doing: str) -> str:
+    """A bug of ours, told in one line; the frames are behind ``--llm-traceback``."""
+    return (
+        f"internal error of llm-pytest while {doing}: {type(exc).__name__}: {exc}\n"
+        "(run with --llm-traceback to see where)"
+    )

@@ -1,0 +1,140 @@
+"""A failed item in the spec's own terms: for each failing run the step and its spec line, the
+interpolated args, an excerpt of the result, the failed check with its values or the judge's
+reason and issues; then which runs passed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from llm_pytest.errors import source_line
+from llm_pytest.interpreter.result import ItemResult
+from llm_pytest.interpreter.trace import CheckRecord, RunTrace, StepRecord
+
+__all__ = ["render_failure", "skip_reason"]
+
+DETAILED_RUNS = 3
+"""Failing runs shown in full; the others get one line each."""
+EXCERPT_CHARS = 300
+
+
+def render_failure(result: ItemResult) -> str:
+    """The failure report of an item whose pass rate is below its ``min_pass_rate``."""
+    plan, stats = result.plan, result.stats
+    failing = [r for r in result.runs if r.outcome == "FAIL"]
+    lines = [
+        f"{plan.item_name}: {stats.passed_runs} of {stats.judged_runs} judged runs passed "
+        f"(pass rate {stats.pass_rate:.0%}, min_pass_rate {plan.min_pass_rate:.0%})"
+        + (f"; {stats.unclear_runs} unclear" if stats.unclear_runs else ""),
+        f"spec: {plan.location}",
+    ]
+    for run in failing[:DETAILED_RUNS]:
+        lines.append("")
+        lines.extend(_run_lines(run, len(result.runs)))
+    for run in failing[DETAILED_RUNS:]:
+        lines.append(f"run {run.iteration}: FAIL: {run.reason}")
+    lines.append("")
+    lines.append("passed runs: " + _iterations(result.runs, "PASS"))
+    if stats.unclear_runs:
+        lines.append("unclear runs: " + _iterations(result.runs, "UNCLEAR"))
+    return "\n".join(lines)
+
+
+def skip_reason(result: ItemResult) -> str:
+    """Why an item whose runs were all UNCLEAR is skipped."""
+    reasons = dict.fromkeys(r.reason for r in result.runs)
+    text = "; ".join(reasons)
+    n = len(result.runs)
+    return text if n == 1 else f"all {n} runs UNCLEAR: {text}"
+
+
+def _iterations(runs: list[RunTrace], outcome: str) -> str:
+    numbers = [str(r.iteration) for r in runs if r.outcome == outcome]
+    return ", ".join(numbers) if numbers else "none"
+
+
+def _run_lines(run: RunTrace, total: int) -> list[str]:
+    head = f"run {run.iteration} of {total}: FAIL"
+    judge = run.judge
+    if judge is not None:
+        model = f" {judge.model}" if judge.model and judge.model != judge.provider else ""
+        head += f" (judged by {judge.provider}{model})"
+    lines = [head]
+    failed = [s for s in run.steps if s.status == "failed" and s.id == run.failed_step]
+    if failed:
+        lines.extend(_step_lines(failed[0]))
+    elif judge is None:
+        lines.append(f"  {run.reason}")
+    if judge is not None:
+        lines.append(f"  judge: {judge.reason}")
+        by_label = {s.label: s for s in run.steps}
+        for finding in judge.steps:
+            if finding.get("ok", True):
+                continue
+            step = by_label.get(str(finding.get("name")))
+            if step is not None:
+                lines.extend(_step_lines(step))
+                lines.append(f"    judge: {finding.get('finding')}")
+            else:
+                lines.append(f"  step `{finding.get('name')}`: {finding.get('finding')}")
+        if judge.issues:
+            lines.append("  issues:")
+            lines.extend(f"    - {issue}" for issue in judge.issues)
+        if judge.raw_excerpt:
+            lines.append(f"  judge's answer: {_excerpt(judge.raw_excerpt)}")
+    others = [s for s in run.steps if s.status == "failed" and s.id != run.failed_step]
+    for step in others:
+        lines.append(f"  also failed (continue_on_error): `{step.label}` at {step.location}")
+    return lines
+
+
+def _step_lines(step: StepRecord) -> list[str]:
+    tool = f" ({step.tool})" if step.tool and step.tool != step.label else ""
+    lines = [f"  step `{step.label}`{tool} at {step.location}"]
+    text = _spec_text(step.location)
+    if text is not None:
+        lines.append(f"    | {text.strip()}")
+    if step.loop:
+        loop = ", ".join(f"{k} = {v}" for k, v in step.loop.items())
+        lines.append(f"    in repeat: {loop}")
+    if step.args is not None:
+        lines.append(f"    args:   {_excerpt(step.args)}")
+    if step.result is not None:
+        lines.append(f"    result: {_excerpt(step.result)}")
+    failed_checks = [c for c in step.checks if not c.passed]
+    if failed_checks:
+        lines.extend(_check_lines(failed_checks[0]))
+    elif step.error:
+        lines.append(f"    error:  {step.error}")
+    if len(step.attempts) > 1:
+        lines.append(f"    attempts: {len(step.attempts)}")
+    if step.note:
+        lines.append(f"    note: {step.note}")
+    return lines
+
+
+def _check_lines(check: CheckRecord) -> list[str]:
+    lines = [f"    check failed at {check.location}: {check.expression}"]
+    lines.extend(f"      {name} = {value}" for name, value in check.values)
+    if check.error:
+        lines.append(f"      error: {check.error}")
+    return lines
+
+
+def _spec_text(location: str) -> str | None:
+    path, _, rest = location.rpartition(":")
+    path, _, line = path.rpartition(":")
+    if not path or not line.isdigit() or not rest.isdigit():
+        return None
+    return source_line(path, int(line))
+
+
+def _excerpt(value: Any) -> str:
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."

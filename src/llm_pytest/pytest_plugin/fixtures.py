@@ -1,0 +1,71 @@
+"""The ``llm_runner`` fixture: run a spec file from a Python test and assert on its
+:class:`~llm_pytest.interpreter.result.SpecResult`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_pytest.api import normalize_overrides, setting_overrides
+from llm_pytest.errors import LlmPytestError
+from llm_pytest.interpreter.result import SpecResult
+from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, display_path
+from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
+from llm_pytest.reports.records import record_of
+
+__all__ = ["make_runner"]
+
+Runner = Callable[..., SpecResult]
+
+
+def make_runner(request: pytest.FixtureRequest) -> Runner:
+    """The function the fixture returns, bound to the requesting test."""
+    ctx = LlmContext.of(request.config)
+    node = request.node
+    test_dir = request.path.parent
+
+    def llm_runner(
+        spec_path: str | os.PathLike[str],
+        *,
+        overrides: Mapping[str, Any] | Sequence[str] | None = None,
+        iterations: int | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> SpecResult:
+        """Run every item of ``spec_path`` (a relative path is looked up next to the test file
+        first, then from the current directory) and return the result.
+
+        ``overrides`` (``{"vars.limit": 5}`` or ``["vars.limit=5"]``), ``iterations`` and
+        ``timeout`` (the default step timeout) apply after the session's ``--llm-*`` settings;
+        ``env`` is added to the environment of the runs. A spec problem fails the test with the
+        spec's location.
+        """
+        __tracebackhide__ = True
+        path = _resolve(Path(spec_path), test_dir)
+        try:
+            ovs = setting_overrides(
+                iterations=iterations, timeout=timeout, source="the llm_runner arguments"
+            )
+            ovs += normalize_overrides(overrides, "the llm_runner overrides= argument")
+            result = ctx.run_file(display_path(request.config, path), ovs, env, ctx.live_log())
+        except LlmPytestError as exc:
+            pytest.fail(describe_problem(exc), pytrace=False)
+        records = node.stash.setdefault(ITEM_RECORDS, [])
+        for item in result.items:
+            label = f"{Path(item.plan.path).name}::{item.plan.item_name}"
+            record = record_of(item, nodeid=node.nodeid, group=node.nodeid, label=label)
+            records.append(record.to_json())
+        return result
+
+    return llm_runner
+
+
+def _resolve(path: Path, test_dir: Path) -> Path:
+    if path.is_absolute():
+        return path
+    beside = test_dir / path
+    return beside if beside.exists() else Path.cwd() / path

@@ -1,0 +1,87 @@
+"""A spec item: one test × experiment of a spec file, run by the interpreter.
+
+Tags become markers and keywords; ``skip``/``xfail`` become pytest's own marks; ``reportinfo``
+points at the test's line in the spec. The outcome follows LANGUAGE.md §6: every run UNCLEAR is a
+skip with the reasons; otherwise the pass rate is held against ``min_pass_rate``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from llm_pytest.errors import LlmPytestError, ProviderConfigError
+from llm_pytest.interpreter.plan import Plan
+from llm_pytest.interpreter.result import ItemResult
+from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, internal_error
+from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
+from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
+from llm_pytest.reports.records import record_of
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+__all__ = ["SpecFailed", "SpecItem"]
+
+
+class SpecFailed(Exception):
+    """The item's pass rate is below its ``min_pass_rate``."""
+
+    def __init__(self, result: ItemResult) -> None:
+        super().__init__(f"{result.plan.item_name} failed")
+        self.result = result
+
+
+class SpecItem(pytest.Item):
+    """One test × experiment of a spec file."""
+
+    def __init__(self, *, plan: Plan, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.plan = plan
+        for tag in plan.tags:
+            self._tag(tag)
+        if plan.skip is not None:
+            self.add_marker(pytest.mark.skip(reason=plan.skip))
+        if plan.xfail is not None:
+            self.add_marker(pytest.mark.xfail(reason=plan.xfail, raises=SpecFailed))
+
+    def _tag(self, tag: str) -> None:
+        if tag.startswith("_") or any(c in tag for c in ":(\n"):
+            self.keywords[tag] = True  # not a possible marker name: a keyword only
+            return
+        self.config.addinivalue_line("markers", f"{tag}: llm-pytest spec tag")
+        self.add_marker(tag)
+
+    def runtest(self) -> None:
+        ctx = LlmContext.of(self.config)
+        try:
+            result = ctx.run_item(self.plan, ctx.live_log())
+        except ProviderConfigError as exc:
+            self.session.shouldstop = f"llm-pytest: the judge cannot be used: {exc}"
+            raise
+        group = self.nodeid.rpartition("::")[0]
+        record = record_of(result, nodeid=self.nodeid, group=group, label=self.name)
+        self.stash[ITEM_RECORDS] = [record.to_json()]
+        if result.outcome == "skipped":
+            pytest.skip(skip_reason(result))
+        if result.outcome == "failed":
+            raise SpecFailed(result)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: TracebackStyle | None = None,
+    ) -> str | TerminalRepr:
+        exc = excinfo.value
+        if isinstance(exc, SpecFailed):
+            return render_failure(exc.result)
+        if LlmContext.of(self.config).options.traceback:
+            return super().repr_failure(excinfo, style)
+        if isinstance(exc, LlmPytestError):
+            return describe_problem(exc)
+        return internal_error(exc, f"running {self.plan.item_name}")
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, self.plan.location.line - 1, self.plan.item_name

@@ -1,0 +1,24 @@
+"""The plugin's state, kept in pytest stashes (imported on every run: nothing heavy here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from llm_pytest.pytest_plugin.context import LlmContext
+
+__all__ = ["CONTEXT", "ITEM_RECORDS", "REPORT_ATTRIBUTE", "SESSION_RECORDS"]
+
+CONTEXT: pytest.StashKey[LlmContext] = pytest.StashKey()
+"""On the config: options, judge and tool registries shared by spec items and ``llm_runner``."""
+
+ITEM_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+"""On an item: the item records (see :mod:`llm_pytest.reports.records`) its call produced."""
+
+SESSION_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+"""On the config: every item record reported in this process (the controller under xdist)."""
+
+REPORT_ATTRIBUTE = "llm_items"
+"""The test-report attribute that carries an item's records (serialised by pytest-xdist)."""

@@ -1,0 +1,231 @@
+"""Command-line options and ini keys of ``pytest --llm`` and the parsers of their values.
+
+Every ``--llm-*`` setting except ``--llm`` itself also has an ini key (``--llm-min-pass-rate`` is
+``llm_min_pass_rate``); the command line wins over the ini file (see
+:mod:`~llm_pytest.pytest_plugin.session_options`). Bad values are usage errors that name the
+option. This module is imported on every pytest run, so it imports and builds nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+__all__ = [
+    "CACHE_MODES",
+    "DEFAULT_PLUGIN_DIR",
+    "DEFAULT_SPEC_PATTERNS",
+    "JUDGE_SETTINGS",
+    "add_options",
+    "cache_mode",
+    "is_spec_file",
+    "override_text",
+    "pass_rate",
+    "positive_float",
+    "positive_int",
+]
+
+T = TypeVar("T")
+
+DEFAULT_SPEC_PATTERNS = ("test_*.yaml", "test_*.yml")
+DEFAULT_PLUGIN_DIR = "tests/llm/plugins"
+CACHE_MODES = ("auto", "on", "off")
+
+JUDGE_SETTINGS = {
+    "script": "scripted judge: a YAML/JSON file of verdicts, or module:function",
+    "template": "a Jinja2 template for the judge prompt instead of the packaged one",
+    "base_url": "openai/anthropic judge: the API base URL",
+    "api_key_env": "openai/anthropic judge: the environment variable holding the API key",
+    "auth_header": "openai judge: the header that carries the key (authorization or api-key)",
+    "temperature": "openai judge: sampling temperature",
+    "max_tokens": "anthropic judge: the answer's token limit",
+    "claude_command": "claude-code judge: the claude executable",
+    "max_turns": "claude-code judge: --max-turns",
+    "timeout": "seconds one judge call may take",
+    "max_retries": "retries of a judge call after 429/5xx answers",
+    "max_result_chars": "characters of each step result the judge sees",
+    "prices": "price table overrides: MODEL=INPUT_USD_PER_MTOK/OUTPUT_USD_PER_MTOK lines",
+    "gguf": "local judge: the path of a GGUF model file",
+}
+"""Judge settings: each is the ini key ``llm_judge_<name>`` and reaches the judge as ``<name>``."""
+
+
+# -- value parsers (shared by the command line and the ini file) -------------------------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"expected a whole number ≥ 1, got {text!r}") from None
+    if value < 1:
+        raise ValueError(f"expected a whole number ≥ 1, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number of seconds > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def pass_rate(text: str) -> float:
+    """``0.8`` or ``80%``."""
+    raw = text.strip()
+    percent = raw.endswith("%")
+    try:
+        value = float(raw[:-1] if percent else raw)
+    except ValueError:
+        raise ValueError(f"expected a rate between 0 and 1 or a percentage, got {text!r}") from None
+    if percent:
+        value /= 100
+    if not 0 <= value <= 1:
+        hint = " (write 80% or 0.8 for eighty percent)" if not percent and value <= 100 else ""
+        raise ValueError(f"expected a rate between 0 and 1, got {text!r}{hint}")
+    return value
+
+
+def override_text(text: str) -> str:
+    path, sep, _ = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError(f"expected PATH=VALUE (e.g. vars.limit=5), got {text!r}")
+    return text
+
+
+def cache_mode(text: str) -> str:
+    mode = text.strip().lower()
+    if mode not in CACHE_MODES:
+        raise ValueError(f"expected one of {', '.join(CACHE_MODES)}, got {text!r}")
+    return mode
+
+
+def _cli(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """``parse`` as an argparse type: its message becomes the usage error."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register the ``--llm*`` options and the ``llm_*`` ini keys."""
+    group = parser.getgroup("llm-pytest", "llm-pytest (YAML specs run by an interpreter)")
+    group.addoption(
+        "--llm", action="store_true", default=False, help="collect and run llm-pytest spec files"
+    )
+    flag = {"action": "store_true", "default": None}
+    group.addoption(
+        "--llm-verbose",
+        **flag,
+        help="show each tool call, result and interpolation live (ini llm_verbose)",
+    )
+    group.addoption(
+        "--llm-timeout",
+        type=_cli(positive_float),
+        metavar="SECONDS",
+        help="default step timeout of every spec; a step's own timeout still wins",
+    )
+    group.addoption(
+        "--llm-iterations",
+        type=_cli(positive_int),
+        metavar="N",
+        help="runs per item; the pass rate is measured over them",
+    )
+    group.addoption(
+        "--llm-min-pass-rate",
+        type=_cli(pass_rate),
+        metavar="RATE",
+        help="pass rate an item needs, 0..1 or a percentage (e.g. 0.8 or 80%%)",
+    )
+    group.addoption(
+        "--llm-override",
+        action="append",
+        type=_cli(override_text),
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value of every spec, e.g. vars.limit=5 (repeatable)",
+    )
+    group.addoption(
+        "--llm-concurrency",
+        type=_cli(positive_int),
+        metavar="N",
+        help="runs of one item that may execute at once (default: up to 16)",
+    )
+    group.addoption(
+        "--llm-provider",
+        metavar="NAME",
+        help="judge provider: auto (default), offline, scripted, openai, anthropic, claude-code",
+    )
+    group.addoption("--llm-model", metavar="MODEL", help="judge model (wins over a spec's own)")
+    group.addoption(
+        "--llm-report-dir",
+        metavar="DIR",
+        help="where trace_summary.jsonl and per_trace.jsonl go "
+        "(default .llm-pytest/runs/<timestamp>/ under the rootdir)",
+    )
+    group.addoption("--llm-html", metavar="PATH", help="write a self-contained HTML report")
+    group.addoption(
+        "--llm-cache",
+        type=_cli(cache_mode),
+        metavar="MODE",
+        help="reuse judge verdicts for identical requests: auto (default: only for 1 iteration), "
+        "on, off",
+    )
+    group.addoption(
+        "--llm-traceback",
+        **flag,
+        help="show llm-pytest's own Python frames in failures (for debugging llm-pytest)",
+    )
+
+    parser.addini(
+        "llm_spec_patterns",
+        "glob patterns of spec file names to collect with --llm",
+        type="args",
+        default=list(DEFAULT_SPEC_PATTERNS),
+    )
+    parser.addini(
+        "llm_plugin_dirs",
+        f"directories of LLMPlugin files (default {DEFAULT_PLUGIN_DIR})",
+        type="paths",
+        default=[],
+    )
+    parser.addini("llm_verbose", "like --llm-verbose", type="bool", default=False)
+    parser.addini("llm_traceback", "like --llm-traceback", type="bool", default=False)
+    for name in (
+        "timeout",
+        "iterations",
+        "min_pass_rate",
+        "concurrency",
+        "provider",
+        "model",
+        "report_dir",
+        "html",
+        "cache",
+    ):
+        parser.addini(f"llm_{name}", f"like --llm-{name.replace('_', '-')}", default="")
+    parser.addini("llm_overrides", "PATH=VALUE overrides, one a line", type="linelist", default=[])
+    for key, help_text in JUDGE_SETTINGS.items():
+        parser.addini(f"llm_judge_{key}", help_text, default="")
+
+
+def is_spec_file(path: Path, config: pytest.Config) -> bool:
+    """Whether ``path``'s name matches ini ``llm_spec_patterns``."""
+    patterns = config.getini("llm_spec_patterns") or DEFAULT_SPEC_PATTERNS
+    return any(fnmatch.fnmatch(path.name, p) for p in patterns)

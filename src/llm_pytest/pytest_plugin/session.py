@@ -1,0 +1,106 @@
+"""Session-level work the plugin's hooks delegate to: start-up, the header, gathering item records
+from test reports, writing the report files and the terminal summary.
+
+Records ride on test reports (``report.llm_items``), so under pytest-xdist the controller
+receives every worker's records and alone writes the files: workers never share a file.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+
+from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
+from llm_pytest.pytest_plugin.item import SpecItem
+from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, REPORT_ATTRIBUTE, SESSION_RECORDS
+from llm_pytest.reports.jsonl import ReportFiles, new_run_dir, write_jsonl
+from llm_pytest.reports.records import ItemRecord
+
+__all__ = [
+    "finish_report",
+    "gather_records",
+    "header_lines",
+    "start",
+    "terminal_summary",
+    "write_reports",
+]
+
+_FILES = pytest.StashKey[tuple[ReportFiles, Path | None]]()
+
+
+def start(config: pytest.Config) -> None:
+    """With ``--llm``: read the options and choose the judge now, so a bad option or judge
+    configuration stops the session with one message before anything runs."""
+    LlmContext.of(config).judge_description  # noqa: B018 - made for its errors
+
+
+def header_lines(config: pytest.Config) -> list[str]:
+    return [f"llm-pytest {LlmContext.of(config).judge_description}"]
+
+
+def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Put the records an item's call produced on its report (xdist carries them over), and
+    point a spec item's skip at its spec line rather than at our code."""
+    records = item.stash.get(ITEM_RECORDS, None)
+    if not records or report.when != "call":
+        return
+    setattr(report, REPORT_ATTRIBUTE, records)
+    if isinstance(item, SpecItem) and report.skipped and isinstance(report.longrepr, tuple):
+        path, line, _ = item.reportinfo()
+        report.longrepr = (os.fspath(path), (line or 0) + 1, report.longrepr[2])
+
+
+def gather_records(config: pytest.Config, report: pytest.TestReport) -> None:
+    records = getattr(report, REPORT_ATTRIBUTE, None)
+    if records:
+        config.stash.setdefault(SESSION_RECORDS, []).extend(records)
+
+
+def _records(config: pytest.Config) -> list[ItemRecord]:
+    return [ItemRecord.from_json(r) for r in config.stash.get(SESSION_RECORDS, [])]
+
+
+def write_reports(session: pytest.Session) -> None:
+    """Write the JSONL files (and the HTML file when asked) for every item that ran."""
+    config = session.config
+    records = _records(config)
+    if not records or is_xdist_worker(config):
+        return
+    opts = LlmContext.of(config).options
+    directory = opts.report_dir or new_run_dir(config.rootpath)
+    files = write_jsonl(records, directory)
+    html: Path | None = None
+    if opts.html is not None:
+        from llm_pytest.reports.html import write_html
+
+        command = shlex.join(["pytest", *config.invocation_params.args])
+        html = write_html(opts.html, records, command=command)
+    config.stash[_FILES] = (files, html)
+
+
+def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The per-item table and where the reports are; nothing when no spec ran."""
+    records = _records(config)
+    if not records or is_xdist_worker(config):
+        return
+    from llm_pytest.reports.terminal import summary_table
+
+    reporter.write_sep("=", "llm-pytest summary")
+    for line in summary_table(records, width=config.get_terminal_writer().fullwidth):
+        reporter.write_line(line)
+    written = config.stash.get(_FILES, None)
+    if written is not None:
+        files, html = written
+        reporter.write_line(f"traces: {_shown(files.directory, config)}/")
+        if html is not None:
+            reporter.write_line(f"html report: {_shown(html, config)}")
+
+
+def _shown(path: Path, config: pytest.Config) -> str:
+    try:
+        return str(path.resolve().relative_to(config.invocation_params.dir.resolve()))
+    except ValueError:
+        return str(path)

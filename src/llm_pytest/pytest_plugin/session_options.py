@@ -1,0 +1,119 @@
+"""The effective llm-pytest settings of a session: command line over ini, validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from llm_pytest.pytest_plugin.options import (
+    DEFAULT_PLUGIN_DIR,
+    DEFAULT_SPEC_PATTERNS,
+    JUDGE_SETTINGS,
+    cache_mode,
+    override_text,
+    pass_rate,
+    positive_float,
+    positive_int,
+)
+
+__all__ = ["LlmOptions", "read_options"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LlmOptions:
+    """The effective llm-pytest settings of a session (command line over ini)."""
+
+    verbose: bool = False
+    timeout: float | None = None
+    iterations: int | None = None
+    min_pass_rate: float | None = None
+    overrides: tuple[tuple[str, str], ...] = ()
+    """``(PATH=VALUE, source)`` pairs in the order they apply."""
+    concurrency: int | None = None
+    provider: str = "auto"
+    model: str | None = None
+    report_dir: Path | None = None
+    html: Path | None = None
+    cache: str = "auto"
+    traceback: bool = False
+    spec_patterns: tuple[str, ...] = DEFAULT_SPEC_PATTERNS
+    plugin_dirs: tuple[Path, ...] = ()
+    judge_settings: dict[str, Any] = field(default_factory=dict)
+
+
+def read_options(config: pytest.Config) -> LlmOptions:
+    """Validate and merge the options; a bad ini value raises :class:`pytest.UsageError`."""
+    invocation = config.invocation_params.dir
+    ini_base = config.inipath.parent if config.inipath else config.rootpath
+
+    def pick(name: str, parse: Callable[[str], T]) -> T | None:
+        cli = config.getoption(f"llm_{name}")
+        if cli is not None:
+            return cli  # type: ignore[no-any-return]
+        raw = str(config.getini(f"llm_{name}") or "").strip()
+        if not raw:
+            return None
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise pytest.UsageError(f"ini option llm_{name}: {exc}") from None
+
+    def path_option(name: str) -> Path | None:
+        cli = config.getoption(f"llm_{name}")
+        if cli:
+            return Path(invocation, cli)
+        raw = str(config.getini(f"llm_{name}") or "").strip()
+        return Path(ini_base, raw) if raw else None
+
+    overrides = [(text, "ini llm_overrides") for text in config.getini("llm_overrides")]
+    for text, _ in overrides:
+        try:
+            override_text(text)
+        except ValueError as exc:
+            raise pytest.UsageError(f"ini option llm_overrides: {exc}") from None
+    overrides += [(text, "--llm-override") for text in config.getoption("llm_override")]
+
+    plugin_dirs = [Path(p) for p in config.getini("llm_plugin_dirs")] or [
+        config.rootpath / DEFAULT_PLUGIN_DIR
+    ]
+    judge_settings = {
+        key: value
+        for key in JUDGE_SETTINGS
+        if (value := str(config.getini(f"llm_judge_{key}") or "").strip())
+    }
+    if "script" in judge_settings and not os.path.isabs(judge_settings["script"]):
+        script = Path(ini_base, judge_settings["script"])
+        if script.exists():
+            judge_settings["script"] = str(script)
+    if "template" in judge_settings:
+        judge_settings["template"] = str(Path(ini_base, judge_settings["template"]))
+
+    return LlmOptions(
+        verbose=_flag(config, "verbose"),
+        timeout=pick("timeout", positive_float),
+        iterations=pick("iterations", positive_int),
+        min_pass_rate=pick("min_pass_rate", pass_rate),
+        overrides=tuple(overrides),
+        concurrency=pick("concurrency", positive_int),
+        provider=pick("provider", str) or "auto",
+        model=pick("model", str),
+        report_dir=path_option("report_dir"),
+        html=path_option("html"),
+        cache=pick("cache", cache_mode) or "auto",
+        traceback=_flag(config, "traceback"),
+        spec_patterns=tuple(config.getini("llm_spec_patterns")) or DEFAULT_SPEC_PATTERNS,
+        plugin_dirs=tuple(plugin_dirs),
+        judge_settings=judge_settings,
+    )
+
+
+def _flag(config: pytest.Config, name: str) -> bool:
+    cli = config.getoption(f"llm_{name}")
+    return bool(cli) if cli is not None else bool(config.getini(f"llm_{name}"))

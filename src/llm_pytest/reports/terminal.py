@@ -1,0 +1,85 @@
+"""The terminal summary: under each spec file (or Python test) a row per item with runs, pass
+rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from llm_pytest.reports.records import ItemRecord, totals
+
+__all__ = ["HEADERS", "format_cost", "format_ms", "format_rate", "summary_table"]
+
+HEADERS = ("item", "runs", "pass rate", "flaky", "pass^3", "avg", "p95", "tokens", "cost")
+PASS_HAT_K = 3
+_MIN_ITEM_WIDTH = 30
+_INDENT = "  "
+
+
+def format_ms(ms: float) -> str:
+    if ms < 1000:
+        return f"{ms:.0f}ms" if ms >= 10 else f"{ms:.1f}ms"
+    return f"{ms / 1000:.2f}s" if ms < 60_000 else f"{ms / 60_000:.1f}min"
+
+
+def format_cost(usd: float) -> str:
+    return f"${usd:.4f}" if usd < 1 else f"${usd:.2f}"
+
+
+def format_rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _row(rec: ItemRecord) -> tuple[str, ...]:
+    stats = rec.stats
+    return (
+        _INDENT + rec.label,
+        str(stats.total_runs),
+        format_rate(stats.pass_rate if stats.judged_runs else None),
+        "yes" if stats.flaky else "no",
+        format_rate(stats.pass_hat_k(PASS_HAT_K)),
+        format_ms(rec.avg_ms),
+        format_ms(rec.p95_ms),
+        str(rec.tokens),
+        format_cost(rec.cost),
+    )
+
+
+def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
+    """The table as lines that fit ``width`` where possible (long item names are cut)."""
+    t = totals(records)
+    total_row = (
+        f"total: {t.passed}/{t.items} items passed",
+        str(t.runs),
+        format_rate(t.pass_rate if t.judged_runs else None),
+        "",
+        "",
+        format_ms(t.duration_ms / t.runs if t.runs else 0.0),
+        format_ms(t.p95_ms),
+        str(t.tokens),
+        format_cost(t.cost),
+    )
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for rec in records:
+        groups.setdefault(rec.group, []).append(_row(rec))
+    rows = [r for rs in groups.values() for r in rs]
+    widths = [max(len(r[i]) for r in [HEADERS, *rows, total_row]) for i in range(len(HEADERS))]
+    rest = sum(widths[1:]) + 2 * (len(widths) - 1)
+    widths[0] = max(_MIN_ITEM_WIDTH, min(widths[0], width - rest))
+    full = sum(widths) + 2 * (len(widths) - 1)
+
+    def line(cells: Sequence[str]) -> str:
+        first = _cut(cells[0], widths[0]).ljust(widths[0])
+        others = [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join([first, *others]).rstrip()
+
+    out = [line(HEADERS)]
+    for group, group_rows in groups.items():
+        out.append(_cut(group, max(full, widths[0])))
+        out.extend(line(r) for r in group_rows)
+    out.append("-" * min(width, full))
+    out.append(line(total_row))
+    return out
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,187 @@
+"""Item outcomes (LANGUAGE.md §6, §11) and failure reports in the spec's own terms."""
+
+from __future__ import annotations
+
+import pytest
+from plugin_support import run, write
+
+JUDGED = """\
+    test:
+      name: "{name}"
+    steps:
+      - name: "Create a user"
+        tool: my_api_create_user
+        args: {{name: "Alice", email: "alice@example"}}
+        save_as: created_user
+        expect: "The user has a valid email"
+    verdict:
+      pass_if: "The user was created with correct data"
+    """
+
+
+@pytest.fixture
+def scripted(project: pytest.Pytester) -> pytest.Pytester:
+    """The project judged by the scripted provider reading verdicts.yaml."""
+    project.makeini("[pytest]\nllm_provider = scripted\nllm_judge_script = verdicts.yaml\n")
+    return project
+
+
+def test_runs_all_unclear_make_a_skip_with_the_reasons(project: pytest.Pytester) -> None:
+    write(project, "tests/llm/test_judged.yaml", JUDGED.format(name="Judged"))
+    result = run(project, "--llm", "-rs", "--llm-provider", "offline", "--llm-iterations", "2")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED [[]1[]] tests/llm/test_judged.yaml:2: all 2 runs UNCLEAR: no judge configured*"]
+    )
+
+
+def test_judge_pass_passes_and_fail_fails_with_its_reason_issues_and_the_step(
+    scripted: pytest.Pytester,
+) -> None:
+    write(
+        scripted,
+        "tests/llm/test_judged.yaml",
+        JUDGED.format(name="Good") + "---\n" + JUDGED.format(name="Bad"),
+    )
+    write(
+        scripted,
+        "verdicts.yaml",
+        """\
+        Good: PASS
+        Bad:
+          verdict: FAIL
+          reason: "the email has no top-level domain"
+          steps:
+            - {name: "Create a user", ok: false, finding: "alice@example is not a valid email"}
+          issues: ["validation.email_valid is false but the user was created anyway"]
+          input_tokens: 120
+          output_tokens: 30
+          cost_usd: 0.002
+        """,
+    )
+    result = run(scripted, "--llm")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ Bad _*",
+            "Bad: 0 of 1 judged runs passed (pass rate 0%, min_pass_rate 100%)",
+            "spec: tests/llm/test_judged.yaml:13:9",
+            "run 1 of 1: FAIL (judged by scripted)",
+            "  judge: the email has no top-level domain",
+            "  step `Create a user` (my_api_create_user) at tests/llm/test_judged.yaml:15:5",
+            '    | - name: "Create a user"',
+            '    args:   {"name": "Alice", "email": "alice@example"}',
+            '    result: {"id": 42, "name": "Alice", "email": "alice@example", *',
+            "    judge: alice@example is not a valid email",
+            "  issues:",
+            "    - validation.email_valid is false but the user was created anyway",
+            "passed runs: none",
+        ]
+    )
+    result.stdout.fnmatch_lines(["  Bad  * 1 * 0% * 150 * $0.0020"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_unclear_runs_are_left_out_of_the_pass_rate(scripted: pytest.Pytester) -> None:
+    write(scripted, "tests/llm/test_judged.yaml", JUDGED.format(name="Mixed"))
+    write(
+        scripted,
+        "verdicts.yaml",
+        "Mixed: [PASS, {verdict: UNCLEAR, reason: cannot tell}, FAIL, PASS]\n",
+    )
+    common = ["--llm", "--llm-iterations", "4", "--llm-concurrency", "1"]
+    run(scripted, *common, "--llm-min-pass-rate", "0.6").assert_outcomes(passed=1)
+    result = run(scripted, *common, "--llm-min-pass-rate", "0.7")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "Mixed: 2 of 3 judged runs passed (pass rate 67%, min_pass_rate 70%); 1 unclear",
+            "run 3 of 4: FAIL*",
+            "passed runs: 1, 4",
+            "unclear runs: 2",
+        ]
+    )
+    result.stdout.fnmatch_lines(["  Mixed  * 4 * 67% * yes * 0% *"])
+
+
+def test_failed_check_shows_the_step_args_result_and_values(project: pytest.Pytester) -> None:
+    write(
+        project,
+        "tests/llm/test_count.yaml",
+        """\
+        test:
+          name: "Count"
+          iterations: 3
+        steps:
+          - name: "List users"
+            tool: my_api_fetch_users
+            args: {base_url: "http://127.0.0.1:9", limit: "${iteration + 8}"}
+            check:
+              - result.count > 0
+              - result.count == 10
+        """,
+    )
+    result = run(project, "--llm", "--llm-concurrency", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "Count: 1 of 3 judged runs passed (pass rate 33%, min_pass_rate 100%)",
+            "run 1 of 3: FAIL",
+            "  step `List users` (my_api_fetch_users) at tests/llm/test_count.yaml:5:5",
+            '    | - name: "List users"',
+            '    args:   {"base_url": "http://127.0.0.1:9", "limit": 9}',
+            '    result: {"base_url": "http://127.0.0.1:9", "count": 9, *',
+            "    check failed at tests/llm/test_count.yaml:10:9: result.count == 10",
+            "      result.count = 9",
+            "run 3 of 3: FAIL",
+            "*result.count = 11",
+            "passed runs: 2",
+        ]
+    )
+
+
+def test_failed_tool_call_shows_the_error_and_the_attempts(project: pytest.Pytester) -> None:
+    write(
+        project,
+        "tests/llm/test_missing.yaml",
+        """\
+        test:
+          name: "Missing user"
+        steps:
+          - tool: my_api_get_user
+            args: {user_id: 7}
+            retry: 2
+            retry_delay: 0
+          - tool: store_value
+            args: {name: never, value: 1}
+        """,
+    )
+    result = run(project, "--llm")
+    result.stdout.fnmatch_lines(
+        [
+            "  step `my_api_get_user` at tests/llm/test_missing.yaml:4:5",
+            '    args:   {"user_id": 7}',
+            "    error:  LookupError: no user 7",
+            "    attempts: 3",
+        ]
+    )
+
+
+def test_judge_that_cannot_be_used_stops_the_session_with_one_message(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    project.makeini("[pytest]\nllm_judge_claude_command = no-such-claude-here\n")
+    first, second = (JUDGED.format(name=n) + "judge: {provider: openai}\n" for n in "12")
+    write(project, "tests/llm/test_judged.yaml", first + "---\n" + second)
+    result = run(project, "--llm", "--llm-iterations", "2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "the openai judge needs an API key: set OPENAI_API_KEY*",
+            "*Interrupted: llm-pytest: the judge cannot be used: the openai judge needs*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*test_judged.yaml::2*")

@@ -1,0 +1,122 @@
+"""The terminal summary and the report files of a `pytest --llm` session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from plugin_support import run, write
+
+HALF = """\
+    test:
+      name: "Half"
+      iterations: 4
+      min_pass_rate: 0.5
+    steps:
+      - name: "Store the iteration"
+        tool: store_value
+        args: {name: i, value: "${iteration}"}
+        check: result.value % 2 == 1
+    """
+
+JUDGED = """\
+    test:
+      name: "Judged"
+    steps:
+      - tool: my_api_create_user
+        args: {name: "Alice", email: "alice@example.com"}
+        expect: "A user is created"
+    """
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_summary_table_shows_runs_rates_flakiness_and_totals(project: pytest.Pytester) -> None:
+    write(project, "tests/llm/test_half.yaml", HALF)
+    write(project, "tests/llm/test_judged.yaml", JUDGED)
+    result = run(project, "--llm", "--llm-provider", "offline")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*= llm-pytest summary =*",
+            "item * runs * pass rate * flaky * pass^3 * avg * p95 * tokens * cost",
+            "tests/llm/test_half.yaml",
+            "  Half * 4 * 50% * yes * 0% * *ms * *ms * 0 * $0.0000",
+            "tests/llm/test_judged.yaml",
+            "  Judged * 1 * - * no * - *",
+            "total: 1/2 items passed * 5 * 50% *",
+            "traces: .llm-pytest/runs/*/",
+        ]
+    )
+
+
+def test_nothing_is_printed_or_written_when_no_spec_ran(project: pytest.Pytester) -> None:
+    write(project, "tests/test_plain.py", "def test_plain():\n    pass\n")
+    result = run(project, "--llm")
+    result.assert_outcomes(passed=1)
+    assert "llm-pytest summary" not in result.stdout.str()
+    assert not (project.path / ".llm-pytest").exists()
+    write(project, "tests/llm/test_half.yaml", HALF)
+    collected = run(project, "--llm", "--collect-only")
+    assert "llm-pytest summary" not in collected.stdout.str()
+    assert not (project.path / ".llm-pytest").exists()
+
+
+def test_trace_files_hold_one_line_per_run(project: pytest.Pytester) -> None:
+    write(project, "tests/llm/test_half.yaml", HALF)
+    run(project, "--llm", "--llm-report-dir", "out", "--llm-concurrency", "1")
+    summary = _lines(project.path / "out" / "trace_summary.jsonl")
+    assert [(s["test"], s["iteration"], s["outcome"]) for s in summary] == [
+        ("Half", 1, "PASS"),
+        ("Half", 2, "FAIL"),
+        ("Half", 3, "PASS"),
+        ("Half", 4, "FAIL"),
+    ]
+    assert set(summary[0]) == {
+        "nodeid",
+        "spec",
+        "test",
+        "experiment",
+        "iteration",
+        "outcome",
+        "duration_ms",
+        "tokens",
+        "cost",
+        "reason",
+    }
+    assert summary[0]["spec"] == "tests/llm/test_half.yaml"
+    assert summary[0]["nodeid"] == "tests/llm/test_half.yaml::Half"
+    assert "result.value % 2 == 1" in str(summary[1]["reason"])
+    traces = _lines(project.path / "out" / "per_trace.jsonl")
+    assert len(traces) == 4
+    step = traces[1]["steps"][0]  # type: ignore[index]
+    assert step["name"] == "Store the iteration"
+    assert step["args"] == {"name": "i", "value": 2}
+    assert step["checks"][0]["values"] == [["result.value", "2"]]
+
+
+def test_default_report_dirs_are_new_per_session_and_ignored_by_git(
+    project: pytest.Pytester,
+) -> None:
+    write(project, "tests/llm/test_half.yaml", HALF)
+    run(project, "--llm")
+    run(project, "--llm")
+    runs = sorted((project.path / ".llm-pytest" / "runs").iterdir())
+    assert len(runs) == 2
+    assert all((r / "trace_summary.jsonl").is_file() for r in runs)
+    assert (project.path / ".llm-pytest" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_html_report_holds_items_iterations_reasons_and_steps(project: pytest.Pytester) -> None:
+    write(project, "tests/llm/test_half.yaml", HALF)
+    write(project, "tests/llm/test_judged.yaml", JUDGED)
+    run(project, "--llm", "--llm-provider", "offline", "--llm-html", "report.html")
+    html = (project.path / "report.html").read_text(encoding="utf-8")
+    assert "tests/llm/test_half.yaml" in html
+    assert html.count('<details class="run"') == 5
+    assert "no judge configured" in html
+    assert "Store the iteration" in html
+    assert "--llm --llm-provider offline --llm-html report.html" in html  # the command line

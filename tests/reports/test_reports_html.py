@@ -1,0 +1,124 @@
+"""The HTML report: one self-contained file, checked as text and in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from reports_support import run_records
+
+from llm_pytest.reports.html import render_html, write_html
+
+CHROMIUM = next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
+
+
+class _Elements(HTMLParser):
+    """Every start tag with its attributes, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+
+def _elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Elements()
+    parser.feed(html)
+    return parser.elements
+
+
+def test_report_is_one_file_with_no_external_assets(tmp_path: Path) -> None:
+    html = render_html(run_records(tmp_path))
+    for tag, attrs in _elements(html):
+        assert tag not in ("link", "img", "iframe", "object", "embed")
+        assert "src" not in attrs, tag
+        href = attrs.get("href")
+        assert href is None or href.startswith("#"), href
+    assert not re.search(r"@import|url\(", html)
+
+
+def test_data_from_specs_and_tools_is_escaped(tmp_path: Path) -> None:
+    html = render_html(run_records(tmp_path))
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<b>bold</b>" not in html
+    assert html.count("<script>") == 1  # ours
+
+
+def test_report_has_summary_iterations_reasons_and_expandable_steps(tmp_path: Path) -> None:
+    html = render_html(run_records(tmp_path), command="pytest --llm")
+    elements = _elements(html)
+    sections = [a for t, a in elements if t == "section"]
+    assert [(s["data-outcome"], s["data-flaky"]) for s in sections] == [
+        ("passed", "true"),
+        ("failed", "false"),
+        ("skipped", "false"),
+    ]
+    runs = [a for t, a in elements if t == "details" and a.get("class") == "run"]
+    assert [r["data-outcome"] for r in runs] == ["PASS", "FAIL", "PASS", "FAIL", "FAIL", "UNCLEAR"]
+    assert ["open" in r for r in runs] == [False, True, False, True, True, False]
+    steps = [a for t, a in elements if t == "details" and a.get("class") == "step"]
+    assert len(steps) == 6
+    for text in (
+        "the stored value is markup: &lt;script&gt;",
+        "values should be plain text",
+        "it is &lt;script&gt;",
+        "cannot tell",
+        "result.value % 2 == 1",
+        "pass^k",
+        "pass@k",
+        "<code>pytest --llm</code>",
+    ):
+        assert text in html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium on PATH: apt-get install chromium")
+def test_report_filters_and_expands_in_a_headless_browser(tmp_path: Path) -> None:
+    page = write_html(tmp_path / "report.html", run_records(tmp_path))
+
+    def dom(fragment: str) -> list[tuple[str, dict[str, str | None]]]:
+        assert CHROMIUM is not None
+        done = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--dump-dom",
+                f"{page.as_uri()}#{fragment}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return _elements(done.stdout)
+
+    failed = dom("filter=failed")
+    body = next(a for t, a in failed if t == "body")
+    assert (body["data-filter"], body["data-shown"]) == ("failed", "1")
+    shown = {a["data-outcome"]: "hidden" not in a for t, a in failed if t == "section"}
+    assert shown == {"passed": False, "failed": True, "skipped": False}
+    rows = {a["data-outcome"]: "hidden" not in a for t, a in failed if a.get("class") == "row"}
+    assert rows == {"passed": False, "failed": True, "skipped": False}
+    pressed = [a["data-filter"] for t, a in failed if a.get("aria-pressed") == "true"]
+    assert pressed == ["failed"]
+
+    searched = dom("q=UNJUDGED&expand=all")
+    body = next(a for t, a in searched if t == "body")
+    assert (body["data-filter"], body["data-shown"]) == ("all", "1")
+    assert all("open" in a for t, a in searched if t == "details")
