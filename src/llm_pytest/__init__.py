@@ -40,6 +40,6 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'llm_pytest' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    # Not cached in globals(): pytester's in-process runs unload our modules between runs,
+    # and a cached class would then no longer be the one plugins subclass.
+    return getattr(importlib.import_module(module), name)

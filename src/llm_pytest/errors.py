@@ -23,7 +23,6 @@ under the column, and a ``hint:`` line that says what to do.
 
 from __future__ import annotations
 
-import difflib
 import linecache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -83,6 +82,8 @@ class SourceLocation:
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate most like ``name`` (for "did you mean ...?"), or None."""
+    import difflib  # only needed when something is wrong
+
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
