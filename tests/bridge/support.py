@@ -1,4 +1,4 @@
-"""Helpers for the bridge tests: the servers they run and checks on child processes."""
+"""Helpers for the bridge tests: the servers they run, their context, and free ports."""
 
 from __future__ import annotations
 
@@ -30,25 +30,6 @@ def scripted(
 
 def context() -> ToolContext:
     return ToolContext(env=dict(os.environ))
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie left to an init that does not reap is dead)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    state = next(line for line in status.splitlines() if line.startswith("State:"))
-    return "Z" not in state.split()[1]
-
-
-def reaped(pid: int) -> bool:
-    """Whether ``pid`` is gone entirely: it exited and its parent collected its exit status."""
-    return not Path(f"/proc/{pid}").exists()
-
-
-def read_pids(path: Path) -> list[int]:
-    return [int(line) for line in path.read_text().split()]
 
 
 def free_port() -> int:

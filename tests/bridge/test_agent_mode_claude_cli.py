@@ -27,9 +27,9 @@ from llm_pytest.interpreter.runner import RunSettings
 from llm_pytest.interpreter.tools import ToolRegistry
 from llm_pytest.plugins import LLMPlugin, plugin_tools
 from llm_pytest.stdlib_tools import builtin_tools
+from process_support import read_pids, running
 
 from .fake_anthropic import FakeAnthropic, Script, Turn
-from .support import read_pids, running
 
 pytestmark = pytest.mark.anyio
 

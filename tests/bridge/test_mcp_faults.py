@@ -12,8 +12,9 @@ from llm_pytest.bridge.client import McpConnections, list_server_tools
 from llm_pytest.bridge.config import HttpServerConfig, StdioServerConfig
 from llm_pytest.bridge.errors import McpServerError
 from llm_pytest.errors import ToolError, UsageError
+from process_support import read_pids, reaped, running
 
-from .support import context, read_pids, reaped, running, scripted
+from .support import context, scripted
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
-"""Fixtures for running real specs: files in a temporary directory, plugins written there, a
-loopback HTTP server, and a child subreaper for checking that killed processes are gone."""
+"""Fixtures for running real specs: files in a temporary directory, plugins written there, and a
+loopback HTTP server."""
 
 from __future__ import annotations
 
-import ctypes
 import json
-import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -106,15 +104,3 @@ def http_server() -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture
-def subreaper() -> Iterator[None]:
-    """Make this process adopt orphans, so killed grandchildren can be reaped and checked."""
-    if not sys.platform.startswith("linux"):
-        pytest.skip("needs Linux (PR_SET_CHILD_SUBREAPER)")
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_child_subreaper = 36
-    assert libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0
-    yield
-    libc.prctl(pr_set_child_subreaper, 0, 0, 0, 0)

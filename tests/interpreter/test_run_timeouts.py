@@ -3,8 +3,6 @@ their children; teardown and plugin cleanup run after timeouts and after outside
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 from llm_pytest.api import arun_spec
 from llm_pytest.interpreter.calls import ABANDONED_NOTE
 from llm_pytest.interpreter.tools import Tool, ToolContext
+from process_support import FAMILY, assert_family_killed
 
 from .conftest import LoadPlugins, WriteSpec
 
@@ -180,20 +179,6 @@ async def test_teardown_and_cleanup_run_when_the_run_is_cancelled_from_outside(
     assert hang.events == ["cancelled", "teardown", "cleanup"]
 
 
-# The shell records its own pid and those of two children that would outlive it by far.
-FAMILY = (
-    "echo $$ > pids; sleep 100 & echo $! >> pids; sleep 100 & echo $! >> pids; echo started; wait"
-)
-
-
-async def assert_killed(pid: int) -> None:
-    """Wait (bounded) for an adopted process to end, and check SIGKILL ended it."""
-    with anyio.fail_after(10):
-        _, status = await anyio.to_thread.run_sync(os.waitpid, pid, 0, abandon_on_cancel=True)
-    assert os.WIFSIGNALED(status)
-    assert os.WTERMSIG(status) == signal.SIGKILL
-
-
 @pytest.mark.anyio
 @pytest.mark.usefixtures("subreaper")
 async def test_a_command_that_spawns_children_leaves_no_process_behind_after_its_timeout(
@@ -211,12 +196,7 @@ async def test_a_command_that_spawns_children_leaves_no_process_behind_after_its
     (trace,) = (await arun_spec(path)).runs
     assert trace.outcome == "FAIL"
     assert "timed out after 0.5s" in trace.steps[0].error
-    shell, *children = (int(line) for line in (tmp_path / "pids").read_text().split())
-    with pytest.raises(ProcessLookupError):
-        os.kill(shell, 0)  # killed and reaped by the tool
-    assert len(children) == 2
-    for pid in children:
-        await assert_killed(pid)
+    await assert_family_killed(tmp_path)
 
 
 async def _report_timeout(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,22 @@
-"""Helpers for the provider tests: small plans and traces, and a judge that records requests."""
+"""Helpers for the provider tests: small plans and traces, judging one run, a judge that records
+requests, and a fake ``claude`` executable."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import anyio
 
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.interpreter.plan import Plan
-from llm_pytest.interpreter.trace import Attempt, CheckRecord, RunTrace, StepRecord
+from llm_pytest.interpreter.trace import Attempt, CheckRecord, JudgeRecord, RunTrace, StepRecord
+from llm_pytest.interpreter.verdict import Judge
 from llm_pytest.providers.base import JudgeRequest, ProviderReply
+
+FAKE_CLAUDE = Path(__file__).parent / "fakes" / "fake_claude.py"
 
 SPEC = """
 test:
@@ -79,3 +87,25 @@ class RecordingProvider:
         if isinstance(answer, str):
             return ProviderReply(text=answer, input_tokens=1000, output_tokens=100)
         return answer
+
+
+async def judge_once(
+    judge: Judge,
+    *,
+    extra: str = "",
+    iteration: int = 1,
+    result: object = None,
+    within: float = 10.0,
+) -> JudgeRecord:
+    """``judge``'s record for one run of the sample plan (bounded by ``within`` seconds)."""
+    plan = make_plan(extra=extra)
+    with anyio.fail_after(within):
+        return await judge(plan, make_trace(plan, iteration=iteration, result=result))
+
+
+def fake_claude(directory: Path) -> Path:
+    """Write ``directory/claude``, which runs the fake CLI with this interpreter."""
+    wrapper = directory / "claude"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE_CLAUDE}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper

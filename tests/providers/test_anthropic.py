@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import anyio
 import pytest
 
 from llm_pytest.errors import ProviderConfigError
-from llm_pytest.interpreter.trace import JudgeRecord
 from llm_pytest.providers.anthropic import API_VERSION, AnthropicProvider
 from llm_pytest.providers.base import VERDICT_SCHEMA
 from llm_pytest.providers.judge import ProviderJudge
 
-from .fakes.llm_server import FakeLLMServer, anthropic_message, error, serving
-from .support import FAIL_JSON, make_plan, make_trace
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with serving() as srv:
-        yield srv
+from .fakes.llm_server import FakeLLMServer, anthropic_message, error
+from .support import FAIL_JSON, judge_once
 
 
 def provider_for(server: FakeLLMServer) -> AnthropicProvider:
     return AnthropicProvider(api_key="sk-ant-test", base_url=server.url, retry_base_delay=0.01)
-
-
-async def judge_once(judge: ProviderJudge) -> JudgeRecord:
-    plan = make_plan()
-    with anyio.fail_after(10):
-        return await judge(plan, make_trace(plan))
 
 
 @pytest.mark.anyio

@@ -19,11 +19,6 @@ from llm_pytest.providers.judge import ProviderJudge
 from .support import FAIL_JSON, PASS_JSON, RecordingProvider, make_plan, make_trace
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.parametrize(
     ("mode", "iterations", "enabled"),
     [("auto", 1, True), ("auto", 5, False), ("on", 5, True), ("off", 1, False)],

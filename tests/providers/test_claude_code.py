@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import anyio
@@ -15,14 +14,7 @@ from llm_pytest.interpreter.trace import JudgeRecord
 from llm_pytest.providers.claude_code import ClaudeCodeProvider, parse_stream
 from llm_pytest.providers.judge import ProviderJudge
 
-from .support import make_plan, make_trace
-
-FAKE = Path(__file__).parent / "fakes" / "fake_claude.py"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from .support import fake_claude, judge_once
 
 
 @pytest.fixture
@@ -30,9 +22,7 @@ def bin_dir(tmp_path: Path) -> Path:
     """A directory holding a `claude` that runs the fake with this interpreter."""
     directory = tmp_path / "bin"
     directory.mkdir()
-    wrapper = directory / "claude"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n')
-    wrapper.chmod(0o755)
+    fake_claude(directory)
     return directory
 
 
@@ -54,9 +44,7 @@ async def judge_with(
 ) -> JudgeRecord:
     provider = ClaudeCodeProvider.from_settings({}, env)
     judge = ProviderJudge(provider, model=model, timeout=judge_timeout, max_result_chars=300_000)
-    plan = make_plan()
-    with anyio.fail_after(30):
-        return await judge(plan, make_trace(plan, result=result))
+    return await judge_once(judge, result=result, within=30)
 
 
 @pytest.mark.anyio

@@ -10,20 +10,7 @@ from llm_pytest.interpreter.trace import JudgeRecord
 from llm_pytest.providers.base import VERDICT_SCHEMA, ProviderReply
 from llm_pytest.providers.judge import ProviderJudge
 
-from .support import PASS_JSON, RecordingProvider, make_plan, make_trace
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-async def judge_once(
-    judge: ProviderJudge, *, extra: str = "", iteration: int = 1, result: object = None
-) -> JudgeRecord:
-    plan = make_plan(extra=extra)
-    with anyio.fail_after(10):
-        return await judge(plan, make_trace(plan, iteration=iteration, result=result))
+from .support import PASS_JSON, RecordingProvider, judge_once, make_plan, make_trace
 
 
 @pytest.mark.anyio

@@ -6,22 +6,16 @@ import importlib.util
 import os
 from pathlib import Path
 
-import anyio
 import pytest
 
 from llm_pytest.errors import ProviderConfigError
 from llm_pytest.providers.judge import ProviderJudge
 from llm_pytest.providers.registry import create_provider
 
-from .support import make_plan, make_trace
+from .support import judge_once
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 GGUF = os.environ.get("LLM_PYTEST_GGUF", "")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.mark.skipif(HAVE_LLAMA, reason="llama-cpp-python is installed")
@@ -47,9 +41,7 @@ def test_a_missing_model_file_is_a_configuration_error(tmp_path: Path) -> None:
 )
 async def test_a_local_model_answers_a_schema_valid_verdict() -> None:
     judge = ProviderJudge(create_provider("local"), timeout=600)
-    plan = make_plan()
-    with anyio.fail_after(900):
-        record = await judge(plan, make_trace(plan))
+    record = await judge_once(judge, within=900)
     # Constrained decoding makes the answer a verdict; which one depends on the model.
     assert record.verdict in ("PASS", "FAIL", "UNCLEAR")
     assert not record.reason.startswith("the judge")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import anyio
 import pytest
 
 from llm_pytest.errors import ProviderConfigError, UsageError
@@ -16,14 +14,7 @@ from llm_pytest.providers.judge import ProviderJudge, SessionJudge, make_judge
 from llm_pytest.providers.offline import OfflineProvider
 from llm_pytest.providers.registry import provider, provider_names
 
-from .support import PASS_JSON, RecordingProvider, make_plan, make_trace
-
-FAKE = Path(__file__).parent / "fakes" / "fake_claude.py"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from .support import PASS_JSON, RecordingProvider, fake_claude, judge_once, make_plan, make_trace
 
 
 @pytest.fixture
@@ -34,9 +25,7 @@ def empty_path(tmp_path: Path) -> str:
 
 
 def test_auto_prefers_the_claude_cli_on_path(tmp_path: Path) -> None:
-    wrapper = tmp_path / "claude"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper = fake_claude(tmp_path)
     env = {"PATH": str(tmp_path), "OPENAI_API_KEY": "k"}
     judge, description = make_judge(env=env)
     assert isinstance(judge, SessionJudge)
@@ -154,9 +143,7 @@ async def test_a_registered_provider_is_found_by_name(monkeypatch: pytest.Monkey
     judge, description = make_judge("in-house", settings={"flavour": "x"})
     assert description == "judge: in-house ih-1 (selected)"
     assert made == [{"flavour": "x"}]
-    plan = make_plan()
-    with anyio.fail_after(5):
-        assert (await judge(plan, make_trace(plan))).verdict == "PASS"
+    assert (await judge_once(judge)).verdict == "PASS"
 
 
 @pytest.mark.anyio

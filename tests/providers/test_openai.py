@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import anyio
 import pytest
 
 from llm_pytest.errors import ProviderConfigError
@@ -12,31 +9,14 @@ from llm_pytest.providers.base import VERDICT_SCHEMA
 from llm_pytest.providers.judge import ProviderJudge
 from llm_pytest.providers.openai import OpenAIProvider
 
-from .fakes.llm_server import Answer, FakeLLMServer, error, openai_completion, serving
-from .support import FAIL_JSON, PASS_JSON, make_plan, make_trace
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with serving() as srv:
-        yield srv
+from .fakes.llm_server import Answer, FakeLLMServer, error, openai_completion
+from .support import FAIL_JSON, PASS_JSON, judge_once
 
 
 def judge_for(server: FakeLLMServer, **kwargs: object) -> ProviderJudge:
     provider = OpenAIProvider(base_url=f"{server.url}/v1", api_key="sk-test", retry_base_delay=0.01)
     options: dict[str, object] = {"timeout": 5.0, "max_retries": 2, **kwargs}
     return ProviderJudge(provider, **options)  # type: ignore[arg-type]
-
-
-async def judge_once(judge: ProviderJudge):  # type: ignore[no-untyped-def]
-    plan = make_plan()
-    with anyio.fail_after(10):
-        return await judge(plan, make_trace(plan))
 
 
 @pytest.mark.anyio

@@ -18,11 +18,6 @@ from llm_pytest.providers.scripted import ScriptedProvider, load_script
 from .support import make_plan, make_trace
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def verdicts(
     provider: ScriptedProvider, runs: int = 1, *, extra: str = ""
 ) -> list[JudgeRecord]:

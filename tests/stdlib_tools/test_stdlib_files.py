@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -10,24 +9,7 @@ import pytest
 
 from llm_pytest.errors import ToolError
 from llm_pytest.interpreter.tools import ToolContext, ToolRegistry
-from llm_pytest.stdlib_tools import SPEC_DIR, builtin_tools
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def registry() -> ToolRegistry:
-    return ToolRegistry(builtin_tools())
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ToolContext]:
-    context = ToolContext(env={})
-    yield context
-    await context.aclose()
+from llm_pytest.stdlib_tools import SPEC_DIR
 
 
 async def read(registry: ToolRegistry, ctx: ToolContext, path: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,12 +15,7 @@ import pytest
 
 from llm_pytest.errors import ToolError
 from llm_pytest.interpreter.tools import ToolContext, ToolRegistry
-from llm_pytest.stdlib_tools import HTTP_CLIENT, builtin_tools
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from llm_pytest.stdlib_tools import HTTP_CLIENT
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -100,18 +95,6 @@ def server() -> Iterator[_Server]:
 @pytest.fixture
 def base_url(server: _Server) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
-
-
-@pytest.fixture
-def registry() -> ToolRegistry:
-    return ToolRegistry(builtin_tools())
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ToolContext]:
-    context = ToolContext(env={}, timeout=10)
-    yield context
-    await context.aclose()
 
 
 async def request(registry: ToolRegistry, ctx: ToolContext, **args: Any) -> Any:

@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.to_thread
 import pytest
 
 from llm_pytest.errors import ToolError
 from llm_pytest.interpreter.tools import ToolContext, ToolRegistry
-from llm_pytest.stdlib_tools import SPEC_DIR, builtin_tools
+from llm_pytest.stdlib_tools import SPEC_DIR
+from process_support import FAMILY, assert_family_killed
 
 PY = sys.executable
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def registry() -> ToolRegistry:
-    return ToolRegistry(builtin_tools())
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ToolContext]:
-    context = ToolContext(env=dict(os.environ), timeout=30)
-    yield context
-    await context.aclose()
 
 
 async def run(registry: ToolRegistry, ctx: ToolContext, **args: Any) -> Any:
@@ -108,34 +88,6 @@ def test_a_shell_string_is_a_schema_error(registry: ToolRegistry) -> None:
     assert registry.validate("run_command", {"argv": []})
 
 
-@pytest.fixture
-def subreaper() -> Iterator[None]:
-    """Make this process adopt orphans, so killed grandchildren can be reaped and checked."""
-    if not sys.platform.startswith("linux"):
-        pytest.skip("needs Linux (PR_SET_CHILD_SUBREAPER)")
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_child_subreaper = 36
-    assert libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0) == 0
-    yield
-    libc.prctl(pr_set_child_subreaper, 0, 0, 0, 0)
-
-
-async def assert_killed(pid: int) -> None:
-    """Wait (bounded) for an adopted process to end, and check SIGKILL ended it."""
-    with anyio.fail_after(10):
-        _, status = await anyio.to_thread.run_sync(os.waitpid, pid, 0, abandon_on_cancel=True)
-    assert os.WIFSIGNALED(status)
-    assert os.WTERMSIG(status) == signal.SIGKILL
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
-
-
-# The shell records its own pid and those of two children that would outlive it by far.
-FAMILY = (
-    "echo $$ > pids; sleep 100 & echo $! >> pids; sleep 100 & echo $! >> pids; echo started; wait"
-)
-
-
 @pytest.mark.anyio
 @pytest.mark.usefixtures("subreaper")
 async def test_timeout_kills_the_whole_process_group(
@@ -146,11 +98,7 @@ async def test_timeout_kills_the_whole_process_group(
     message = str(err.value)
     assert message.startswith("command timed out after 1s: sh -c ")
     assert message.endswith("stdout:\nstarted\n")
-    shell, *children = (int(line) for line in (tmp_path / "pids").read_text().split())
-    with pytest.raises(ProcessLookupError):
-        os.kill(shell, 0)  # killed and reaped by the tool
-    for pid in children:
-        await assert_killed(pid)
+    await assert_family_killed(tmp_path)
 
 
 @pytest.mark.anyio
@@ -161,11 +109,7 @@ async def test_cancelling_the_step_kills_the_whole_process_group(
     with anyio.CancelScope(deadline=anyio.current_time() + 1) as scope:
         await run(registry, ctx, argv=["sh", "-c", FAMILY], cwd=str(tmp_path))
     assert scope.cancelled_caught
-    shell, *children = (int(line) for line in (tmp_path / "pids").read_text().split())
-    with pytest.raises(ProcessLookupError):
-        os.kill(shell, 0)
-    for pid in children:
-        await assert_killed(pid)
+    await assert_family_killed(tmp_path)
 
 
 @pytest.mark.anyio

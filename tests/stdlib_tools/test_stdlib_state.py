@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -11,23 +10,6 @@ import pytest
 
 from llm_pytest.interpreter.tools import ToolContext, ToolRegistry
 from llm_pytest.stdlib_tools import builtin_tools
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def registry() -> ToolRegistry:
-    return ToolRegistry(builtin_tools())
-
-
-@pytest.fixture
-async def ctx() -> AsyncIterator[ToolContext]:
-    context = ToolContext(env={})
-    yield context
-    await context.aclose()
 
 
 async def call(registry: ToolRegistry, ctx: ToolContext, name: str, args: dict[str, Any]) -> Any:

@@ -30,13 +30,13 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 
 from llm_pytest.bridge.agent_driver import AgentDriver, AgentResult, ClaudeCodeAgent
 from llm_pytest.bridge.agent_prompt import mcp_tool_name, render_prompt
-from llm_pytest.bridge.agent_replay import Replay, with_hint
+from llm_pytest.bridge.agent_replay import Replay
 from llm_pytest.bridge.agent_server import recording_server
 from llm_pytest.bridge.server import ServedCall
 from llm_pytest.errors import ExpressionError, ProviderConfigError, ToolError
@@ -46,12 +46,17 @@ from llm_pytest.interpreter.plan import (
     StepPlan,
     ToolCallPlan,
     iter_tool_calls,
-    render_value,
 )
 from llm_pytest.interpreter.runner import RunSettings
-from llm_pytest.interpreter.scope import EnvView
+from llm_pytest.interpreter.stepping import (
+    compact,
+    compute_vars,
+    new_scope,
+    step_record,
+    with_hint,
+)
 from llm_pytest.interpreter.tools import ToolContext, ToolRegistry
-from llm_pytest.interpreter.trace import JudgeRecord, RunTrace, StepRecord
+from llm_pytest.interpreter.trace import JudgeRecord, Phase, RunTrace
 from llm_pytest.providers.parsing import InvalidVerdict, excerpt, parse_verdict
 from llm_pytest.stdlib_tools.files import SPEC_DIR
 
@@ -125,7 +130,7 @@ async def _run(
         plan,
         iteration=trace.iteration,
         variables=variables,
-        canonical=lambda name: _canonical(registry, name),
+        canonical=registry.canonical,
         redact=settings.redact,
     )
     allowed = [mcp_tool_name(tool.name) for tool in tools]
@@ -256,17 +261,7 @@ def _context(plan: Plan, env: Mapping[str, str]) -> ToolContext:
 
 
 def _variables(plan: Plan, env: Mapping[str, str], iteration: int) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    scope: dict[str, Any] = {
-        "vars": values,
-        "env": EnvView(env),
-        "stored": {},
-        "iteration": iteration,
-        "experiment": plan.experiment,
-    }
-    for name, value in plan.vars.items():
-        values[name] = render_value(value, scope)
-    return values
+    return compute_vars(plan, new_scope(plan, iteration, env, variables={}, stored={}))
 
 
 def _plan_tools(plan: Plan, registry: ToolRegistry) -> ToolRegistry:
@@ -281,13 +276,6 @@ def _plan_tools(plan: Plan, registry: ToolRegistry) -> ToolRegistry:
     return ToolRegistry(chosen.values())
 
 
-def _canonical(registry: ToolRegistry, name: str) -> str:
-    try:
-        return registry.get(name).name
-    except ToolError:
-        return name
-
-
 def _call_logger(settings: RunSettings) -> Callable[[ServedCall], None] | None:
     log = settings.log
     if log is None:
@@ -295,9 +283,9 @@ def _call_logger(settings: RunSettings) -> Callable[[ServedCall], None] | None:
 
     def on_call(call: ServedCall) -> None:
         redact = settings.redact
-        log(f"[agent tool] {call.tool}({_compact(redact(call.args))})")
+        log(f"[agent tool] {call.tool}({compact(redact(call.args))})")
         if call.ok:
-            log(f"[tool result] OK: {_compact(redact(call.result))}")
+            log(f"[tool result] OK: {compact(redact(call.result))}")
         else:
             log(f"[tool result] ERROR: {redact(call.error)}")
 
@@ -305,29 +293,10 @@ def _call_logger(settings: RunSettings) -> Callable[[ServedCall], None] | None:
 
 
 def _not_run(trace: RunTrace, plan: Plan, why: str) -> None:
-    phases: tuple[tuple[Literal["setup", "steps", "teardown"], tuple[StepPlan, ...]], ...] = (
+    phases: tuple[tuple[Phase, tuple[StepPlan, ...]], ...] = (
         ("setup", plan.setup),
         ("steps", plan.steps),
         ("teardown", plan.teardown),
     )
     for phase, steps in phases:
-        for step in steps:
-            trace.steps.append(
-                StepRecord(
-                    id=step.id,
-                    phase=phase,
-                    kind=step.kind,
-                    name=step.name,
-                    tool=step.tool if isinstance(step, ToolCallPlan) else None,
-                    location=str(step.location),
-                    note=why,
-                )
-            )
-
-
-def _compact(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 500 else text[:497] + "..."
+        trace.steps.extend(step_record(step, phase, note=why) for step in steps)

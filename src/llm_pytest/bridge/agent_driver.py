@@ -15,23 +15,18 @@ the run ends, and at once when it times out.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import signal
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process
-
+from llm_pytest._process import Finished, run_in_own_group
 from llm_pytest.errors import ProviderConfigError
+from llm_pytest.providers.claude_code import StreamOutcome, parse_stream, result_usage
 
-__all__ = ["AgentDriver", "AgentResult", "ClaudeCodeAgent", "result_from_events"]
+__all__ = ["AgentDriver", "AgentResult", "ClaudeCodeAgent", "result_from_stream"]
 
 INSTALL_HINT = (
     "install Claude Code (npm install -g @anthropic-ai/claude-code) and log in once, "
@@ -127,70 +122,44 @@ class ClaudeCodeAgent:
         # A folder of its own: the CLI must not pick up a project's CLAUDE.md or settings.
         with tempfile.TemporaryDirectory(prefix="llm_pytest_agent_cwd_") as cwd:
             try:
-                process = await anyio.open_process(
+                run = await run_in_own_group(
                     argv,
-                    stdin=subprocess.DEVNULL if in_argv else subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    env=env,
+                    timeout=timeout,
+                    stdin=None if in_argv else data,
                     cwd=cwd,
-                    start_new_session=True,
+                    env=env,
+                    # Nothing the CLI started (its MCP servers, its tools' children) may
+                    # outlive the run or hold its output open after it exits.
+                    leftovers="kill_at_exit",
                 )
             except OSError as exc:
                 raise ProviderConfigError(
                     f"agent mode cannot run `{self.command}` ({exc.strerror or exc}): "
                     + INSTALL_HINT
                 ) from None
-            return await _communicate(process, None if in_argv else data, timeout)
+        return _result(run, timeout)
 
 
-async def _communicate(process: Process, stdin: bytes | None, limit: float) -> AgentResult:
-    stdout, stderr = bytearray(), bytearray()
-    finished = False
-    try:
-        with anyio.move_on_after(limit):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(_drain, process.stdout, stdout)
-                tg.start_soon(_drain, process.stderr, stderr)
-                if stdin is not None:
-                    tg.start_soon(_feed, process.stdin, stdin)
-                await process.wait()
-                finished = True
-                # Children that inherited the pipes would keep the drains waiting.
-                _kill_group(process)
-    finally:
-        # Also after a normal exit: nothing the CLI started may outlive the run.
-        _kill_group(process)
-        with anyio.CancelScope(shield=True):
-            await process.aclose()
-    events = _events(stdout.decode("utf-8", "replace"))
-    result = result_from_events(events)
-    err = _tail(stderr.decode("utf-8", "replace"))
-    if not finished:
+def _result(run: Finished, limit: float) -> AgentResult:
+    stream = parse_stream(run.stdout.decode("utf-8", "replace"))
+    result = result_from_stream(stream)
+    err = _tail(run.stderr.decode("utf-8", "replace"))
+    if run.exit_code is None:
         result.error = f"the agent gave no result within {limit:g}s (its process group was killed)"
-    elif result.error is None and not any(e.get("type") == "result" for e in events):
-        result.error = f"the agent exited with code {process.returncode} without a result" + (
+    elif result.error is None and stream.result is None:
+        result.error = f"the agent exited with code {run.exit_code} without a result" + (
             f"; stderr: {err}" if err else ""
         )
     return result
 
 
-def result_from_events(events: list[dict[str, Any]]) -> AgentResult:
+def result_from_stream(stream: StreamOutcome) -> AgentResult:
     """What a stream-json transcript says: the final text, usage, cost, and how it ended."""
-    out = AgentResult(text="", events=events)
-    texts: list[str] = []
-    for event in events:
-        kind = event.get("type")
-        if kind == "system" and event.get("subtype") == "init":
-            model = event.get("model")
-            out.model = model if isinstance(model, str) else out.model
-        elif kind == "assistant":
-            content = (event.get("message") or {}).get("content") or []
-            texts += [b["text"] for b in content if isinstance(b, dict) and b.get("type") == "text"]
-        elif kind == "result":
-            _read_result(event, out)
-    if not out.text and texts:
-        out.text = texts[-1]
+    out = AgentResult(text="", events=stream.events, model=stream.model)
+    if stream.result is not None:
+        _read_result(stream.result, out)
+    if not out.text and stream.assistant_text:
+        out.text = stream.assistant_text[-1]
     return out
 
 
@@ -202,53 +171,15 @@ def _read_result(event: dict[str, Any], out: AgentResult) -> None:
         turns = event.get("num_turns")
         detail = out.text or (f"after {turns} turns" if isinstance(turns, int) else "")
         out.error = f"the agent ended with `{subtype}`" + (f": {detail}" if detail else "")
-    usage = event.get("usage") or {}
-    out.input_tokens = sum(
-        int(usage.get(k) or 0)
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    )
-    out.output_tokens = int(usage.get("output_tokens") or 0)
-    cost = event.get("total_cost_usd")
-    out.cost_usd = float(cost) if isinstance(cost, int | float) else 0.0
+    usage = result_usage(event)
+    out.input_tokens, out.output_tokens = usage.input_tokens, usage.output_tokens
+    out.cost_usd = usage.cost_usd or 0.0
     turns = event.get("num_turns")
     out.num_turns = turns if isinstance(turns, int) else None
     out.permission_denials = [
         str(d.get("tool_name", "?")) if isinstance(d, dict) else str(d)
         for d in event.get("permission_denials") or []
     ]
-
-
-def _events(text: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    for line in text.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
-
-
-async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:
-    if stream is not None:
-        async for chunk in stream:
-            sink += chunk
-
-
-async def _feed(stream: ByteSendStream | None, data: bytes) -> None:
-    if stream is None:
-        return
-    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-        await stream.send(data)
-    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-        await stream.aclose()
-
-
-def _kill_group(process: Process) -> None:
-    # With start_new_session the child leads its own process group: its pid is the group id.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _tail(text: str) -> str:

@@ -17,16 +17,15 @@ and each tool step takes the agent's next call to its tool:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 
 from llm_pytest.bridge.server import ServedCall
-from llm_pytest.dsl.expr import Expression, Template
-from llm_pytest.errors import ExpressionError, ToolError
+from llm_pytest.dsl.expr import Template
+from llm_pytest.errors import ExpressionError
 from llm_pytest.interpreter.calls import call_tool
 from llm_pytest.interpreter.checks import run_checks, until_holds
 from llm_pytest.interpreter.plan import (
@@ -38,11 +37,23 @@ from llm_pytest.interpreter.plan import (
     iter_tool_calls,
     render_value,
 )
-from llm_pytest.interpreter.scope import EnvView, RunScope
+from llm_pytest.interpreter.stepping import (
+    StepFailed,
+    compact,
+    find_tool,
+    loop_variable,
+    new_scope,
+    repeat_count,
+    step_record,
+    text_of,
+    when_holds,
+    with_hint,
+)
 from llm_pytest.interpreter.tools import Tool, ToolContext, ToolRegistry
 from llm_pytest.interpreter.trace import (
     MAX_DETAILED_STEPS,
     Attempt,
+    Phase,
     Redactor,
     RunTrace,
     StepRecord,
@@ -50,7 +61,6 @@ from llm_pytest.interpreter.trace import (
 
 __all__ = ["Replay"]
 
-Phase = Literal["setup", "steps", "teardown"]
 EXTRA_NOTE = "an extra call: no step of the plan asks for it here"
 TEARDOWN_NOTE = "run by llm-pytest after the agent, which did not call it"
 
@@ -83,14 +93,8 @@ class Replay:
         self.agent_finished = agent_finished
         self.calls = sorted(calls, key=lambda call: call.started)
         self.next = 0
-        self.scope = RunScope(
-            {
-                "vars": dict(variables),
-                "env": EnvView(context.env),
-                "stored": {},
-                "iteration": trace.iteration,
-                "experiment": plan.experiment,
-            }
+        self.scope = new_scope(
+            plan, trace.iteration, context.env, variables=dict(variables), stored={}
         )
         self.loop: dict[str, int] = {}
         self.failure: str | None = None
@@ -99,7 +103,7 @@ class Replay:
         self.order = {step: i for i, step in enumerate(everything)}
         self.later: list[frozenset[str]] = [frozenset()] * (len(everything) + 1)
         for i in range(len(everything) - 1, -1, -1):
-            self.later[i] = self.later[i + 1] | {self._canonical(everything[i].tool)}
+            self.later[i] = self.later[i + 1] | {self.registry.canonical(everything[i].tool)}
         self.open_repeats: list[frozenset[str]] = []
         """Tools of the enclosing repeat blocks that still have iterations to go."""
 
@@ -126,65 +130,49 @@ class Replay:
         rec = self._record(step, phase)
         self._append(rec)
         try:
-            if not self._when(step.when, rec):
+            if not when_holds(step.when, self.scope.view, rec):
                 return True
             start = time.perf_counter()
             if isinstance(step, RepeatPlan):
                 ok = await self._repeat(step, phase, rec)
             else:
                 ok = await self._scope(step, phase, rec)
-        except _StepFailed as exc:
+        except StepFailed as exc:
             return self._step_failed(rec, str(exc), False)
         rec.duration_ms = (time.perf_counter() - start) * 1000
         rec.status = "passed" if ok else "failed"
         return ok
 
     async def _repeat(self, step: RepeatPlan, phase: Phase, rec: StepRecord) -> bool:
-        count = step.count
-        if isinstance(count, Expression):
-            value = self._eval(count, "repeat")
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise _StepFailed(
-                    f"`repeat: {count.source}` at {step.location} must give a whole number "
-                    f"≥ 0, got {value!r}"
-                )
-            count = value
+        count = repeat_count(step, self.scope.view, self.redact)
         rec.args = {"count": count, "as": step.var}
-        body = frozenset(self._canonical(s.tool) for s in iter_tool_calls(step.steps))
-        outer = self.loop.get(step.var)
+        body = frozenset(self.registry.canonical(s.tool) for s in iter_tool_calls(step.steps))
         ok = True
-        for i in range(count):
-            self.scope.push({step.var: i})
-            self.loop[step.var] = i
-            self.open_repeats.append(body if i < count - 1 else frozenset())
-            try:
-                ok = await self._steps(step.steps, phase) and ok
-            finally:
-                self.open_repeats.pop()
-                self.scope.pop()
-        if outer is None:
-            self.loop.pop(step.var, None)
-        else:
-            self.loop[step.var] = outer
+        with loop_variable(self.loop, step.var):
+            for i in range(count):
+                self.loop[step.var] = i
+                self.open_repeats.append(body if i < count - 1 else frozenset())
+                try:
+                    with self.scope.bound({step.var: i}):
+                        ok = await self._steps(step.steps, phase) and ok
+                finally:
+                    self.open_repeats.pop()
         return ok
 
     async def _scope(self, step: ScopePlan, phase: Phase, rec: StepRecord) -> bool:
-        bindings = {k: self._render(v, f"with.{k}") for k, v in step.bindings.items()}
+        bindings = {k: self._render(v) for k, v in step.bindings.items()}
         rec.args = self.redact(bindings)
-        self.scope.push(bindings)
-        try:
+        with self.scope.bound(bindings):
             return await self._steps(step.steps, phase)
-        finally:
-            self.scope.pop()
 
     async def _tool_step(self, step: ToolCallPlan, phase: Phase) -> bool:
         rec = self._record(step, phase)
         try:
-            if not self._when(step.when, rec):
+            if not when_holds(step.when, self.scope.view, rec):
                 self._append(rec)
                 return True
-            tool = self._tool(step)
-        except _StepFailed as exc:
+            tool = find_tool(self.registry, step)
+        except StepFailed as exc:
             self._append(rec)
             return self._step_failed(rec, str(exc), step.continue_on_error)
         later = self._later(step)
@@ -207,7 +195,7 @@ class Replay:
         if self._detailed():
             rec.args = self.redact(call.args)
             if expected is not None and expected != call.args:
-                shown = _compact(self.redact(expected))
+                shown = compact(self.redact(expected), 300)
                 rec.note = f"the agent's arguments differ from the plan's, which are {shown}"
         return self._finish(step, rec, call.ok and error is None, call.result, error)
 
@@ -246,8 +234,8 @@ class Replay:
     async def _run_teardown_step(self, step: ToolCallPlan, tool: Tool, rec: StepRecord) -> bool:
         rec.note = TEARDOWN_NOTE
         try:
-            args = self._render(step.args, "args")
-        except _StepFailed as exc:
+            args = self._render(step.args)
+        except StepFailed as exc:
             return self._step_failed(rec, str(exc), step.continue_on_error)
         problems = self.registry.validate(tool.name, args)
         if problems:
@@ -302,7 +290,7 @@ class Replay:
 
     def _peek_tool(self) -> str | None:
         call = self._peek()
-        return None if call is None else self._canonical(call.tool)
+        return None if call is None else self.registry.canonical(call.tool)
 
     def _take(self) -> ServedCall:
         call = self.calls[self.next]
@@ -342,20 +330,7 @@ class Replay:
             out |= body
         return out
 
-    def _canonical(self, name: str) -> str:
-        try:
-            return self.registry.get(name).name
-        except ToolError:
-            return name
-
     # -- helpers shared with the interpreter's conventions ---------------------------------
-
-    def _tool(self, step: ToolCallPlan) -> Tool:
-        try:
-            return self.registry.get(step.tool)
-        except ToolError as exc:
-            hint = f" ({exc.hint})" if exc.hint else ""
-            raise _StepFailed(f"{step.location}: {exc.message}{hint}") from None
 
     def _expected_args(self, step: ToolCallPlan) -> Any:
         """The step's arguments as the interpreter would send them (None if they cannot be
@@ -365,47 +340,19 @@ class Replay:
         except ExpressionError:
             return None
 
-    def _render(self, value: Any, what: str) -> Any:
+    def _render(self, value: Any) -> Any:
         try:
             return render_value(value, self.scope.view)
         except ExpressionError as exc:
-            raise _StepFailed(with_hint(exc)) from None
+            raise StepFailed(with_hint(exc)) from None
 
     def _text(self, template: Template | None) -> str | None:
         if template is None:
             return None
-        try:
-            return str(self.redact(template.render(self.scope.view)))
-        except ExpressionError:
-            return str(self.redact(template.source))
-
-    def _when(self, cond: Expression | bool | None, rec: StepRecord) -> bool:
-        if cond is None or cond is True:
-            return True
-        value = cond if isinstance(cond, bool) else self._eval(cond, "when")
-        if value:
-            return True
-        rec.status = "skipped"
-        rec.note = f"`when: {cond.source if isinstance(cond, Expression) else cond}` was false"
-        return False
-
-    def _eval(self, expr: Expression, what: str) -> Any:
-        try:
-            return expr.evaluate(self.scope.view)
-        except ExpressionError as exc:
-            raise _StepFailed(f"`{what}` failed: {with_hint(exc)}") from None
+        return text_of(template, self.scope.view, self.redact)
 
     def _record(self, step: StepPlan, phase: Phase) -> StepRecord:
-        return StepRecord(
-            id=step.id,
-            phase=phase,
-            kind=step.kind,
-            name=step.name,
-            tool=step.tool if isinstance(step, ToolCallPlan) else None,
-            location=str(step.location),
-            loop=dict(self.loop),
-            continue_on_error=isinstance(step, ToolCallPlan) and step.continue_on_error,
-        )
+        return step_record(step, phase, loop=dict(self.loop))
 
     def _append(self, rec: StepRecord) -> None:
         if len(self.trace.steps) < MAX_DETAILED_STEPS:
@@ -426,20 +373,3 @@ class Replay:
             self.failure = f"{where} failed: {rec.error}"
             self.trace.failed_step = rec.id
         return False
-
-
-class _StepFailed(Exception):
-    """A step failed before any call could be matched to it."""
-
-
-def with_hint(exc: ExpressionError) -> str:
-    """An expression's error with its hint, as the interpreter words it."""
-    return str(exc) + (f" ({exc.hint})" if exc.hint else "")
-
-
-def _compact(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 300 else text[:297] + "..."

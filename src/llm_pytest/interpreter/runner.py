@@ -9,7 +9,6 @@ judge says.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,8 +17,8 @@ from typing import Any
 
 import anyio
 
-from llm_pytest.dsl.expr import Expression, Template
-from llm_pytest.errors import ExpressionError, ProviderConfigError, ToolError
+from llm_pytest.dsl.expr import Template
+from llm_pytest.errors import ExpressionError, ProviderConfigError
 from llm_pytest.interpreter.argcheck import Predicate, compile_schema
 from llm_pytest.interpreter.calls import call_tool
 from llm_pytest.interpreter.checks import run_checks, until_holds
@@ -31,12 +30,25 @@ from llm_pytest.interpreter.plan import (
     ToolCallPlan,
     render_value,
 )
-from llm_pytest.interpreter.scope import EnvView, RunScope
+from llm_pytest.interpreter.stepping import (
+    StepFailed,
+    compact,
+    compute_vars,
+    find_tool,
+    loop_variable,
+    new_scope,
+    repeat_count,
+    step_record,
+    text_of,
+    when_holds,
+    with_hint,
+)
 from llm_pytest.interpreter.tools import Tool, ToolContext, ToolRegistry
 from llm_pytest.interpreter.trace import (
     MAX_DETAILED_STEPS,
     Attempt,
     JudgeRecord,
+    Phase,
     Redactor,
     RunTrace,
     StepRecord,
@@ -125,10 +137,6 @@ async def _run_one(
     return await Run(plan, iteration, settings, registry).execute()
 
 
-class _StepFailed(Exception):
-    """A step failed before or around its tool call; carries the message for the trace."""
-
-
 class Run:
     """One iteration of one plan, with fresh state."""
 
@@ -143,15 +151,7 @@ class Run:
         self.trace = RunTrace(plan.path, plan.test_name, plan.experiment, iteration)
         self.ctx = ToolContext(env=settings.env)
         self.ctx.resources[SPEC_DIR] = str(Path(plan.path).resolve().parent)
-        self.scope = RunScope(
-            {
-                "vars": {},
-                "env": EnvView(settings.env),
-                "stored": self.ctx.stored,
-                "iteration": iteration,
-                "experiment": plan.experiment,
-            }
-        )
+        self.scope = new_scope(plan, iteration, settings.env, variables={}, stored=self.ctx.stored)
         self.failure: str | None = None
         self.loop: dict[str, int] = {}
 
@@ -182,11 +182,9 @@ class Run:
 
     async def _run_phases(self) -> None:
         try:
-            values: dict[str, Any] = self.scope.builtins["vars"]
-            for name, value in self.plan.vars.items():
-                values[name] = render_value(value, self.scope.view)
+            compute_vars(self.plan, self.scope)
         except ExpressionError as exc:
-            self._fail(None, f"cannot compute vars: {_with_hint(exc)}")
+            self._fail(None, f"cannot compute vars: {with_hint(exc)}")
             self._not_run(self.plan.setup, "setup", "vars failed")
             self._not_run(self.plan.steps, "steps", "vars failed")
             return
@@ -246,7 +244,7 @@ class Run:
     # -- steps -----------------------------------------------------------------------------
 
     async def _steps(
-        self, steps: Sequence[StepPlan], phase: str, *, stop_on_failure: bool = True
+        self, steps: Sequence[StepPlan], phase: Phase, *, stop_on_failure: bool = True
     ) -> bool:
         """Run ``steps`` in order; False when one failed (the rest are then recorded not run)."""
         ok = True
@@ -262,69 +260,50 @@ class Run:
                     return False
         return ok
 
-    async def _block(self, step: RepeatPlan | ScopePlan, phase: str) -> bool:
+    async def _block(self, step: RepeatPlan | ScopePlan, phase: Phase) -> bool:
         rec, kept = self._record(step, phase)
         start = time.perf_counter()
         try:
-            if not self._when(step.when, rec):
+            if not when_holds(step.when, self.scope.view, rec):
                 return True
             if isinstance(step, RepeatPlan):
                 ok = await self._repeat(step, phase, rec)
             else:
                 ok = await self._scope(step, phase, rec)
-        except _StepFailed as exc:
+        except StepFailed as exc:
             return self._step_failed(step, rec, kept, str(exc), False)
         rec.duration_ms = (time.perf_counter() - start) * 1000
         rec.status = "passed" if ok else "failed"
         return ok
 
-    async def _repeat(self, step: RepeatPlan, phase: str, rec: StepRecord) -> bool:
-        count = step.count
-        if isinstance(count, Expression):
-            value = self._eval(count, self.scope.view, "repeat")
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise _StepFailed(
-                    f"`repeat: {count.source}` must give a whole number ≥ 0, "
-                    f"got {_compact(self.redact(value))}"
-                )
-            count = value
+    async def _repeat(self, step: RepeatPlan, phase: Phase, rec: StepRecord) -> bool:
+        count = repeat_count(step, self.scope.view, self.redact)
         rec.args = {"count": count, "as": step.var}
         names: dict[str, Any] = {}
-        outer = self.loop.get(step.var)
-        self.scope.push(names)
-        try:
+        with self.scope.bound(names), loop_variable(self.loop, step.var):
             for i in range(count):
                 names[step.var] = self.loop[step.var] = i
                 if not await self._steps(step.steps, phase):
                     rec.note = f"stopped in iteration {step.var} = {i} of {count}"
                     return False
-        finally:
-            self.scope.pop()
-            if outer is None:
-                self.loop.pop(step.var, None)
-            else:
-                self.loop[step.var] = outer
         return True
 
-    async def _scope(self, step: ScopePlan, phase: str, rec: StepRecord) -> bool:
+    async def _scope(self, step: ScopePlan, phase: Phase, rec: StepRecord) -> bool:
         bindings = {k: self._render(v) for k, v in step.bindings.items()}
         rec.args = self.redact(bindings)
-        self.scope.push(bindings)
-        try:
+        with self.scope.bound(bindings):
             return await self._steps(step.steps, phase)
-        finally:
-            self.scope.pop()
 
-    async def _tool_step(self, step: ToolCallPlan, phase: str) -> bool:
+    async def _tool_step(self, step: ToolCallPlan, phase: Phase) -> bool:
         rec, kept = self._record(step, phase)
         args: dict[str, Any] | None = None
         try:
-            if step.when is not None and not self._when(step.when, rec):
+            if step.when is not None and not when_holds(step.when, self.scope.view, rec):
                 return True
-            tool = self._tool(step)
+            tool = find_tool(self.registry, step)
             args = self._render(step.args)
             self._validate(step, tool, args)
-        except _StepFailed as exc:
+        except StepFailed as exc:
             rec.args = self.redact(args)
             return self._step_failed(step, rec, kept, str(exc), step.continue_on_error)
         limit = step.timeout if step.timeout is not None else self.plan.timeout
@@ -374,7 +353,7 @@ class Run:
             if number > 1 and step.retry_delay > 0:
                 await anyio.sleep(step.retry_delay)
             if self.log is not None:
-                self._say(f"[tool] {step.tool}({_compact(self.redact(args))})")
+                self._say(f"[tool] {step.tool}({compact(self.redact(args))})")
             started = time.perf_counter()
             out = await call_tool(tool, self.ctx, args, limit)
             attempt = Attempt(number, (time.perf_counter() - started) * 1000, out.ok)
@@ -388,7 +367,7 @@ class Run:
                 last = (False, False, None, out.error)
                 continue
             if self.log is not None:
-                self._say(f"[tool result] OK: {_compact(self.redact(out.result))}")
+                self._say(f"[tool result] OK: {compact(self.redact(out.result))}")
             if until is None:
                 return True, True, out.result, None
             ready, problem = until_holds(until, self.scope.with_result(out.result))
@@ -404,19 +383,12 @@ class Run:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _tool(self, step: ToolCallPlan) -> Tool:
-        try:
-            return self.registry.get(step.tool)
-        except ToolError as exc:
-            hint = f" ({exc.hint})" if exc.hint else ""
-            raise _StepFailed(f"{step.location}: {exc.message}{hint}") from None
-
     def _validate(self, step: ToolCallPlan, tool: Tool, args: dict[str, Any]) -> None:
         if self.settings.surely_valid(tool, args):
             return
         problems = self.registry.validate(tool.name, args)
         if problems:
-            raise _StepFailed(
+            raise StepFailed(
                 f"arguments of `{step.tool}` at {step.location} do not match its schema: "
                 + "; ".join(problems)
             )
@@ -427,13 +399,13 @@ class Run:
                 self._log_interpolations(value)
             return render_value(value, self.scope.view)
         except ExpressionError as exc:
-            raise _StepFailed(_with_hint(exc)) from None
+            raise StepFailed(with_hint(exc)) from None
 
     def _log_interpolations(self, value: Any) -> None:
         if isinstance(value, Template):
             if not value.is_literal:
                 try:
-                    shown = _compact(self.redact(value.render(self.scope.view)))
+                    shown = compact(self.redact(value.render(self.scope.view)))
                 except ExpressionError:
                     return
                 self._say(f"[interpolate] {value.source} -> {shown}")
@@ -445,42 +417,15 @@ class Run:
                 self._log_interpolations(v)
 
     def _text(self, template: Template) -> str:
-        try:
-            return str(self.redact(template.render(self.scope.view)))
-        except ExpressionError:
-            return str(self.redact(template.source))
+        return text_of(template, self.scope.view, self.redact)
 
-    def _when(self, cond: Expression | bool | None, rec: StepRecord) -> bool:
-        if cond is None or cond is True:
-            return True
-        value = cond if isinstance(cond, bool) else self._eval(cond, self.scope.view, "when")
-        if value:
-            return True
-        rec.status = "skipped"
-        rec.note = f"`when: {cond.source if isinstance(cond, Expression) else cond}` was false"
-        return False
-
-    def _eval(self, expr: Expression, scope: Mapping[str, Any], what: str) -> Any:
-        try:
-            return expr.evaluate(scope)
-        except ExpressionError as exc:
-            raise _StepFailed(f"`{what}` failed: {_with_hint(exc)}") from None
-
-    def _record(self, step: StepPlan, phase: str) -> tuple[StepRecord, bool]:
+    def _record(self, step: StepPlan, phase: Phase) -> tuple[StepRecord, bool]:
         """A new record for ``step`` and whether the trace keeps it in detail.
 
         Past MAX_DETAILED_STEPS records a run only counts its steps, unless one fails the run.
         """
         kept = len(self.trace.steps) < MAX_DETAILED_STEPS
-        rec = StepRecord(
-            id=step.id,
-            phase=phase,  # type: ignore[arg-type]
-            kind=step.kind,
-            name=step.name,
-            tool=step.tool if isinstance(step, ToolCallPlan) else None,
-            location=str(step.location),
-            continue_on_error=isinstance(step, ToolCallPlan) and step.continue_on_error,
-        )
+        rec = step_record(step, phase)
         if kept:
             if self.loop:
                 rec.loop = dict(self.loop)
@@ -505,7 +450,7 @@ class Run:
         self._fail(rec.id, f"{where} failed: {rec.error}")
         return False
 
-    def _not_run(self, steps: Sequence[StepPlan], phase: str, why: str) -> None:
+    def _not_run(self, steps: Sequence[StepPlan], phase: Phase, why: str) -> None:
         for step in steps:
             rec, _ = self._record(step, phase)
             rec.note = why
@@ -513,15 +458,3 @@ class Run:
     def _say(self, line: str) -> None:
         if self.log is not None:
             self.log(line)
-
-
-def _with_hint(exc: ExpressionError) -> str:
-    return str(exc) + (f" ({exc.hint})" if exc.hint else "")
-
-
-def _compact(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 500 else text[:497] + "..."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["EnvView", "RunScope"]
@@ -36,13 +37,15 @@ class RunScope:
         self.saved: dict[str, Any] = {}
         self.view: ChainMap[str, Any] = ChainMap(self.saved, builtins)
 
-    def push(self, names: dict[str, Any]) -> None:
-        """Bind loop variables or fragment params for nested steps (the dict stays live)."""
+    @contextmanager
+    def bound(self, names: dict[str, Any]) -> Iterator[None]:
+        """Bind loop variables or fragment params for the steps run inside the ``with`` block
+        (the dict stays live)."""
         self.view = self.view.new_child(names)
-
-    def pop(self) -> None:
-        """Drop the names of the latest :meth:`push`."""
-        self.view = self.view.parents
+        try:
+            yield
+        finally:
+            self.view = self.view.parents
 
     def with_result(self, result: Any) -> ChainMap[str, Any]:
         """The scope of `check` and `until`: `result` is the step's result."""

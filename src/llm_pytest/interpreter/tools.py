@@ -146,6 +146,12 @@ class ToolRegistry:
             raise self.unknown(name)
         return tool
 
+    def canonical(self, name: str) -> str:
+        """The name of the tool ``name`` stands for (an alias gives its tool's name); a name no
+        tool has is returned as it is."""
+        tool = self._names.get(name)
+        return name if tool is None else tool.name
+
     def unknown(self, name: str) -> ToolError:
         guess = closest(name, self._names)
         hint = f"did you mean `{guess}`?" if guess else None

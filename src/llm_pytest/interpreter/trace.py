@@ -17,6 +17,7 @@ __all__ = [
     "CheckRecord",
     "JudgeRecord",
     "Outcome",
+    "Phase",
     "Redactor",
     "RunTrace",
     "StepRecord",
@@ -25,6 +26,7 @@ __all__ = [
 
 Outcome = Literal["PASS", "FAIL", "UNCLEAR"]
 StepStatus = Literal["passed", "failed", "skipped", "not_run"]
+Phase = Literal["setup", "steps", "teardown"]
 
 MAX_DETAILED_STEPS = 1000
 """Step records kept with args and results per run; later ones keep status and timing only, so a
@@ -86,7 +88,7 @@ class StepRecord:
     """One executed (or skipped, or not-run) step of a run."""
 
     id: str
-    phase: Literal["setup", "steps", "teardown"]
+    phase: Phase
     kind: Literal["tool", "repeat", "use"]
     name: str | None
     tool: str | None

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from llm_pytest.errors import ProviderConfigError, ProviderError
 from llm_pytest.providers.base import JudgeRequest, ProviderReply
-from llm_pytest.providers.http import BadRequest, RetryPolicy, post_json
+from llm_pytest.providers.http import FormatLadder, RetryPolicy
 from llm_pytest.providers.settings import Settings, int_setting, str_setting
 
 __all__ = ["API_VERSION", "DEFAULT_BASE_URL", "AnthropicProvider"]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
+OutputFormat = Literal["json_schema", "none"]
+_FORMATS: tuple[OutputFormat, ...] = ("json_schema", "none")
 _FORMAT_REFUSED = re.compile(r"output_config|output_format|json_schema|format", re.IGNORECASE)
 
 
@@ -42,7 +44,7 @@ class AnthropicProvider:
         self._api_key_env = api_key_env
         self.max_tokens = max_tokens
         self._retry_base_delay = retry_base_delay
-        self.structured_output = True
+        self.output_formats = FormatLadder[OutputFormat](_FORMATS, _FORMAT_REFUSED)
 
     @classmethod
     def from_settings(cls, settings: Settings, env: Mapping[str, str]) -> AnthropicProvider:
@@ -65,37 +67,24 @@ class AnthropicProvider:
         )
 
     async def judge(self, request: JudgeRequest) -> ProviderReply:
-        policy = RetryPolicy(
-            timeout=request.timeout,
-            max_retries=request.max_retries,
-            base_delay=self._retry_base_delay,
+        data = await self.output_formats.post(
+            f"{self.base_url}/v1/messages",
+            lambda fmt: self._body(request, fmt),
+            headers={"x-api-key": self._api_key, "anthropic-version": API_VERSION},
+            policy=RetryPolicy(request.timeout, request.max_retries, self._retry_base_delay),
+            service=f"Anthropic API at {self.base_url}",
+            auth_hint=f"Check {self._api_key_env}.",
         )
-        while True:
-            structured = self.structured_output
-            try:
-                data = await post_json(
-                    f"{self.base_url}/v1/messages",
-                    self._body(request, structured),
-                    headers={"x-api-key": self._api_key, "anthropic-version": API_VERSION},
-                    policy=policy,
-                    service=f"Anthropic API at {self.base_url}",
-                    auth_hint=f"Check {self._api_key_env}.",
-                )
-            except BadRequest as exc:
-                if structured and _FORMAT_REFUSED.search(exc.detail):
-                    self.structured_output = False
-                    continue
-                raise
-            return _reply(data)
+        return _reply(data)
 
-    def _body(self, request: JudgeRequest, structured: bool) -> dict[str, Any]:
+    def _body(self, request: JudgeRequest, fmt: OutputFormat) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": request.model or self.default_model,
             "max_tokens": self.max_tokens,
             "system": request.system,
             "messages": request.messages(),
         }
-        if structured:
+        if fmt == "json_schema":
             body["output_config"] = {"format": {"type": "json_schema", "schema": request.schema}}
         return body
 

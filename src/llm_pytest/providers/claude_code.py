@@ -10,25 +10,25 @@ are no retries here (the CLI retries API errors itself), so ``max_retries`` does
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process
-
+from llm_pytest._process import Finished, run_in_own_group
 from llm_pytest.errors import ProviderConfigError, ProviderError
 from llm_pytest.providers.base import JudgeRequest, ProviderReply
 from llm_pytest.providers.settings import Settings, int_setting, str_setting
 
-__all__ = ["ClaudeCodeProvider", "StreamOutcome", "parse_stream"]
+__all__ = [
+    "ClaudeCodeProvider",
+    "ResultUsage",
+    "StreamOutcome",
+    "parse_stream",
+    "result_usage",
+]
 
 INSTALL_HINT = (
     "install Claude Code (npm install -g @anthropic-ai/claude-code) and run `claude` once to "
@@ -47,8 +47,10 @@ _AUTH_FAILURE = re.compile(
 
 @dataclass
 class StreamOutcome:
-    """What a stream-json transcript says: the result event, the model, unparsed lines."""
+    """What a stream-json transcript says: its events, the result event, the model, the
+    assistant's text blocks and the lines that were not JSON objects."""
 
+    events: list[dict[str, Any]] = field(default_factory=list)
     result: dict[str, Any] | None = None
     model: str | None = None
     assistant_text: list[str] = field(default_factory=list)
@@ -70,6 +72,7 @@ def parse_stream(text: str) -> StreamOutcome:
         if not isinstance(event, dict):
             out.garbage.append(line)
             continue
+        out.events.append(event)
         kind = event.get("type")
         if kind == "system" and event.get("subtype") == "init":
             model = event.get("model")
@@ -82,6 +85,28 @@ def parse_stream(text: str) -> StreamOutcome:
         elif kind == "result":
             out.result = event
     return out
+
+
+class ResultUsage(NamedTuple):
+    """The usage a ``result`` event reports; cache reads and writes count as input."""
+
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+
+
+def result_usage(event: Mapping[str, Any]) -> ResultUsage:
+    """Tokens and cost (None when not reported) of a stream-json ``result`` event."""
+    usage = event.get("usage") or {}
+    cost = event.get("total_cost_usd")
+    return ResultUsage(
+        input_tokens=sum(
+            int(usage.get(k) or 0)
+            for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        ),
+        output_tokens=int(usage.get("output_tokens") or 0),
+        cost_usd=float(cost) if isinstance(cost, int | float) else None,
+    )
 
 
 class ClaudeCodeProvider:
@@ -128,13 +153,13 @@ class ClaudeCodeProvider:
         prompt = request.flat_prompt().encode()
         in_argv = len(prompt) <= _ARGV_PROMPT_LIMIT
         try:
-            process = await anyio.open_process(
+            run = await run_in_own_group(
                 self.argv(request, in_argv),
-                stdin=subprocess.DEVNULL if in_argv else subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                timeout=request.timeout,
+                stdin=None if in_argv else prompt,
                 env=self._env,
-                start_new_session=True,
+                # Also after a normal exit: what the CLI started must not outlive the judgement.
+                leftovers="kill",
             )
         except FileNotFoundError:
             raise ProviderConfigError(
@@ -142,45 +167,29 @@ class ClaudeCodeProvider:
             ) from None
         except OSError as exc:
             raise ProviderConfigError(f"cannot start `{self.command}`: {exc}") from None
-        stdout, stderr = bytearray(), bytearray()
-        finished = False
-        try:
-            with anyio.move_on_after(request.timeout):
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(_drain, process.stdout, stdout)
-                    tg.start_soon(_drain, process.stderr, stderr)
-                    if not in_argv:
-                        tg.start_soon(_feed, process.stdin, prompt)
-                await process.wait()
-                finished = True
-        finally:
-            # Also after a normal exit: children the CLI started must not outlive the judgement.
-            _kill_group(process)
-            with anyio.CancelScope(shield=True):
-                await process.aclose()
-        if not finished:
+        if run.exit_code is None:
             raise ProviderError(
                 f"claude gave no result within {request.timeout:g}s (its process group was killed)"
             )
-        return _reply(parse_stream(stdout.decode("utf-8", "replace")), process, stderr)
+        return _reply(parse_stream(run.stdout.decode("utf-8", "replace")), run)
 
 
-def _reply(outcome: StreamOutcome, process: Process, stderr: bytearray) -> ProviderReply:
+def _reply(outcome: StreamOutcome, run: Finished) -> ProviderReply:
     event = outcome.result
     if event is None:
-        err = stderr.decode("utf-8", "replace").strip()
+        err = run.stderr.decode("utf-8", "replace").strip()
         if _AUTH_FAILURE.search(err):
             raise ProviderConfigError(
                 f"claude cannot authenticate: {_excerpt(err)}; {INSTALL_HINT}"
             )
         if outcome.garbage and not outcome.assistant_text:
             raise ProviderError(
-                f"claude printed no stream-json result (exit code {process.returncode}); "
+                f"claude printed no stream-json result (exit code {run.exit_code}); "
                 f"output: {_excerpt(outcome.garbage[0])!r}"
                 + (f"; stderr: {_excerpt(err)}" if err else "")
             )
         raise ProviderError(
-            f"claude exited with code {process.returncode} without a result event"
+            f"claude exited with code {run.exit_code} without a result event"
             + (f"; stderr: {_excerpt(err)}" if err else "")
         )
     text = event.get("result")
@@ -194,39 +203,14 @@ def _reply(outcome: StreamOutcome, process: Process, stderr: bytearray) -> Provi
         raise ProviderError(f"claude ended with {subtype}: {_excerpt(detail)}")
     if not isinstance(text, str):
         text = "".join(outcome.assistant_text)
-    usage = event.get("usage") or {}
-    cost = event.get("total_cost_usd")
+    usage = result_usage(event)
     return ProviderReply(
         text=text,
-        input_tokens=sum(
-            int(usage.get(k) or 0)
-            for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-        ),
-        output_tokens=int(usage.get("output_tokens") or 0),
-        cost_usd=float(cost) if isinstance(cost, int | float) else None,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cost_usd=usage.cost_usd,
         model=outcome.model,
     )
-
-
-async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:
-    if stream is not None:
-        async for chunk in stream:
-            sink += chunk
-
-
-async def _feed(stream: ByteSendStream | None, data: bytes) -> None:
-    if stream is None:
-        return
-    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-        await stream.send(data)
-    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-        await stream.aclose()
-
-
-def _kill_group(process: Process) -> None:
-    # With start_new_session the child leads its own process group: its pid is the group id.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _excerpt(text: str) -> str:

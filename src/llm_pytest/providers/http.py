@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import itertools
 import random
+import re
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio
 import httpx
 
 from llm_pytest.errors import ProviderConfigError, ProviderError
 
-__all__ = ["BadRequest", "RetryPolicy", "post_json"]
+__all__ = ["BadRequest", "FormatLadder", "RetryPolicy", "post_json"]
 
 _EXCERPT = 500
 _RETRIED_STATUS = frozenset({408, 409, 429})
+Format = TypeVar("Format", bound=str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,48 @@ async def post_json(
             await anyio.sleep(wait)
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
     raise ProviderError(f"{service}: {problem} ({tries})")
+
+
+class FormatLadder(Generic[Format]):
+    """The output formats an API is asked for, best first.
+
+    A request the server refuses for its format (a :class:`BadRequest` whose detail matches
+    ``refusal``) is sent again in the next format, and the format it accepts is kept for the
+    ladder's lifetime, so later requests do not ask again.
+    """
+
+    def __init__(self, formats: Sequence[Format], refusal: re.Pattern[str]) -> None:
+        self.current: Format = formats[0]
+        self._lower: dict[Format, Format] = dict(itertools.pairwise(formats))
+        self._refusal = refusal
+
+    async def post(
+        self,
+        url: str,
+        body: Callable[[Format], Mapping[str, Any]],
+        *,
+        headers: Mapping[str, str],
+        policy: RetryPolicy,
+        service: str,
+        auth_hint: str,
+    ) -> Any:
+        """:func:`post_json` of ``body(format)``, one format lower each time it is refused."""
+        while True:
+            fmt = self.current
+            try:
+                return await post_json(
+                    url,
+                    body(fmt),
+                    headers=headers,
+                    policy=policy,
+                    service=service,
+                    auth_hint=auth_hint,
+                )
+            except BadRequest as exc:
+                lower = self._lower.get(fmt)
+                if lower is None or not self._refusal.search(exc.detail):
+                    raise
+                self.current = lower
 
 
 @functools.cache

@@ -123,16 +123,7 @@ class ProviderJudge:
         cache = self.cache if cache_enabled(self.cache_mode, plan.iterations) else None
         key = cache_key(self.name, request.model, request)
         if cache is not None and (hit := cache.get(key)) is not None:
-            return JudgeRecord(
-                verdict=hit.verdict,
-                reason=hit.reason,
-                provider=self.name,
-                model=hit.model,
-                steps=hit.steps,
-                issues=hit.issues,
-                latency_ms=_ms_since(started),
-                cached=True,
-            )
+            return self._record(hit, _Spent(model=hit.model), started, cached=True)
         spent = _Spent(model=request.model)
         try:
             answer = await self._ask(request, spent)
@@ -162,18 +153,7 @@ class ProviderJudge:
                     cost_usd=spent.cost_usd,
                 ),
             )
-        return JudgeRecord(
-            verdict=answer.verdict,
-            reason=answer.reason,
-            provider=self.name,
-            model=spent.model,
-            steps=answer.steps,
-            issues=answer.issues,
-            input_tokens=spent.input_tokens,
-            output_tokens=spent.output_tokens,
-            cost_usd=spent.cost_usd,
-            latency_ms=_ms_since(started),
-        )
+        return self._record(answer, spent, started)
 
     async def _ask(self, request: JudgeRequest, spent: _Spent) -> Verdict | _Invalid:
         reply = await self.provider.judge(request)
@@ -192,16 +172,30 @@ class ProviderJudge:
     def _unclear(
         self, reason: str, spent: _Spent, started: float, raw_excerpt: str | None = None
     ) -> JudgeRecord:
+        return self._record(Verdict("UNCLEAR", reason), spent, started, raw_excerpt=raw_excerpt)
+
+    def _record(
+        self,
+        answer: Verdict | CachedVerdict,
+        spent: _Spent,
+        started: float,
+        *,
+        raw_excerpt: str | None = None,
+        cached: bool = False,
+    ) -> JudgeRecord:
         return JudgeRecord(
-            verdict="UNCLEAR",
-            reason=reason,
+            verdict=answer.verdict,
+            reason=answer.reason,
             provider=self.name,
             model=spent.model,
+            steps=answer.steps,
+            issues=answer.issues,
             raw_excerpt=raw_excerpt,
             input_tokens=spent.input_tokens,
             output_tokens=spent.output_tokens,
             cost_usd=spent.cost_usd,
             latency_ms=_ms_since(started),
+            cached=cached,
         )
 
 

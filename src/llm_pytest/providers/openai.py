@@ -14,17 +14,14 @@ from typing import Any, Literal
 
 from llm_pytest.errors import ProviderConfigError, ProviderError
 from llm_pytest.providers.base import JudgeRequest, ProviderReply
-from llm_pytest.providers.http import BadRequest, RetryPolicy, post_json
+from llm_pytest.providers.http import FormatLadder, RetryPolicy
 from llm_pytest.providers.settings import Settings, float_setting, str_setting
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIProvider"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OutputFormat = Literal["json_schema", "json_object", "none"]
-_NEXT_FORMAT: dict[OutputFormat, OutputFormat] = {
-    "json_schema": "json_object",
-    "json_object": "none",
-}
+_FORMATS: tuple[OutputFormat, ...] = ("json_schema", "json_object", "none")
 _FORMAT_REFUSED = re.compile(r"response_format|json_schema|json_object|structured", re.IGNORECASE)
 
 
@@ -50,7 +47,7 @@ class OpenAIProvider:
         self._auth_header = auth_header.lower()
         self._temperature = temperature
         self._retry_base_delay = retry_base_delay
-        self.output_format: OutputFormat = "json_schema"
+        self.output_formats = FormatLadder[OutputFormat](_FORMATS, _FORMAT_REFUSED)
 
     @classmethod
     def from_settings(cls, settings: Settings, env: Mapping[str, str]) -> OpenAIProvider:
@@ -75,28 +72,15 @@ class OpenAIProvider:
         )
 
     async def judge(self, request: JudgeRequest) -> ProviderReply:
-        policy = RetryPolicy(
-            timeout=request.timeout,
-            max_retries=request.max_retries,
-            base_delay=self._retry_base_delay,
+        data = await self.output_formats.post(
+            f"{self.base_url}/chat/completions",
+            lambda fmt: self._body(request, fmt),
+            headers=self._headers(),
+            policy=RetryPolicy(request.timeout, request.max_retries, self._retry_base_delay),
+            service=f"openai-compatible API at {self.base_url}",
+            auth_hint=f"Check {self._api_key_env}.",
         )
-        while True:
-            fmt = self.output_format
-            try:
-                data = await post_json(
-                    f"{self.base_url}/chat/completions",
-                    self._body(request, fmt),
-                    headers=self._headers(),
-                    policy=policy,
-                    service=f"openai-compatible API at {self.base_url}",
-                    auth_hint=f"Check {self._api_key_env}.",
-                )
-            except BadRequest as exc:
-                if fmt != "none" and _FORMAT_REFUSED.search(exc.detail):
-                    self.output_format = _NEXT_FORMAT[fmt]
-                    continue
-                raise
-            return _reply(data)
+        return _reply(data)
 
     def _headers(self) -> dict[str, str]:
         if self._api_key is None:

@@ -7,18 +7,12 @@ that start children of their own leave nothing running behind.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shlex
-import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream, Process
-
+from llm_pytest._process import run_in_own_group
 from llm_pytest.errors import ToolError
 from llm_pytest.interpreter.tools import Tool, ToolContext
 from llm_pytest.stdlib_tools.files import resolve_path
@@ -47,44 +41,7 @@ def _start_failure(program: str, cwd: Path | None, exc: OSError) -> ToolError:
     return ToolError(f"cannot start {program}: {exc.strerror or exc}")
 
 
-async def _start(argv: list[str], cwd: Path | None, env: dict[str, str], stdin: bool) -> Process:
-    try:
-        return await anyio.open_process(
-            argv,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cwd,
-            env=env,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise _start_failure(argv[0], cwd, exc) from None
-
-
-async def _drain(stream: ByteReceiveStream | None, sink: bytearray) -> None:
-    if stream is not None:
-        async for chunk in stream:
-            sink += chunk
-
-
-async def _feed(stream: ByteSendStream | None, data: bytes) -> None:
-    if stream is None:
-        return
-    # A child that exits without reading its input is not an error of the command.
-    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-        await stream.send(data)
-    with contextlib.suppress(anyio.BrokenResourceError, BrokenPipeError, ConnectionResetError):
-        await stream.aclose()
-
-
-def _kill_group(process: Process) -> None:
-    # With start_new_session the child leads its own process group: its pid is the group id.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def _tail(label: str, data: bytearray) -> str:
+def _tail(label: str, data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")
     if not text:
         return ""
@@ -96,40 +53,32 @@ def _tail(label: str, data: bytearray) -> str:
 async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     argv: list[str] = args["argv"]
     cwd = resolve_path(ctx, args["cwd"]) if "cwd" in args else None
-    env = {**ctx.env, **args.get("env", {})}
     stdin: str | None = args.get("stdin")
     timeout = _timeout(ctx, args.get("timeout"))
     started = time.perf_counter()
-    process = await _start(argv, cwd, env, stdin is not None)
-    stdout, stderr = bytearray(), bytearray()
-    finished = False
     try:
-        with anyio.move_on_after(timeout):
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(_drain, process.stdout, stdout)
-                tg.start_soon(_drain, process.stderr, stderr)
-                if stdin is not None:
-                    tg.start_soon(_feed, process.stdin, stdin.encode())
-            await process.wait()
-            finished = True
-    finally:
-        if not finished:
-            # Timed out or cancelled: the leader may be gone while its children still hold
-            # the pipes, so the group is killed either way.
-            _kill_group(process)
-        with anyio.CancelScope(shield=True):
-            await process.aclose()
-    if not finished:
+        run = await run_in_own_group(
+            argv,
+            timeout=timeout,
+            stdin=None if stdin is None else stdin.encode(),
+            cwd=cwd,
+            env={**ctx.env, **args.get("env", {})},
+            # What a command starts in the background (a server for later steps) may outlive it.
+            leftovers="keep",
+        )
+    except OSError as exc:
+        raise _start_failure(argv[0], cwd, exc) from None
+    if run.exit_code is None:
         raise ToolError(
             f"command timed out after {timeout:g}s: {shlex.join(argv)}"
-            + _tail("stdout", stdout)
-            + _tail("stderr", stderr),
+            + _tail("stdout", run.stdout)
+            + _tail("stderr", run.stderr),
             hint="raise the step's `timeout` or the command's `timeout` argument",
         )
     return {
-        "exit_code": process.returncode,
-        "stdout": stdout.decode("utf-8", errors="replace"),
-        "stderr": stderr.decode("utf-8", errors="replace"),
+        "exit_code": run.exit_code,
+        "stdout": run.stdout.decode("utf-8", errors="replace"),
+        "stderr": run.stderr.decode("utf-8", errors="replace"),
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
     }
 

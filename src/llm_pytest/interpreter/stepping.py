@@ -1,0 +1,167 @@
+"""What walking a plan's steps means, shared by the interpreter's :class:`~.runner.Run` and agent
+mode's replay of recorded calls: one run scope, one way to look up a step's tool, evaluate its
+conditions, record it, and word its failures, so both traces read the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from llm_pytest.dsl.expr import Expression, Template
+from llm_pytest.errors import ExpressionError, ToolError
+from llm_pytest.interpreter.plan import (
+    Condition,
+    Plan,
+    RepeatPlan,
+    StepPlan,
+    ToolCallPlan,
+    render_value,
+)
+from llm_pytest.interpreter.scope import EnvView, RunScope
+from llm_pytest.interpreter.tools import Tool, ToolRegistry
+from llm_pytest.interpreter.trace import Phase, Redactor, StepRecord
+
+__all__ = [
+    "StepFailed",
+    "compact",
+    "compute_vars",
+    "evaluate",
+    "find_tool",
+    "loop_variable",
+    "new_scope",
+    "repeat_count",
+    "step_record",
+    "text_of",
+    "when_holds",
+    "with_hint",
+]
+
+
+class StepFailed(Exception):
+    """A step failed before or around its tool call; carries the message for the trace."""
+
+
+def new_scope(
+    plan: Plan,
+    iteration: int,
+    env: Mapping[str, str],
+    *,
+    variables: dict[str, Any],
+    stored: dict[str, Any],
+) -> RunScope:
+    """The names a run's expressions see: ``vars``, ``env``, ``stored``, ``iteration`` and
+    ``experiment``."""
+    return RunScope(
+        {
+            "vars": variables,
+            "env": EnvView(env),
+            "stored": stored,
+            "iteration": iteration,
+            "experiment": plan.experiment,
+        }
+    )
+
+
+def compute_vars(plan: Plan, scope: RunScope) -> dict[str, Any]:
+    """Fill ``scope``'s ``vars`` in order, each seeing those before it, and return them.
+    Raises :class:`ExpressionError` when one cannot be computed."""
+    values: dict[str, Any] = scope.builtins["vars"]
+    for name, value in plan.vars.items():
+        values[name] = render_value(value, scope.view)
+    return values
+
+
+@contextmanager
+def loop_variable(loop: dict[str, int], var: str) -> Iterator[None]:
+    """Give ``loop[var]`` back its outer value (an enclosing repeat's, or none) when the
+    ``with`` block of a repeat using ``var`` ends."""
+    outer = loop.get(var)
+    try:
+        yield
+    finally:
+        if outer is None:
+            loop.pop(var, None)
+        else:
+            loop[var] = outer
+
+
+def step_record(step: StepPlan, phase: Phase, **fields: Any) -> StepRecord:
+    """A fresh record of ``step`` in ``phase``; ``fields`` set the rest (``loop``, ``note``…)."""
+    return StepRecord(
+        id=step.id,
+        phase=phase,
+        kind=step.kind,
+        name=step.name,
+        tool=step.tool if isinstance(step, ToolCallPlan) else None,
+        location=str(step.location),
+        continue_on_error=isinstance(step, ToolCallPlan) and step.continue_on_error,
+        **fields,
+    )
+
+
+def find_tool(registry: ToolRegistry, step: ToolCallPlan) -> Tool:
+    """The tool ``step`` calls; StepFailed naming the step's location when there is none."""
+    try:
+        return registry.get(step.tool)
+    except ToolError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        raise StepFailed(f"{step.location}: {exc.message}{hint}") from None
+
+
+def evaluate(expr: Expression, names: Mapping[str, Any], what: str) -> Any:
+    """``expr``'s value; StepFailed saying which part of the step (``what``) failed."""
+    try:
+        return expr.evaluate(names)
+    except ExpressionError as exc:
+        raise StepFailed(f"`{what}` failed: {with_hint(exc)}") from None
+
+
+def when_holds(cond: Condition, names: Mapping[str, Any], rec: StepRecord) -> bool:
+    """Whether a step with ``when: cond`` runs; when not, ``rec`` says it was skipped and why."""
+    if cond is None or cond is True:
+        return True
+    value = cond if isinstance(cond, bool) else evaluate(cond, names, "when")
+    if value:
+        return True
+    rec.status = "skipped"
+    rec.note = f"`when: {cond.source if isinstance(cond, Expression) else cond}` was false"
+    return False
+
+
+def repeat_count(step: RepeatPlan, names: Mapping[str, Any], redact: Redactor) -> int:
+    """How many times a ``repeat`` block runs; StepFailed unless it is a whole number ≥ 0."""
+    count = step.count
+    if not isinstance(count, Expression):
+        return count
+    value = evaluate(count, names, "repeat")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StepFailed(
+            f"`repeat: {count.source}` must give a whole number ≥ 0, got {compact(redact(value))}"
+        )
+    return value
+
+
+def text_of(template: Template, names: Mapping[str, Any], redact: Redactor) -> str:
+    """A judge text (``expect``, ``analyze``, verdict) rendered, or as written when it cannot
+    be; redacted either way."""
+    try:
+        return str(redact(template.render(names)))
+    except ExpressionError:
+        return str(redact(template.source))
+
+
+def with_hint(exc: ExpressionError) -> str:
+    """An expression's error with its hint, as the interpreter words it."""
+    return str(exc) + (f" ({exc.hint})" if exc.hint else "")
+
+
+def compact(value: Any, limit: int = 500) -> str:
+    """``value`` as one line of JSON (repr when it is not JSON), cut to ``limit`` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
