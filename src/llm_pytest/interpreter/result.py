@@ -111,6 +111,7 @@ class SpecResult:
         The message lists the runs that did not pass, with their reasons. When every run was
         UNCLEAR there is no pass rate, and that fails too.
         """
+        __tracebackhide__ = True  # a failure points at the user's test
         if not 0 <= threshold <= 1:
             raise UsageError(f"threshold must be between 0 and 1, got {threshold!r}")
         stats = self._stats
@@ -129,6 +130,7 @@ class SpecResult:
 
     def require_min_runs(self, n: int | None = None, *, min_runs: int | None = None) -> None:
         """Raise AssertionError unless at least ``n`` runs happened (``min_runs=`` also works)."""
+        __tracebackhide__ = True  # a failure points at the user's test
         wanted = n if n is not None else min_runs
         if wanted is None:
             raise UsageError("require_min_runs needs the number of runs, e.g. require_min_runs(5)")
@@ -140,6 +142,7 @@ class SpecResult:
 
     def require_max_duration(self, max_ms: float) -> None:
         """Raise AssertionError if the average run took longer than ``max_ms`` milliseconds."""
+        __tracebackhide__ = True  # a failure points at the user's test
         if self.avg_duration_ms > max_ms:
             slowest = max(self.runs, key=lambda r: r.duration_ms)
             raise AssertionError(
