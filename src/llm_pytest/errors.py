@@ -45,6 +45,8 @@ __all__ = [
     "ValidationError",
     "closest",
     "register_source",
+    "source_excerpt",
+    "source_line",
 ]
 
 _SOURCES: dict[str, list[str]] = {}
@@ -109,17 +111,35 @@ class SpecError(LlmPytestError, ValueError):
     def render(self) -> str:
         """``path:line:col: message``, the source line and a caret, then the hint."""
         out = [str(self)]
-        loc = self.location
-        if loc is not None:
-            text = source_line(loc.path, loc.line)
-            if text is not None:
-                gutter = f"{loc.line:>5} | "
-                out.append(gutter + text)
-                caret_col = max(loc.col - 1, 0)
-                out.append(" " * (len(gutter) - 2) + "| " + " " * caret_col + "^")
+        if self.location is not None:
+            out += source_excerpt(self.location)
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)
+
+
+_EXCERPT_WIDTH = 100
+
+
+def source_excerpt(loc: SourceLocation) -> list[str]:
+    """The source line at ``loc`` and a caret under its column (long lines are cut around it)."""
+    text = source_line(loc.path, loc.line)
+    if text is None:
+        return []
+    text, caret = _window(text, max(loc.col - 1, 0))
+    gutter = f"{loc.line:>5} | "
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * caret + "^"]
+
+
+def _window(text: str, caret: int) -> tuple[str, int]:
+    """A long source line cut to the part around ``caret`` (and the caret's new column)."""
+    if len(text) <= _EXCERPT_WIDTH:
+        return text, caret
+    start = max(0, min(caret - _EXCERPT_WIDTH // 2, len(text) - _EXCERPT_WIDTH))
+    end = start + _EXCERPT_WIDTH
+    head = "…" if start else ""
+    tail = "…" if end < len(text) else ""
+    return head + text[start:end] + tail, caret - start + len(head)
 
 
 class SpecErrors(SpecError):

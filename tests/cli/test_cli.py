@@ -82,3 +82,24 @@ def test_the_console_script_runs_as_a_module() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.startswith("llm-pytest ")
+
+
+def test_plan_of_a_folder_is_a_located_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{tmp_path}:1:1: this is a folder, not a spec file")
+    assert "Traceback" not in err
+
+
+def test_an_error_on_a_very_long_line_shows_the_part_around_the_caret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "s.yaml"
+    filler = "x" * 3000
+    spec.write_text(GOOD.replace("value: 1", f'value: "{filler} ${{missing}}"'))
+    assert main(["plan", str(spec)]) == 1
+    source, caret = capsys.readouterr().err.splitlines()[1:3]
+    assert len(source) < 200 and source.endswith('${missing}"}')
+    assert source[caret.index("^") :].startswith("missing")

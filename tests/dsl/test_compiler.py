@@ -242,3 +242,26 @@ def test_a_plan_is_printable_as_json() -> None:
     data = plan.to_json()
     assert data["steps"][1]["args"] == {"user_id": "${user.id}", "label": "id=${user.id}"}
     assert data["steps"][0]["check"] == ["result.id > 0"]
+
+
+def test_a_command_line_override_that_breaks_every_experiment_is_reported_once() -> None:
+    text = SPEC + "experiments:\n  - name: a\n  - name: b\n    overrides: {vars.limit: 5}\n"
+    with pytest.raises(SpecErrors) as info:
+        compile_text(text, "c.yaml", overrides=[parse_override("test.timeout=soon")])
+    (err,) = info.value.errors
+    assert "override `test.timeout` from --llm-override" in err.message
+
+
+def test_an_experiment_without_overrides_compiles_the_spec_as_written() -> None:
+    text = (
+        SPEC + "experiments:\n  - name: baseline\n  - name: big\n    overrides: {vars.limit: 9}\n"
+    )
+    baseline, big = compile_text(text, "c.yaml")
+    assert (baseline.experiment, baseline.vars["limit"], baseline.overrides) == ("baseline", 3, ())
+    assert big.vars["limit"] == 9
+
+
+def test_an_override_may_replace_one_item_of_a_list() -> None:
+    text = SPEC.replace("  limit: 3\n", "  limit: 3\n  sizes: [1, 2, 3]\n")
+    (plan,) = compile_text(text, "c.yaml", overrides=[parse_override("vars.sizes.1=20")])
+    assert plan.vars["sizes"] == [1, 20, 3]

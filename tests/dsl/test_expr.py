@@ -430,6 +430,7 @@ def test_errors_in_multi_line_text_point_at_the_right_line() -> None:
         ("${x} > 1", "unexpected `${` at column 1", 1, "without `${...}`"),
         ("", "the expression is empty", 1, None),
         ("a\n  + * b", "unexpected `*` at line 2, column 5", None, "expected a value"),
+        ("größe > 1", "unexpected `ö` at column 3", 3, "names are ASCII letters"),
     ],
 )
 def test_syntax_errors_point_at_the_right_column(

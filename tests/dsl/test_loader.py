@@ -119,3 +119,16 @@ def test_rendered_errors_quote_the_source_line_with_a_caret() -> None:
     assert rendered[1] == "    2 | x: !!python/none ''"
     assert rendered[2] == "      |    ^"
     assert rendered[3].startswith("  hint: ")
+
+
+def test_a_folder_given_as_a_spec_file_is_a_located_load_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError) as info:
+        load_file(tmp_path)
+    assert "is a folder, not a spec file" in info.value.message
+    assert info.value.location is not None and info.value.location.line == 1
+
+
+def test_a_bom_and_windows_line_endings_keep_lines_and_columns() -> None:
+    (doc,) = load_text("\ufefftest:\r\n  name: x\r\nsteps:\r\n  - tool: a\r\n", "crlf.yaml")
+    assert (doc.locate(["steps", 0, "tool"]).line, doc.locate(["steps", 0, "tool"]).col) == (4, 11)
+    assert doc.data["test"]["name"] == "x"

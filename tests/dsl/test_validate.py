@@ -108,3 +108,12 @@ def test_a_valid_spec_gives_typed_models() -> None:
     assert spec.steps[0].checks == ["result.ok"]  # type: ignore[union-attr]
     assert spec.steps[1].as_ == "i"  # type: ignore[union-attr]
     assert type(spec.mcp_servers["web"]).__name__ == "McpHttpServer"
+
+
+def test_a_number_used_as_a_key_is_reported_at_the_key_with_a_quoting_hint() -> None:
+    ((line, col, message, hint),) = _errors(
+        "test: {name: x}\nvars:\n  limit: 3\n  1: one\nsteps: [{tool: a}]\n"
+    )
+    assert (line, col) == (4, 3)
+    assert message == "the key 1 (a number) of `vars` must be a string"
+    assert hint == 'quote the key: `"1":`'

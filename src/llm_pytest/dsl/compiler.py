@@ -25,6 +25,7 @@ from llm_pytest.dsl.spec import (
     ToolStep,
     UseStep,
 )
+from llm_pytest.dsl.textpos import string_locator
 from llm_pytest.dsl.validate import validate_data
 from llm_pytest.errors import (
     ExpressionError,
@@ -34,7 +35,6 @@ from llm_pytest.errors import (
     SpecErrors,
     ValidationError,
     closest,
-    source_line,
 )
 from llm_pytest.interpreter.plan import (
     JudgePlan,
@@ -129,6 +129,9 @@ def compile_documents(docs: Sequence[Document], overrides: Sequence[Override] = 
             plan = _compile_variant(doc, spec, variant, overrides, out.errors)
             if plan is not None:
                 out.plans.append(plan)
+    # a command-line override that breaks the spec breaks every variant alike: say it once
+    unique = {(type(e), str(e), e.hint): e for e in out.errors}
+    out.errors = list(unique.values())
     return out
 
 
@@ -428,7 +431,7 @@ class _Builder:
 
     def template(self, value: str, doc: Document, path: Path_) -> Template | None:
         try:
-            return parse_template(value, _string_location(doc, path))
+            return parse_template(value, *string_locator(doc.locate(list(path)), value))
         except ExpressionError as exc:
             self.errors.append(exc)
             return None
@@ -436,14 +439,15 @@ class _Builder:
     def expr(self, value: str | None, doc: Document, path: Path_) -> Expression | None:
         if value is None:
             return None
-        loc = _string_location(doc, path)
+        loc, locate = string_locator(doc.locate(list(path)), value)
         try:
             stripped = value.strip()
             if stripped.startswith("${") and stripped.endswith("}"):
-                whole = parse_template(stripped, loc).whole
+                lead = len(value) - len(value.lstrip())
+                whole = parse_template(stripped, locate(lead), lambda i: locate(i + lead)).whole
                 if whole is not None:
                     return whole
-            return parse_expression(value, loc)
+            return parse_expression(value, loc, locate)
         except ExpressionError as exc:
             self.errors.append(exc)
             return None
@@ -475,12 +479,3 @@ def _reid(steps: tuple[StepPlan, ...], prefix: str) -> tuple[StepPlan, ...]:
         else:
             out.append(replace(step, id=sid, steps=_reid(step.steps, sid)))
     return tuple(out)
-
-
-def _string_location(doc: Document, path: Path_) -> SourceLocation:
-    """Where the text of the string at ``path`` starts (after an opening quote)."""
-    loc = doc.locate(list(path))
-    line = source_line(loc.path, loc.line)
-    if line is not None and 0 < loc.col <= len(line) and line[loc.col - 1] in "\"'":
-        return loc.shifted(1)
-    return loc

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,11 +80,10 @@ class Expression:
     source: str
     location: SourceLocation | None
     # The tree's offsets index `_frame` (the bare expression, or the whole template it is part
-    # of); `source` starts at `_origin` in it, and `_frame` starts at `_frame_location`.
+    # of); `source` starts at `_origin` in it, and at `location` in the spec.
     _node: Node = field(repr=False, compare=False)
     _frame: str = field(repr=False, compare=False)
     _origin: int = field(repr=False, compare=False)
-    _frame_location: SourceLocation | None = field(repr=False, compare=False)
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
         """The value of the expression with names read from ``scope``.
@@ -116,6 +115,14 @@ class Expression:
         """Every name path read, in source order (offsets relative to ``source``)."""
         return self._references(self._origin)
 
+    def locate(self, offset: int) -> SourceLocation | None:
+        """Where ``source[offset]`` is in the spec (e.g. a :class:`Reference`'s offset)."""
+        return _shift(self.location, self.source, offset)
+
+    def quote(self) -> str:
+        """The expression as written, for messages: ``${...}`` included, long text shortened."""
+        return self._quote()
+
     def describe_values(self, scope: Mapping[str, Any]) -> list[tuple[str, str]]:
         """``[(path text, value)]`` for a failure report; ``"<undefined>"`` when missing."""
         described: dict[str, str] = {}
@@ -141,14 +148,14 @@ class Expression:
         offset = self._origin if failure.offset is None else failure.offset
         kind = UndefinedNameError if failure.undefined else ExpressionEvalError
         message = f"{failure.message} in `{self._quote()}`{failure.detail}"
-        return kind(message, _shift(self._frame_location, self._frame, offset), failure.hint)
+        return kind(message, self.locate(max(offset - self._origin, 0)), failure.hint)
 
     def _quote(self) -> str:
         if self._frame is self.source:
-            return _excerpt(self.source)
+            return _excerpt(" ".join(self.source.split()))
         start = self._frame.rfind("${", 0, self._origin)
         end = self._frame.find("}", self._origin + len(self.source))
-        return _excerpt(self._frame[start : end + 1])
+        return _excerpt(" ".join(self._frame[start : end + 1].split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,38 +198,46 @@ class Template:
         )
 
 
-def parse_expression(text: str, location: SourceLocation | None = None) -> Expression:
+Locate = Callable[[int], SourceLocation]
+"""Where the character at an offset of a text is in the spec (see ``dsl.textpos``)."""
+
+
+def parse_expression(
+    text: str, location: SourceLocation | None = None, locate: Locate | None = None
+) -> Expression:
     """Parse a bare expression (``result.count == 10``).
 
-    ``location`` is where the text starts in the spec; errors point into it.
-    Raises ExpressionSyntaxError.
+    ``location`` is where the text starts in the spec; errors point into it. ``locate``, when
+    given, places any offset of ``text`` (for text whose source is not a plain copy of it, such
+    as a YAML block scalar). Raises ExpressionSyntaxError.
     """
     try:
         node = _expression_tree(text)
     except SyntaxFailure as failure:
-        raise _syntax_error(failure, text, location) from None
-    return Expression(text, location, node, text, 0, location)
+        raise _syntax_error(failure, text, location, locate) from None
+    return Expression(text, location, node, text, 0)
 
 
-def parse_template(text: str, location: SourceLocation | None = None) -> Template:
+def parse_template(
+    text: str, location: SourceLocation | None = None, locate: Locate | None = None
+) -> Template:
     """Parse a string that may contain ``${ expression }`` parts (``$${`` is a literal ``${``).
 
-    Raises ExpressionSyntaxError.
+    ``location`` and ``locate`` as for :func:`parse_expression`. Raises ExpressionSyntaxError.
     """
     try:
         shape = _template_shape(text)
     except SyntaxFailure as failure:
-        raise _syntax_error(failure, text, location) from None
+        raise _syntax_error(failure, text, location, locate) from None
     parts = tuple(
         part
         if isinstance(part, str)
         else Expression(
             text[part.start : part.end],
-            _shift(location, text, part.start),
+            locate(part.start) if locate is not None else _shift(location, text, part.start),
             part.node,
             text,
             part.start,
-            location,
         )
         for part in shape
     )
@@ -475,7 +490,9 @@ def _describe_unexpected(exc: Any, text: str, *, template: bool) -> SyntaxFailur
             "join them with `and`, e.g. `a < b and b < c`",
             pos,
         )
-    if kind == "LPAR" and re.search(rf"\.\s*{_NAME}\s*\Z", text[:pos]):
+    if shown.isalpha() and not shown.isascii():
+        hint = "names are ASCII letters, digits and `_`; write other text as a quoted string"
+    elif kind == "LPAR" and re.search(rf"\.\s*{_NAME}\s*\Z", text[:pos]):
         hint = "functions are called as `len(x)`, not `x.len()`"
     elif kind in _CLOSER_TERMINAL.values() and not (opened and _CLOSER[opened[-1]] == shown):
         hint = f"there is nothing for this `{shown}` to close"
@@ -548,14 +565,11 @@ def _column(text: str, pos: int) -> str:
 
 
 def _syntax_error(
-    failure: SyntaxFailure, text: str, location: SourceLocation | None
+    failure: SyntaxFailure, text: str, location: SourceLocation | None, locate: Locate | None
 ) -> ExpressionSyntaxError:
     quoted = f" in `{_excerpt(text, failure.offset)}`" if text.strip() else ""
-    return ExpressionSyntaxError(
-        failure.message + quoted,
-        _shift(location, text, failure.offset),
-        failure.hint,
-    )
+    where = locate(failure.offset) if locate is not None else _shift(location, text, failure.offset)
+    return ExpressionSyntaxError(failure.message + quoted, where, failure.hint)
 
 
 # ---- locations and quotes -------------------------------------------------------------------
@@ -577,7 +591,15 @@ def _shift(location: SourceLocation | None, text: str, offset: int) -> SourceLoc
 
 
 def _excerpt(text: str, around: int = 0) -> str:
-    """``text`` for a message: whole when short, else a window around ``around``."""
+    """``text`` for a message: the line of ``around``, whole when short, else a window."""
+    text = text.rstrip()
+    around = min(around, len(text))
+    if "\n" in text:
+        line_start = text.rfind("\n", 0, around) + 1
+        line_end = text.find("\n", around)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        around -= line_start + len(line) - len(line.lstrip())
+        text = line.strip()
     if len(text) <= _QUOTE_LIMIT:
         return text
     start = max(0, min(around - _QUOTE_LIMIT // 2, len(text) - _QUOTE_LIMIT))

@@ -236,10 +236,22 @@ def load_file(path: str | os.PathLike[str]) -> list[Document]:
             SourceLocation(name, 1, 1),
             hint="check the path",
         ) from None
+    if p.is_dir():
+        raise LoadError(
+            "this is a folder, not a spec file",
+            SourceLocation(name, 1, 1),
+            hint="give the path of a .yaml file (`llm-pytest lint` accepts folders)",
+        )
     if size > MAX_FILE_BYTES:
         raise _too_big(name, size)
     try:
         text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LoadError(
+            f"cannot read spec file: {exc.strerror or exc}",
+            SourceLocation(name, 1, 1),
+            hint="check the path and its permissions",
+        ) from None
     except UnicodeDecodeError as exc:
         raise LoadError(
             f"spec file is not UTF-8 text ({exc.reason} at byte {exc.start})",

@@ -60,10 +60,9 @@ class _Checker:
             if isinstance(step, ToolCallPlan):
                 self.value(step.args, names)
                 for c in step.checks:
-                    self.refs(c.references(), c.location, names | {"result"}, c.source)
+                    self.expression(c, names | {"result"})
                 if step.until is not None:
-                    u = step.until
-                    self.refs(u.references(), u.location, names | {"result"}, u.source)
+                    self.expression(step.until, names | {"result"})
                 if step.save_as:
                     bound.add(step.save_as)
                 self.value(step.expect, bound | local)
@@ -82,14 +81,19 @@ class _Checker:
         if isinstance(cond, Expression):
             self.expression(cond, names)
 
-    def expression(self, e: Expression, names: set[str] | frozenset[str]) -> None:
-        self.refs(e.references(), e.location, names, e.source)
+    def expression(
+        self, e: Expression, names: set[str] | frozenset[str], allow_vars: list[str] | None = None
+    ) -> None:
+        for ref in e.references():
+            self.ref(ref, e.locate(ref.offset), names, e.quote(), allow_vars)
 
     def value(
         self, value: Any, names: set[str] | frozenset[str], allow_vars: list[str] | None = None
     ) -> None:
         if isinstance(value, Template):
-            self.refs(value.references(), value.location, names, value.source, allow_vars)
+            for part in value.parts:
+                if isinstance(part, Expression):
+                    self.expression(part, names, allow_vars)
         elif isinstance(value, Mapping):
             for v in value.values():
                 self.value(v, names, allow_vars)
@@ -97,38 +101,36 @@ class _Checker:
             for v in value:
                 self.value(v, names, allow_vars)
 
-    def refs(
+    def ref(
         self,
-        refs: Iterable[Reference],
-        location: SourceLocation | None,
+        ref: Reference,
+        where: SourceLocation | None,
         names: set[str] | frozenset[str],
         source: str,
         allow_vars: list[str] | None = None,
     ) -> None:
-        for ref in refs:
-            where = location.shifted(ref.offset) if location else None
-            if ref.root == "vars":
-                known = self.var_names if allow_vars is None else allow_vars
-                self.var_field(ref, known, where, source)
-                continue
-            if ref.root in BUILTIN_NAMES or ref.root in names:
-                continue
-            available = sorted(BUILTIN_NAMES | set(names) - {"result"})
-            guess = closest(ref.root, [*names, *BUILTIN_NAMES])
-            if ref.root == "result":
-                message = "`result` can only be read in `check` and `until`"
-                hint = "save the step's result with `save_as: NAME` and read `${NAME}` later"
-            else:
-                message = (
-                    f"`{ref.root}` is read in `{source}` before any step binds it "
-                    f"(available: {', '.join(available)})"
-                )
-                hint = (
-                    f"did you mean `{guess}`?"
-                    if guess
-                    else f"bind it with `save_as: {ref.root}` on an earlier step"
-                )
-            self.errors.append(UndefinedNameError(message, where, hint))
+        if ref.root == "vars":
+            known = self.var_names if allow_vars is None else allow_vars
+            self.var_field(ref, known, where, source)
+            return
+        if ref.root in BUILTIN_NAMES or ref.root in names:
+            return
+        available = sorted(BUILTIN_NAMES | set(names) - {"result"})
+        guess = closest(ref.root, [*names, *BUILTIN_NAMES])
+        if ref.root == "result":
+            message = "`result` can only be read in `check` and `until`"
+            hint = "save the step's result with `save_as: NAME` and read `${NAME}` later"
+        else:
+            message = (
+                f"`{ref.root}` is read in `{source}` before any step binds it "
+                f"(available: {', '.join(available)})"
+            )
+            hint = (
+                f"did you mean `{guess}`?"
+                if guess
+                else f"bind it with `save_as: {ref.root}` on an earlier step"
+            )
+        self.errors.append(UndefinedNameError(message, where, hint))
 
     def var_field(
         self, ref: Reference, known: list[str], where: SourceLocation | None, source: str

@@ -128,6 +128,13 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
     kind = err["type"]
     where = describe_path(path)
     owner = _KIND_NAMES.get(resolved.model.__name__, "this mapping") if resolved.model else ""
+    if path and path[-1] == "[key]" and kind in _EXPECTED:
+        key = path[-2]
+        return ValidationError(
+            f"the key {_show(key)} of `{describe_path(path[:-2])}` must be {_EXPECTED[kind]}",
+            doc.locate(path[:-1], key=True),
+            hint=f'quote the key: `"{key}":`',
+        )
     if kind == "extra_forbidden":
         key = str(path[-1])
         valid = _keys(resolved.model)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm_pytest.errors import source_line
+from llm_pytest.errors import source_excerpt
 from llm_pytest.lint.engine import LintReport
 from llm_pytest.lint.findings import Finding
 
@@ -37,11 +37,7 @@ def _block(finding: Finding, excerpt: bool) -> str:
     if not excerpt:
         return head
     out = [head]
-    line = source_line(loc.path, loc.line)
-    if line is not None:
-        gutter = f"{loc.line:>5} | "
-        out.append(gutter + line)
-        out.append(" " * (len(gutter) - 2) + "| " + " " * max(loc.col - 1, 0) + "^")
+    out += source_excerpt(loc)
     if finding.hint:
         out.append(f"  hint: {finding.hint}")
     return "\n".join(out)
