@@ -69,7 +69,7 @@ async def test_auto_without_any_judge_is_offline_and_says_how_to_configure(
 def test_a_named_provider_and_model_are_shown(empty_path: str) -> None:
     judge, description = make_judge("openai", model="gpt-4o", env={"OPENAI_API_KEY": "k"})
     assert isinstance(judge, ProviderJudge)
-    assert description == "judge: openai gpt-4o (selected)"
+    assert description == "judge: openai gpt-4o (set with --llm-provider or ini llm_provider)"
     assert isinstance(make_judge("offline")[0], OfflineJudge)
 
 
@@ -141,7 +141,7 @@ async def test_a_registered_provider_is_found_by_name(monkeypatch: pytest.Monkey
         return RecordingProvider([PASS_JSON], name="in-house", default_model="ih-1")
 
     judge, description = make_judge("in-house", settings={"flavour": "x"})
-    assert description == "judge: in-house ih-1 (selected)"
+    assert description == "judge: in-house ih-1 (set with --llm-provider or ini llm_provider)"
     assert made == [{"flavour": "x"}]
     assert (await judge_once(judge)).verdict == "PASS"
 

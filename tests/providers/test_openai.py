@@ -201,6 +201,7 @@ async def test_an_answer_still_invalid_after_repair_is_unclear_with_an_excerpt(
     assert record.verdict == "UNCLEAR"
     assert "even after one repair attempt" in record.reason
     assert "'reason' is a required property" in record.reason
+    assert record.reason.endswith("""it answered: '{"verdict": "PASS"}'""")
     assert record.raw_excerpt == '{"verdict": "PASS"}'
     assert len(server.received) == 2
 

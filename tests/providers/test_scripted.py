@@ -123,7 +123,7 @@ async def test_a_yaml_file_is_loaded_through_make_judge(tmp_path: Path) -> None:
     script = tmp_path / "verdicts.yaml"
     script.write_text("Create user:\n  - FAIL\n  - {verdict: PASS, reason: fixed}\n")
     judge, description = make_judge("scripted", settings={"script": str(script)})
-    assert description == "judge: scripted (selected)"
+    assert description == "judge: scripted (set with --llm-provider or ini llm_provider)"
     plan = make_plan(iterations=2)
     first = await judge(plan, make_trace(plan))
     second = await judge(plan, make_trace(plan, iteration=2))

@@ -101,6 +101,8 @@ def test_spec_problem_fails_the_test_in_spec_terms(project: pytest.Pytester) -> 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["tests/llm/test_bad.yaml:2:*steps*", "*hint:*"])
     assert "llm_pytest" not in result.stdout.str()
+    assert "During handling" not in result.stdout.str()
+    assert result.stdout.str().count("`steps` must not be empty") == 1
 
 
 def test_runs_of_the_runner_reach_the_report_files_under_xdist(project: pytest.Pytester) -> None:

@@ -236,7 +236,9 @@ def test_judge_provider_model_and_its_settings_come_from_options_and_ini(
     project.makeini("[pytest]\nllm_judge_script = verdicts.yaml\n")
     result = run(project, "--llm", "--llm-provider", "scripted", "--llm-model", "m-1")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["llm-pytest judge: scripted m-1 (selected)"])
+    result.stdout.fnmatch_lines(
+        ["llm-pytest judge: scripted m-1 (set with --llm-provider or ini llm_provider)"]
+    )
     project.makeini("[pytest]\nllm_provider = scripted\nllm_judge_script = verdicts.yaml\n")
     run(project, "--llm").assert_outcomes(passed=1)
     run(project, "--llm", "--llm-provider", "offline").assert_outcomes(skipped=1)
@@ -287,6 +289,20 @@ def test_report_dir_and_html_go_where_asked(project: pytest.Pytester) -> None:
     run(project, "--llm")
     assert (project.path / "from-ini/trace_summary.jsonl").is_file()
     assert (project.path / "from-ini/report.html").is_file()
+
+
+def test_unwritable_report_place_is_one_message_after_the_outcomes(
+    project: pytest.Pytester,
+) -> None:
+    write(project, "tests/llm/test_half.yaml", HALF)
+    (project.path / "taken").write_text("a file, not a directory\n", encoding="utf-8")
+    result = run(project, "--llm", "--llm-html", "taken/report.html")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["llm-pytest could not write its reports to *taken*: * --llm-report-dir / --llm-html"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 def test_llm_traceback_shows_our_frames_only_when_asked(project: pytest.Pytester) -> None:

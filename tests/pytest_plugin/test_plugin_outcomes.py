@@ -98,10 +98,31 @@ def test_unclear_runs_are_left_out_of_the_pass_rate(scripted: pytest.Pytester) -
             "Mixed: 2 of 3 judged runs passed (pass rate 67%, min_pass_rate 70%); 1 unclear",
             "run 3 of 4: FAIL*",
             "passed runs: 1, 4",
-            "unclear runs: 2",
+            "unclear runs (left out of the pass rate):",
+            "  run 2: cannot tell",
         ]
     )
     result.stdout.fnmatch_lines(["  Mixed  * 4 * 67% * yes * 0% *"])
+
+
+def test_unclear_run_of_a_failed_item_shows_the_judges_unparseable_answer(
+    scripted: pytest.Pytester,
+) -> None:
+    write(scripted, "tests/llm/test_judged.yaml", JUDGED.format(name="Prose"))
+    write(
+        scripted,
+        "verdicts.yaml",
+        "Prose: [FAIL, {raw: 'I think it is fine'}, {raw: 'Still fine, trust me'}]\n",
+    )
+    result = run(scripted, "--llm", "--llm-iterations", "2", "--llm-concurrency", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "unclear runs (left out of the pass rate):",
+            "  run 2: the judge's answer is not a valid verdict, even after one repair attempt: "
+            "*; it answered: 'Still fine, trust me'",
+        ]
+    )
 
 
 def test_failed_check_shows_the_step_args_result_and_values(project: pytest.Pytester) -> None:

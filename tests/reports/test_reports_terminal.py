@@ -48,3 +48,14 @@ def test_durations_and_costs_are_human_sized() -> None:
     durations = [format_ms(v) for v in (0.25, 12.4, 1530, 125_000)]
     assert durations == ["0.2ms", "12ms", "1.53s", "2.1min"]
     assert [format_cost(v) for v in (0.0, 0.00042, 3.5)] == ["$0.0000", "$0.0004", "$3.50"]
+
+
+def test_verdicts_from_the_judge_cache_are_counted_under_the_totals(tmp_path: Path) -> None:
+    records = run_records(tmp_path)
+    assert "judge cache" not in "\n".join(summary_table(records))
+    judged = next(r for r in records if r.label.startswith("Judged"))
+    judged.runs[0]["judge"]["cached"] = True
+    lines = summary_table(records)
+    assert lines[-1] == (
+        "1 of 2 verdicts came from the judge cache (--llm-cache off asks the judge again)"
+    )

@@ -134,7 +134,7 @@ class ProviderJudge:
         if isinstance(answer, _Invalid):
             return self._unclear(
                 "the judge's answer is not a valid verdict, even after one repair attempt: "
-                + answer.error,
+                f"{answer.error}; it answered: {_opening(answer.text)}",
                 spent,
                 started,
                 raw_excerpt=excerpt(answer.text),
@@ -294,6 +294,12 @@ class _Invalid:
 
     error: str
     text: str
+
+
+def _opening(text: str, limit: int = 100) -> str:
+    """The start of an answer on one line, quoted, for a reason (the report has more)."""
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
 def _ms_since(started: float) -> float:

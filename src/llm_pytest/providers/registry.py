@@ -97,7 +97,9 @@ def resolve_provider(
     settings = settings or {}
     env = os.environ if env is None else env
     if name != "auto":
-        return create_provider(name, model=model, settings=settings, env=env), "selected"
+        return create_provider(
+            name, model=model, settings=settings, env=env
+        ), "set with --llm-provider or ini llm_provider"
     command = str_setting(settings, "claude_command") or "claude"
     found = shutil.which(command, path=env.get("PATH"))
     if found is not None:

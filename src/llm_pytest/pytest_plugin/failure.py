@@ -35,8 +35,14 @@ def render_failure(result: ItemResult) -> str:
         lines.append(f"run {run.iteration}: FAIL: {run.reason}")
     lines.append("")
     lines.append("passed runs: " + _iterations(result.runs, "PASS"))
-    if stats.unclear_runs:
-        lines.append("unclear runs: " + _iterations(result.runs, "UNCLEAR"))
+    unclear = [r for r in result.runs if r.outcome == "UNCLEAR"]
+    if unclear:
+        # Left out of the pass rate, but a judge that keeps failing to answer is worth seeing.
+        lines.append("unclear runs (left out of the pass rate):")
+        for run in unclear[:DETAILED_RUNS]:
+            lines.append(f"  run {run.iteration}: {run.reason}")
+        if len(unclear) > DETAILED_RUNS:
+            lines.append(f"  and runs {_iterations(unclear[DETAILED_RUNS:], 'UNCLEAR')}")
     return "\n".join(lines)
 
 

@@ -46,6 +46,7 @@ def make_runner(request: pytest.FixtureRequest) -> Runner:
         """
         __tracebackhide__ = True
         path = _resolve(Path(spec_path), test_dir)
+        problem: str | None
         try:
             ovs = setting_overrides(
                 iterations=iterations, timeout=timeout, source="the llm_runner arguments"
@@ -53,7 +54,12 @@ def make_runner(request: pytest.FixtureRequest) -> Runner:
             ovs += normalize_overrides(overrides, "the llm_runner overrides= argument")
             result = ctx.run_file(display_path(request.config, path), ovs, env, ctx.live_log())
         except LlmPytestError as exc:
-            pytest.fail(describe_problem(exc), pytrace=False)
+            problem = describe_problem(exc)
+        else:
+            problem = None
+        if problem is not None:
+            # Outside the `except`: the failure must not read "during handling of ...".
+            pytest.fail(problem, pytrace=False)
         records = node.stash.setdefault(ITEM_RECORDS, [])
         for item in result.items:
             label = f"{Path(item.plan.path).name}::{item.plan.item_name}"

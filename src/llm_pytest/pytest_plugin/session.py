@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _FILES = pytest.StashKey[tuple[ReportFiles, Path | None]]()
+_WRITE_ERROR = pytest.StashKey[str]()
 
 
 def start(config: pytest.Config) -> None:
@@ -70,14 +71,25 @@ def write_reports(session: pytest.Session) -> None:
     if not records or is_xdist_worker(config):
         return
     opts = LlmContext.of(config).options
-    directory = opts.report_dir or new_run_dir(config.rootpath)
-    files = write_jsonl(records, directory)
     html: Path | None = None
-    if opts.html is not None:
-        from llm_pytest.reports.html import write_html
+    try:
+        directory = opts.report_dir or new_run_dir(config.rootpath)
+        files = write_jsonl(records, directory)
+        if opts.html is not None:
+            from llm_pytest.reports.html import write_html
 
-        command = shlex.join(["pytest", *config.invocation_params.args])
-        html = write_html(opts.html, records, command=command)
+            command = shlex.join(["pytest", *config.invocation_params.args])
+            html = write_html(opts.html, records, command=command)
+    except OSError as exc:
+        # The tests have run; a report that cannot be written must not hide their outcome.
+        target = exc.filename or opts.html or opts.report_dir
+        config.stash[_WRITE_ERROR] = (
+            f"llm-pytest could not write its reports to {target}: {exc.strerror or exc}; "
+            "choose a writable place with --llm-report-dir / --llm-html"
+        )
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        return
     config.stash[_FILES] = (files, html)
 
 
@@ -91,6 +103,9 @@ def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -
     reporter.write_sep("=", "llm-pytest summary")
     for line in summary_table(records, width=config.get_terminal_writer().fullwidth):
         reporter.write_line(line)
+    error = config.stash.get(_WRITE_ERROR, None)
+    if error is not None:
+        reporter.write_line(error, red=True, bold=True)
     written = config.stash.get(_FILES, None)
     if written is not None:
         files, html = written

@@ -73,6 +73,15 @@ class ItemRecord:
     def cost(self) -> float:
         return sum(float(s["cost"]) for s in self.summaries)
 
+    @property
+    def verdicts(self) -> int:
+        """Runs the judge answered (from the provider or the cache)."""
+        return sum(run.get("judge") is not None for run in self.runs)
+
+    @property
+    def cached_verdicts(self) -> int:
+        return sum(bool((run.get("judge") or {}).get("cached")) for run in self.runs)
+
     def reasons(self, outcome: str) -> list[str]:
         """The distinct reasons of the runs with ``outcome`` (PASS/FAIL/UNCLEAR), in run order."""
         seen: dict[str, None] = {}
@@ -124,6 +133,8 @@ class Totals:
     cost: float
     duration_ms: float
     p95_ms: float
+    verdicts: int = 0
+    cached_verdicts: int = 0
 
     @property
     def pass_rate(self) -> float:
@@ -147,4 +158,6 @@ def totals(records: Iterable[ItemRecord]) -> Totals:
         cost=sum(r.cost for r in recs),
         duration_ms=sum(durations),
         p95_ms=percentile(durations, 0.95),
+        verdicts=sum(r.verdicts for r in recs),
+        cached_verdicts=sum(r.cached_verdicts for r in recs),
     )

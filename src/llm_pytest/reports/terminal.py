@@ -1,5 +1,6 @@
 """The terminal summary: under each spec file (or Python test) a row per item with runs, pass
-rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row."""
+rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, and how many
+verdicts came from the judge cache when any did."""
 
 from __future__ import annotations
 
@@ -78,6 +79,12 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
         out.extend(line(r) for r in group_rows)
     out.append("-" * min(width, full))
     out.append(line(total_row))
+    if t.cached_verdicts:
+        # Cached verdicts cost no tokens; say so, or the totals look like the judge was skipped.
+        out.append(
+            f"{t.cached_verdicts} of {t.verdicts} verdicts came from the judge cache "
+            "(--llm-cache off asks the judge again)"
+        )
     return out
 
 
