@@ -425,6 +425,82 @@ async def test_arguments_are_converted_to_declared_types_and_results_to_data(
     assert module.CLEANUPS == ["db"]
 
 
+@pytest.mark.anyio
+async def test_static_and_class_methods_become_tools_without_their_bound_parameter(
+    plugin_dir: Path,
+) -> None:
+    write(
+        plugin_dir,
+        "kinds.py",
+        """\
+        from llm_pytest.plugins import LLMPlugin
+
+        class Kinds(LLMPlugin):
+            name = "kinds"
+            unit = "cm"
+
+            @staticmethod
+            def double(n: int) -> int:
+                return 2 * n
+
+            @classmethod
+            async def measure(cls, n: int) -> str:
+                return f"{n} {cls.unit}"
+        """,
+    )
+    registry, _ = load(plugin_dir)
+    assert registry.get("kinds_double").input_schema["required"] == ["n"]
+    assert registry.get("kinds_measure").input_schema["required"] == ["n"]
+    ctx = ToolContext(env={})
+    assert await call(registry, ctx, "kinds_double", n=4) == 8
+    assert await call(registry, ctx, "kinds_measure", n=3) == "3 cm"
+    await ctx.aclose()
+
+
+def test_an_async_generator_method_is_refused_with_its_location(plugin_dir: Path) -> None:
+    path = write(
+        plugin_dir,
+        "gen.py",
+        """\
+        from llm_pytest.plugins import LLMPlugin
+
+        class Gen(LLMPlugin):
+            name = "gen"
+
+            async def rows(self):
+                yield 1
+        """,
+    )
+    error = load_error(plugin_dir)
+    assert (
+        str(error) == f"{path}:6:5: method `Gen.rows` is an async generator, which cannot be a tool"
+    )
+
+
+@pytest.mark.anyio
+async def test_bytes_in_a_result_are_text_when_utf8_and_base64_otherwise(
+    plugin_dir: Path,
+) -> None:
+    write(
+        plugin_dir,
+        "raw.py",
+        """\
+        from llm_pytest.plugins import LLMPlugin
+
+        class Raw(LLMPlugin):
+            name = "raw"
+
+            def read(self, utf8: bool) -> dict:
+                return {"data": b"caf\\xc3\\xa9" if utf8 else b"\\xff\\x00"}
+        """,
+    )
+    registry, _ = load(plugin_dir)
+    ctx = ToolContext(env={})
+    assert await call(registry, ctx, "raw_read", utf8=True) == {"data": "café"}
+    assert await call(registry, ctx, "raw_read", utf8=False) == {"data": "_wA="}
+    await ctx.aclose()
+
+
 # --- discovery -------------------------------------------------------------------------------
 
 

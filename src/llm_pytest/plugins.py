@@ -255,23 +255,31 @@ def plugin_tools(cls: type[LLMPlugin]) -> list[Tool]:
     name = _plugin_name(cls)
     slot = _Slot(cls, name)
     tools = [
-        _method_tool(slot, attr, func)
-        for attr, func in _public_methods(cls).items()
+        _method_tool(slot, attr, func, bound)
+        for attr, (func, bound) in _public_methods(cls).items()
         if attr != "cleanup"
     ]
     tools.append(_cleanup_tool(slot))
     return tools
 
 
-def _public_methods(cls: type[LLMPlugin]) -> dict[str, Callable[..., Any]]:
-    """Public plain functions of ``cls`` and its bases other than LLMPlugin, base ones first."""
-    methods: dict[str, Callable[..., Any]] = {}
+def _public_methods(cls: type[LLMPlugin]) -> dict[str, tuple[Callable[..., Any], bool]]:
+    """Public methods (plain, static and class methods) of ``cls`` and its bases other than
+    LLMPlugin, base ones first: each function, and whether its first parameter is bound
+    (``self`` or ``cls``) rather than given by the spec."""
+    methods: dict[str, tuple[Callable[..., Any], bool]] = {}
     for klass in reversed(cls.__mro__):
         if klass is LLMPlugin or klass is object:
             continue
         for attr, value in vars(klass).items():
-            if not attr.startswith("_") and inspect.isfunction(value):
-                methods[attr] = value
+            if attr.startswith("_"):
+                continue
+            if isinstance(value, staticmethod):
+                methods[attr] = (value.__func__, False)
+            elif isinstance(value, classmethod):
+                methods[attr] = (value.__func__, True)
+            elif inspect.isfunction(value):
+                methods[attr] = (value, True)
     return methods
 
 
@@ -309,10 +317,18 @@ class _Slot:
             await self.cleanup(ctx)
 
 
-def _method_tool(slot: _Slot, attr: str, func: Callable[..., Any]) -> Tool:
+def _method_tool(slot: _Slot, attr: str, func: Callable[..., Any], bound: bool) -> Tool:
     tool_name = f"{slot.name}_{attr}"
+    if inspect.isasyncgenfunction(func):
+        raise SpecError(
+            f"method `{slot.cls.__qualname__}.{attr}` is an async generator, which cannot be a "
+            "tool",
+            _class_location(func),
+            hint="return a list (or another value) instead of yielding; "
+            "prefix helper methods with `_` to keep them from becoming tools",
+        )
     summary, arg_docs = _parse_docstring(inspect.getdoc(func))
-    model, params = _arguments_model(slot.cls, attr, func, arg_docs)
+    model, params = _arguments_model(slot.cls, attr, func, arg_docs, bound)
     schema = _json_schema(slot.cls, attr, model)
 
     def kwargs_of(args: dict[str, Any]) -> dict[str, Any]:
@@ -375,9 +391,10 @@ def _cleanup_tool(slot: _Slot) -> Tool:
 
 
 def _arguments_model(
-    cls: type, attr: str, func: Callable[..., Any], arg_docs: dict[str, str]
+    cls: type, attr: str, func: Callable[..., Any], arg_docs: dict[str, str], bound: bool
 ) -> tuple[type[pydantic.BaseModel], list[tuple[str, str]]]:
-    """A pydantic model of ``func``'s parameters (after ``self``), and (field, param) pairs.
+    """A pydantic model of ``func``'s parameters (after ``self`` or ``cls`` when ``bound``),
+    and (field, param) pairs.
 
     Fields get neutral names with the parameter name as alias, so parameters such as ``json``
     or ``schema`` do not collide with BaseModel's own attributes.
@@ -394,7 +411,8 @@ def _arguments_model(
         ) from exc
     fields: dict[str, Any] = {}
     params: list[tuple[str, str]] = []
-    for index, param in enumerate(list(inspect.signature(func).parameters.values())[1:]):
+    given = list(inspect.signature(func).parameters.values())[1 if bound else 0 :]
+    for index, param in enumerate(given):
         if param.kind not in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
             raise SpecError(
                 f"{where}: parameter `{param}` cannot be given by name from a spec",
@@ -485,9 +503,14 @@ def _parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
 
 
 def _to_data(value: Any) -> Any:
-    """A tool result as plain data: models dumped as JSON, unknown objects as ``str``."""
+    """A tool result as plain data: models dumped as JSON, bytes as text (base64 when they are
+    not UTF-8), unknown objects as ``str``."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json")
-    return to_jsonable_python(value, by_alias=False, fallback=str)
+    try:
+        return to_jsonable_python(value, by_alias=False, fallback=str)
+    except UnicodeDecodeError:
+        # Bytes that are not UTF-8 are kept as base64.
+        return to_jsonable_python(value, by_alias=False, fallback=str, bytes_mode="base64")

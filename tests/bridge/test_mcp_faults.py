@@ -12,6 +12,7 @@ from llm_pytest.bridge.client import McpConnections, list_server_tools
 from llm_pytest.bridge.config import HttpServerConfig, StdioServerConfig
 from llm_pytest.bridge.errors import McpServerError
 from llm_pytest.errors import ToolError, UsageError
+from llm_pytest.interpreter.calls import call_tool
 from process_support import read_pids, reaped, running
 
 from .support import context, scripted
@@ -190,6 +191,22 @@ async def test_a_cancelled_call_is_cancelled_on_the_wire_and_the_session_stays_u
         cancelled = await tools["scripted_cancelled"].func(ctx, {})
         assert await tools["scripted_ping"].func(ctx, {}) == "pong"
     assert len(cancelled) == 1  # the server got notifications/cancelled for the hung request
+
+
+@pytest.mark.anyio
+async def test_a_call_past_its_deadline_fails_with_the_tail_of_the_servers_stderr() -> None:
+    ctx = context()
+    async with McpConnections([scripted("serve")]) as connections:
+        tools = {tool.name: tool for tool in connections.tools()}
+        with anyio.fail_after(10):
+            outcome = await call_tool(tools["scripted_hang"], ctx, {}, 0.3)
+    assert not outcome.ok
+    assert outcome.error == (
+        "timed out after 0.3s\n"
+        "MCP server `scripted` had not answered\n"
+        "stderr of the server (last lines):\n"
+        "  | waiting for a lock that never frees"
+    )
 
 
 @pytest.mark.anyio

@@ -246,3 +246,32 @@ async def test_a_ten_thousand_step_run_keeps_a_bounded_trace_and_the_failing_ste
     assert trace.steps[0].status == "failed"  # the repeat block, stopped in its last pass
     assert trace.steps[0].note == "stopped in iteration index = 9999 of 10000"
     json.dumps(trace.to_json())
+
+
+@pytest.mark.anyio
+async def test_the_trace_json_is_strict_json_even_with_non_finite_numbers(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    registry, _ = load_plugins(
+        {
+            "floats.py": """
+                from llm_pytest import LLMPlugin
+
+                class Floats(LLMPlugin):
+                    name = "floats"
+
+                    def odd(self) -> dict:
+                        return {"nan": float("nan"), "inf": float("inf"), "one": 1.5}
+            """
+        }
+    )
+    path = write_spec(
+        """
+        test: {name: floats}
+        steps:
+          - tool: floats_odd
+        """
+    )
+    (trace,) = (await arun_spec(path, registry=registry)).runs
+    dumped = json.loads(json.dumps(trace.to_json(), allow_nan=False))
+    assert dumped["steps"][0]["result"] == {"nan": "nan", "inf": "inf", "one": 1.5}

@@ -145,6 +145,58 @@ async def test_a_step_that_fails_every_attempt_reports_the_last_error_and_stops_
 
 
 @pytest.mark.anyio
+async def test_an_unknown_tool_fails_its_step_naming_the_location_once(
+    write_spec: WriteSpec,
+) -> None:
+    path = write_spec(
+        """
+        test: {name: typo}
+        steps:
+          - tool: store_valu
+            args: {name: a, value: 1}
+        """
+    )
+    (trace,) = (await arun_spec(path, plugin_dirs=[])).runs
+    assert trace.outcome == "FAIL"
+    assert trace.steps[0].error is not None
+    assert trace.steps[0].error.startswith("unknown tool `store_valu` (known tools: ")
+    assert trace.steps[0].error.endswith("(did you mean `store_value`?)")
+    assert trace.reason.count(f"{path}:3:5") == 1
+
+
+@pytest.mark.anyio
+async def test_an_exception_without_a_message_is_named_by_its_type(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    registry, _ = load_plugins(
+        {
+            "quiet.py": """
+                from llm_pytest import LLMPlugin
+
+                class Quiet(LLMPlugin):
+                    name = "quiet"
+
+                    async def fail(self) -> None:
+                        raise KeyError
+
+                    def stop(self) -> None:
+                        raise KeyboardInterrupt
+            """
+        }
+    )
+    path = write_spec(
+        """
+        test: {name: quiet}
+        steps:
+          - {tool: quiet_fail, continue_on_error: true}
+          - {tool: quiet_stop, continue_on_error: true}
+        """
+    )
+    (trace,) = (await arun_spec(path, registry=registry)).runs
+    assert [s.error for s in trace.steps] == ["KeyError", "KeyboardInterrupt"]
+
+
+@pytest.mark.anyio
 async def test_repeat_runs_count_or_expression_times_with_nested_loop_variables(
     write_spec: WriteSpec,
 ) -> None:

@@ -170,3 +170,28 @@ def test_other_yaml_files_are_left_alone(project: pytest.Pytester) -> None:
     write(project, "tests/llm/config.yaml", "anything: [1, 2]\n")
     write(project, "tests/llm/test_users.yaml", USERS)
     run(project, "--llm").assert_outcomes(passed=3)
+
+
+def test_a_misspelt_tool_is_a_collection_error_at_its_step(project: pytest.Pytester) -> None:
+    write(
+        project,
+        "tests/llm/test_typo.yaml",
+        """\
+        test: {name: typo}
+        mcp_servers:
+          notes: {command: python, args: [notes_server.py]}
+        steps:
+          - tool: notes_add_note
+          - tool: store_valu
+            args: {name: a, value: 1}
+        """,
+    )
+    result = run(project, "--llm")
+    result.stdout.fnmatch_lines(
+        [
+            "tests/llm/test_typo.yaml:6:5: unknown tool `store_valu` (known tools: *",
+            "*hint: did you mean `store_value`?",
+        ]
+    )
+    assert "notes_add_note" not in result.stdout.str()  # MCP tools are known only at run time
+    assert result.ret == pytest.ExitCode.INTERRUPTED

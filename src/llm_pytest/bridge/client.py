@@ -139,6 +139,7 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
         source=f"mcp:{server}",
         aliases=(f"{server}.{name}",),
         output_schema=output_schema,
+        explain_timeout=connection.timeout_detail,
     )
 
 

@@ -106,6 +106,15 @@ class ServerConnection:
             ) from None
         return tool_value(result, output_schema)
 
+    def timeout_detail(self) -> str | None:
+        """For a call that ran out of time: that the server did not answer, and its stderr."""
+        if self.process is None:
+            return None
+        what = f"MCP server `{self.name}` had not answered"
+        if self.process.returncode is not None:
+            what = f"MCP server `{self.name}` {describe_exit(self.process.returncode)}"
+        return self._with_output(what)
+
     async def _open(self, stack: AsyncExitStack) -> None:
         config = self.config
         if isinstance(config, StdioServerConfig):

@@ -20,7 +20,7 @@ import anyio.lowlevel
 from llm_pytest.errors import LlmPytestError, ToolError
 from llm_pytest.interpreter.tools import Tool, ToolContext
 
-__all__ = ["ABANDONED_NOTE", "CallOutcome", "call_tool"]
+__all__ = ["ABANDONED_NOTE", "CallOutcome", "call_tool", "error_text"]
 
 ABANDONED_NOTE = (
     "the blocking tool did not return by its deadline: its worker thread was abandoned "
@@ -63,15 +63,38 @@ async def call_tool(
 
 def _timed_out(tool: Tool, limit: float) -> CallOutcome:
     note = ABANDONED_NOTE if tool.blocking else None
-    return CallOutcome(False, None, f"timed out after {limit:g}s", note)
+    message = f"timed out after {limit:g}s"
+    if tool.explain_timeout is not None:
+        try:
+            detail = tool.explain_timeout()
+        except Exception as exc:  # an explanation must not turn a timeout into a crash
+            detail = f"(no more detail: {type(exc).__name__}: {exc})"
+        if detail:
+            message = f"{message}\n{detail}"
+    return CallOutcome(False, None, message, note)
+
+
+def error_text(exc: ToolError) -> str:
+    """A tool's error with its hint: in parentheses after one line, on a line of its own after
+    several (a server's stderr, say)."""
+    if not exc.hint:
+        return exc.message
+    if "\n" in exc.message:
+        return f"{exc.message}\nhint: {exc.hint}"
+    return f"{exc.message} ({exc.hint})"
 
 
 def _why(exc: Exception) -> str:
     if isinstance(exc, ToolError):
-        return exc.message + (f" ({exc.hint})" if exc.hint else "")
+        return error_text(exc)
     if isinstance(exc, LlmPytestError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return _described(exc)
+
+
+def _described(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 async def _in_daemon_thread(tool: Tool, ctx: ToolContext, args: dict[str, Any]) -> Any:
@@ -86,7 +109,7 @@ async def _in_daemon_thread(tool: Tool, ctx: ToolContext, args: dict[str, Any]) 
         except Exception as exc:
             outcome.append((False, exc))
         except BaseException as exc:  # SystemExit and the like end the call, not the run
-            outcome.append((False, ToolError(f"{type(exc).__name__}: {exc}")))
+            outcome.append((False, ToolError(_described(exc))))
         # After an abandoned call the run may be over and its event loop gone.
         with contextlib.suppress(Exception):
             anyio.from_thread.run_sync(done.set, token=token)

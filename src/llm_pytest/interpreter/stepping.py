@@ -12,6 +12,7 @@ from typing import Any
 
 from llm_pytest.dsl.expr import Expression, Template
 from llm_pytest.errors import ExpressionError, ToolError
+from llm_pytest.interpreter.calls import error_text
 from llm_pytest.interpreter.plan import (
     Condition,
     Plan,
@@ -103,12 +104,11 @@ def step_record(step: StepPlan, phase: Phase, **fields: Any) -> StepRecord:
 
 
 def find_tool(registry: ToolRegistry, step: ToolCallPlan) -> Tool:
-    """The tool ``step`` calls; StepFailed naming the step's location when there is none."""
+    """The tool ``step`` calls; StepFailed when there is none (the step's failure says where)."""
     try:
         return registry.get(step.tool)
     except ToolError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        raise StepFailed(f"{step.location}: {exc.message}{hint}") from None
+        raise StepFailed(error_text(exc)) from None
 
 
 def evaluate(expr: Expression, names: Mapping[str, Any], what: str) -> Any:

@@ -61,6 +61,8 @@ class Tool:
     source: str = "builtin"
     aliases: tuple[str, ...] = ()
     output_schema: Mapping[str, Any] | None = None
+    explain_timeout: Callable[[], str | None] | None = None
+    """What the tool's backend can add when a call runs out of time (an MCP server's stderr)."""
 
     @property
     def blocking(self) -> bool:

@@ -6,6 +6,7 @@ environment are redacted as values are recorded.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -187,9 +188,12 @@ class RunTrace:
 
 
 def _jsonable(value: Any) -> Any:
-    """Data that ``json.dumps`` accepts: unknown objects become their ``str``."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """Strict JSON data: unknown objects become their ``str``, and so do NaN and the
+    infinities (which ``json.dumps`` writes but JSON parsers refuse)."""
+    if value is None or isinstance(value, bool | int | str):
         return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -20,12 +20,22 @@ from llm_pytest.stdlib_tools.files import resolve_path
 __all__ = ["RUN_COMMAND_TOOL"]
 
 _TAIL_CHARS = 2000
+_STEP_MARGIN = 0.05
 
 
 def _timeout(ctx: ToolContext, requested: float | None) -> float | None:
     if requested is None:
         return ctx.timeout
     return requested if ctx.timeout is None else min(requested, ctx.timeout)
+
+
+def _deadline(ctx: ToolContext, timeout: float | None) -> float | None:
+    """Seconds until the command is killed: when the step's deadline bounds it, a moment
+    before that deadline, so the step fails with the command's output instead of a bare
+    timeout."""
+    if timeout is None or ctx.timeout is None or timeout < ctx.timeout:
+        return timeout
+    return timeout - min(_STEP_MARGIN, timeout * 0.05)
 
 
 def _start_failure(program: str, cwd: Path | None, exc: OSError) -> ToolError:
@@ -59,7 +69,7 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     try:
         run = await run_in_own_group(
             argv,
-            timeout=timeout,
+            timeout=_deadline(ctx, timeout),
             stdin=None if stdin is None else stdin.encode(),
             cwd=cwd,
             env={**ctx.env, **args.get("env", {})},
@@ -73,7 +83,9 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
             f"command timed out after {timeout:g}s: {shlex.join(argv)}"
             + _tail("stdout", run.stdout)
             + _tail("stderr", run.stderr),
-            hint="raise the step's `timeout` or the command's `timeout` argument",
+            hint="raise the step's `timeout` or the command's `timeout` argument; a "
+            "background process (`cmd &`) that keeps stdout or stderr open holds the command "
+            "until then, so redirect its output (`cmd > log 2>&1 &`)",
         )
     return {
         "exit_code": run.exit_code,

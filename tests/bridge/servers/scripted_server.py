@@ -102,6 +102,8 @@ def serve() -> None:
             elif name == "bad_shape":
                 answer(message, {**text("{}"), "structuredContent": {"n": "not a number"}})
             elif name == "hang":
+                sys.stderr.write("waiting for a lock that never frees\n")
+                sys.stderr.flush()
                 continue  # the client has to give up and cancel
             elif name == "cancelled":
                 answer(message, text(json.dumps(cancelled)))
