@@ -265,3 +265,15 @@ def test_an_override_may_replace_one_item_of_a_list() -> None:
     text = SPEC.replace("  limit: 3\n", "  limit: 3\n  sizes: [1, 2, 3]\n")
     (plan,) = compile_text(text, "c.yaml", overrides=[parse_override("vars.sizes.1=20")])
     assert plan.vars["sizes"] == [1, 20, 3]
+
+
+def test_a_check_may_read_its_own_steps_save_as_but_until_may_not() -> None:
+    ok = (
+        "test: {name: t}\nsteps:\n  - tool: a\n    save_as: user\n    check: user.id == result.id\n"
+    )
+    assert compile_text(ok)
+    (message,) = _messages(
+        "test: {name: t}\nsteps:\n  - tool: a\n    save_as: user\n    retry: 2\n"
+        "    until: user.ready\n"
+    )
+    assert "`user` is read in `user.ready` before any step binds it" in message

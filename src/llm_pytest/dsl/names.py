@@ -59,12 +59,12 @@ class _Checker:
             self.condition(step.when, names)
             if isinstance(step, ToolCallPlan):
                 self.value(step.args, names)
-                for c in step.checks:
-                    self.expression(c, names | {"result"})
-                if step.until is not None:
+                if step.until is not None:  # polled before the result is saved
                     self.expression(step.until, names | {"result"})
                 if step.save_as:
                     bound.add(step.save_as)
+                for c in step.checks:  # checked after the result is saved
+                    self.expression(c, bound | local | {"result"})
                 self.value(step.expect, bound | local)
                 self.value(step.analyze, bound | local)
             elif isinstance(step, RepeatPlan):
