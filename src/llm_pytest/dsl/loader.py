@@ -81,29 +81,26 @@ class Document:
         mark = self.loc
         last = len(path) - 1
         for i, part in enumerate(path):
-            if isinstance(node, MarkedDict) and _has_key(node, part):
-                if key and i == last:
-                    mark = node.key_locs.get(part, mark)
+            kind = type(node)
+            if kind is MarkedDict:
+                locs = node.key_locs if key and i == last else node.value_locs
+                found = locs.get(part) if _hashable(part) else None
+                if found is None:
+                    mark = node.loc
+                    continue
+                mark = found
+                node = node[part]
+            elif kind is MarkedList:
+                if type(part) is int and -len(node) <= part < len(node):
+                    mark = node.item_locs[part]
+                    node = node[part]
                 else:
-                    mark = node.value_locs.get(part, mark)
-                node = node[part]
-            elif (
-                isinstance(node, MarkedList)
-                and isinstance(part, int)
-                and -len(node) <= part < len(node)
-            ):
-                mark = node.item_locs[part]
-                node = node[part]
-            elif isinstance(node, MarkedDict | MarkedList):
-                mark = node.loc
+                    mark = node.loc
         return SourceLocation(self.path, *mark)
 
 
-def _has_key(d: MarkedDict, key: object) -> bool:
-    try:
-        return key in d
-    except TypeError:
-        return False
+def _hashable(value: object) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
 
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -280,7 +277,8 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
         while loader.check_node():
             node = loader.get_node()
             data = loader.construct_document(node)
-            _check_expansion(data, path)
+            if "*" in text:  # without an alias nothing can expand
+                _check_expansion(data, path)
             docs.append(Document(path, len(docs), data, _mark(node)))
     except _LocatedYAMLError as exc:
         raise LoadError(exc.message, SourceLocation(path, *exc.mark), hint=exc.hint) from None
