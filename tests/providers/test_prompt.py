@@ -37,6 +37,13 @@ def test_the_prompt_holds_the_test_its_steps_expectations_and_verdict() -> None:
     assert "Fail if: The user is missing" in prompt
 
 
+def test_each_step_shows_its_id_and_findings_are_asked_by_name_without_the_number() -> None:
+    prompt = render()
+    step_id = make_trace(make_plan()).steps[0].id
+    assert f"### 1. Create a user\n\n- Id: `{step_id}`; phase: steps;" in prompt
+    assert "its \"name\" is\n  the step's heading without the number, or the step's id" in prompt
+
+
 def test_the_prompt_includes_the_verdict_schema() -> None:
     assert json.dumps(VERDICT_SCHEMA) in render()
 
@@ -62,7 +69,10 @@ def test_steps_that_did_not_run_show_why_and_no_data() -> None:
     )
     trace.steps[0].checks.append(CheckRecord("len(result) > 0", False, "x:2:2", error="boom"))
     prompt = JudgePrompt().render(plan, trace, max_result_chars=4000)
-    assert "### 2. sleep\n\n- Phase: teardown; tool: `sleep`; status: not_run\n" in prompt
+    assert (
+        "### 2. sleep\n\n- Id: `teardown.0`; phase: teardown; tool: `sleep`; status: not_run\n"
+        in (prompt)
+    )
     assert "- Note: setup failed" in prompt
     assert "- `len(result) > 0`: failed; boom\n" in prompt
     assert prompt.count("Arguments:") == 1

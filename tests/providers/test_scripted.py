@@ -40,7 +40,33 @@ async def test_a_list_is_handed_out_in_call_order() -> None:
 async def test_a_used_up_list_makes_further_runs_unclear_saying_so() -> None:
     records = await verdicts(ScriptedProvider(["PASS"]), 2)
     assert records[1].verdict == "UNCLEAR"
-    assert "every verdict of the list has been used" in records[1].reason
+    assert "every verdict of the list has been used (1 entry) when run 2 of `Create user`" in (
+        records[1].reason
+    )
+
+
+@pytest.mark.anyio
+async def test_a_used_up_queue_says_which_test_asked_and_how_many_entries_it_had() -> None:
+    script = {"Create user": ["PASS", "FAIL"]}
+    records = await verdicts(ScriptedProvider(script, source="verdicts.yaml"), 3)
+    assert records[2].verdict == "UNCLEAR"
+    assert (
+        "verdicts.yaml: every verdict of `Create user` has been used (2 entries) "
+        "when run 3 of `Create user` asked for one" in records[2].reason
+    )
+
+
+@pytest.mark.anyio
+async def test_the_repair_of_an_unparseable_answer_takes_the_next_entry() -> None:
+    provider = ScriptedProvider([{"raw": "looks fine"}, "FAIL", "PASS"], source="verdicts.yaml")
+    first, second = await verdicts(provider, 2)
+    assert (first.verdict, second.verdict) == ("FAIL", "PASS")
+
+    short = ScriptedProvider(["PASS", {"raw": "looks fine"}], source="verdicts.yaml")
+    _, repaired = await verdicts(short, 2)
+    assert repaired.verdict == "UNCLEAR"
+    assert "(2 entries) when a repair attempt of run 2 of `Create user` asked" in repaired.reason
+    assert "the repair attempt after an unparseable answer takes an entry too" in repaired.reason
 
 
 @pytest.mark.anyio

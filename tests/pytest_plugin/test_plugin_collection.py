@@ -153,10 +153,29 @@ def test_skip_and_xfail_of_a_spec_are_pytest_outcomes(project: pytest.Pytester) 
     result.assert_outcomes(skipped=1, xfailed=1)
     result.stdout.fnmatch_lines(
         [
-            "SKIPPED [[]1[]] tests/llm/test_marks.yaml: the service is not deployed",
+            "SKIPPED [[]1[]] tests/llm/test_marks.yaml:2: the service is not deployed",
             "XFAIL tests/llm/test_marks.yaml::Known bug - ids start at 0 until #12 is fixed",
         ]
     )
+
+
+def test_each_skip_of_a_spec_is_summarised_at_its_own_test_line(project: pytest.Pytester) -> None:
+    step = "steps:\n  - tool: store_value\n    args: {name: a, value: 1}\n"
+    write(
+        project,
+        "tests/llm/test_later.yaml",
+        f'test:\n  name: "First"\n  skip: "not deployed"\n{step}---\n'
+        f'test:\n  name: "Second"\n  skip: "not deployed"\n{step}',
+    )
+    result = run(project, "--llm", "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED [[]1[]] tests/llm/test_later.yaml:2: not deployed",
+            "SKIPPED [[]1[]] tests/llm/test_later.yaml:9: not deployed",
+        ]
+    )
+    assert "item.py" not in result.stdout.str()
 
 
 def test_spec_patterns_ini_decides_which_files_are_specs(project: pytest.Pytester) -> None:

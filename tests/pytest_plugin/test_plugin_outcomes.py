@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import pytest
 from plugin_support import run, write
 
@@ -206,3 +210,78 @@ def test_judge_that_cannot_be_used_stops_the_session_with_one_message(
         ]
     )
     result.stdout.no_fnmatch_line("*test_judged.yaml::2*")
+
+
+def test_a_finding_whose_name_echoes_the_prompts_step_number_is_shown_at_its_step(
+    scripted: pytest.Pytester,
+) -> None:
+    write(scripted, "tests/llm/test_judged.yaml", JUDGED.format(name="Echo"))
+    write(
+        scripted,
+        "verdicts.yaml",
+        """\
+        Echo:
+          verdict: FAIL
+          reason: "the email has no top-level domain"
+          steps:
+            - {name: "1. Create a user", ok: false, finding: "alice@example is not valid"}
+        """,
+    )
+    result = run(scripted, "--llm")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  judge: the email has no top-level domain",
+            "  step `Create a user` (my_api_create_user) at tests/llm/test_judged.yaml:4:5",
+            '    | - name: "Create a user"',
+            '    args:   {"name": "Alice", "email": "alice@example"}',
+            "    judge: alice@example is not valid",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*step `1. Create a user`*")
+
+
+def test_a_tool_name_clash_between_a_plugin_and_an_mcp_server_is_told_at_the_server(
+    project: pytest.Pytester,
+) -> None:
+    server = Path(__file__).parents[1] / "bridge" / "servers" / "scripted_server.py"
+    (project.path / "tests" / "llm" / "server.py").write_text(server.read_text())
+    write(
+        project,
+        "tests/llm/plugins/probe.py",
+        """\
+        from llm_pytest import LLMPlugin
+
+
+        class Probe(LLMPlugin):
+            name = "probe"
+
+            async def ping(self) -> str:
+                \"\"\"Answer pong.\"\"\"
+                return "pong"
+        """,
+    )
+    write(
+        project,
+        "tests/llm/test_clash.yaml",
+        f"""\
+        test: {{name: Clash}}
+        mcp_servers:
+          probe:
+            command: {json.dumps(sys.executable)}
+            args: [server.py, serve]
+        steps:
+          - tool: probe_ping
+        """,
+    )
+    result = run(project, "--llm")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "tests/llm/test_clash.yaml:3:3: MCP server `probe` offers the tool `probe_ping`, "
+            "a name already used by *probe*",
+            "    3 |   probe:",
+            "  hint: rename the MCP server (its tools are named <server>_<tool>) or the plugin*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()

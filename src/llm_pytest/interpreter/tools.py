@@ -19,7 +19,7 @@ from jsonschema.protocols import Validator
 
 from llm_pytest.errors import ToolError, closest
 
-__all__ = ["Tool", "ToolContext", "ToolRegistry", "format_schema_error"]
+__all__ = ["Tool", "ToolContext", "ToolNameClash", "ToolRegistry", "format_schema_error"]
 
 AsyncToolFunc = Callable[["ToolContext", dict[str, Any]], Awaitable[Any]]
 SyncToolFunc = Callable[["ToolContext", dict[str, Any]], Any]
@@ -89,6 +89,19 @@ def format_schema_error(err: jsonschema.ValidationError) -> str:
     return f"{where}: {err.message}"
 
 
+class ToolNameClash(ToolError):
+    """``tool`` cannot be added: ``name`` is already taken by ``other``."""
+
+    def __init__(self, name: str, tool: Tool, other: Tool) -> None:
+        super().__init__(
+            f"tool name `{name}` of {tool.source} is already used by {other.source}",
+            hint="rename the plugin, method or MCP server so each tool name is unique",
+        )
+        self.name = name
+        self.tool = tool
+        self.other = other
+
+
 class ToolRegistry:
     """An ordered collection of tools, looked up by name or alias."""
 
@@ -101,14 +114,11 @@ class ToolRegistry:
             self.add(tool)
 
     def add(self, tool: Tool) -> None:
-        """Register ``tool``; a name or alias that is already taken is an error."""
+        """Register ``tool``; a name or alias that is already taken is a :class:`ToolNameClash`."""
         for name in (tool.name, *tool.aliases):
             other = self._names.get(name)
             if other is not None:
-                raise ToolError(
-                    f"tool name `{name}` of {tool.source} is already used by {other.source}",
-                    hint="rename the plugin, method or MCP server so each tool name is unique",
-                )
+                raise ToolNameClash(name, tool, other)
         self._tools[tool.name] = tool
         for name in (tool.name, *tool.aliases):
             self._names[name] = tool

@@ -4,7 +4,7 @@ The packaged template is ``templates/judge_prompt.md.j2``; ini ``llm_judge_templ
 another. Its context holds only plain data:
 
 - ``test``: ``name``, ``item``, ``experiment``, ``iteration``, ``description``, ``path``
-- ``steps``: one mapping per step record: ``label``, ``phase``, ``tool``, ``status``,
+- ``steps``: one mapping per step record: ``id``, ``label``, ``phase``, ``tool``, ``status``,
   ``attempts``, ``note``, ``loop``, ``continue_on_error``, ``has_data``, ``args`` and ``result``
   (text, cut to the result budget), ``args_note``/``result_note`` (set when cut),
   ``result_lang``, ``error``, ``checks`` (``expression``, ``passed``, ``observed``, ``error``),
@@ -131,6 +131,7 @@ def _step_context(step: StepRecord, budget: int) -> dict[str, Any]:
     result, result_note = _cut(_as_text(step.result), budget, "result")
     error, _ = _cut(step.error or "", budget, "error")
     return {
+        "id": step.id,
         "label": step.label,
         "phase": step.phase,
         "kind": step.kind,

@@ -13,6 +13,10 @@ A verdict is ``PASS``, ``FAIL`` or ``UNCLEAR``, or a mapping with ``verdict`` an
 reported). The script may instead name a Python function, ``package.module:function`` or
 ``path/to/file.py:function``, that takes the :class:`~llm_pytest.providers.base.JudgeRequest`
 and returns such a verdict (or raw answer text), directly or awaited.
+
+Every call takes the next entry, and an answer that is not a valid verdict gets one repair
+attempt, which is a call too: after a ``{raw: ...}`` entry the judge's repair takes the entry
+that follows it, so script the repaired answer (or a second raw one) right after it.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ class ScriptedProvider:
         self.source = source
         self._function: ScriptFunction | None = None
         self._queues: dict[str | None, list[ProviderReply]] = {}
+        self._scripted: dict[str | None, int] = {}
+        """How many entries each queue had, to say so when one runs out."""
         self._fixed: dict[str, ProviderReply] = {}
         if callable(script):
             self._function = script
@@ -62,10 +68,12 @@ class ScriptedProvider:
                     self._queues[str(key)] = [
                         _entry(v, f"{where}[{i}]") for i, v in enumerate(value)
                     ]
+                    self._scripted[str(key)] = len(value)
                 else:
                     self._fixed[str(key)] = _entry(value, where)
         elif isinstance(script, Sequence) and not isinstance(script, str):
             self._queues[None] = [_entry(v, f"{source}[{i}]") for i, v in enumerate(script)]
+            self._scripted[None] = len(script)
         else:
             raise ProviderConfigError(
                 f"{source}: a script is a list of verdicts, a mapping from test names to "
@@ -93,22 +101,27 @@ class ScriptedProvider:
             if key in self._fixed:
                 return self._fixed[key]
             if key in self._queues:
-                return self._pop(key, f"`{key}`")
+                return self._pop(key, f"`{key}`", request)
         if None in self._queues:
-            return self._pop(None, "the list")
+            return self._pop(None, "the list", request)
         known = ", ".join(f"`{k}`" for k in [*self._fixed, *self._queues] if k is not None)
         raise ProviderError(
             f"{self.source} has no verdict for `{request.item_name}` (it has {known or 'none'}); "
             f'add one, or a "{_ANY_TEST}" entry for every other test'
         )
 
-    def _pop(self, key: str | None, label: str) -> ProviderReply:
+    def _pop(self, key: str | None, label: str, request: JudgeRequest) -> ProviderReply:
         queue = self._queues[key]
         if queue:
             return queue.pop(0)
+        n = self._scripted[key]
+        asking = "a repair attempt of " if request.repair is not None else ""
         raise ProviderError(
-            f"{self.source}: every verdict of {label} has been used; add more, or give a single "
-            "verdict (not a list) to answer every run with it"
+            f"{self.source}: every verdict of {label} has been used ({n} "
+            f"entr{'y' if n == 1 else 'ies'}) when {asking}run {request.iteration} of "
+            f"`{request.item_name}` asked for one; add more (the repair attempt after an "
+            "unparseable answer takes an entry too), or give a single verdict (not a list) to "
+            "answer every run with it"
         )
 
     async def _call(self, request: JudgeRequest) -> ProviderReply:

@@ -23,7 +23,7 @@ from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, Us
 from llm_pytest.interpreter.plan import Plan
 from llm_pytest.interpreter.result import ItemResult, SpecResult
 from llm_pytest.interpreter.runner import RunSettings, run_plan
-from llm_pytest.interpreter.tools import ToolRegistry
+from llm_pytest.interpreter.tools import ToolNameClash, ToolRegistry
 from llm_pytest.interpreter.trace import JudgeRecord, RunTrace
 from llm_pytest.interpreter.verdict import Judge
 from llm_pytest.pytest_plugin.keys import CONTEXT
@@ -148,7 +148,7 @@ class LlmContext:
         guard = _JudgeGuard(self.judge)
         settings = self._settings(plan.path, os.environ, log, guard)
         with _our_errors_unwrapped():
-            traces = anyio.run(run_plan, plan, settings)
+            traces = anyio.run(_run_plan, plan, settings)
         guard.raise_config_error()
         return ItemResult(plan, traces)
 
@@ -169,7 +169,7 @@ class LlmContext:
             result = SpecResult()
             for plan in plans:
                 if plan.skip is None:
-                    result.items.append(ItemResult(plan, await run_plan(plan, settings)))
+                    result.items.append(ItemResult(plan, await _run_plan(plan, settings)))
             return result
 
         with _our_errors_unwrapped():
@@ -197,6 +197,30 @@ class LlmContext:
             log=log,
             concurrency=self.options.concurrency,
         )
+
+
+async def _run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
+    """``run_plan``, with a tool-name clash of the plan's MCP servers told at the server."""
+    try:
+        return await run_plan(plan, settings)
+    except ToolNameClash as exc:
+        raise _clash_at_server(plan, exc) from None
+
+
+def _clash_at_server(plan: Plan, clash: ToolNameClash) -> LlmPytestError:
+    """A clash involving one of ``plan``'s MCP servers, located at its ``mcp_servers.<name>``."""
+    servers = {f"mcp:{s.name}": s for s in plan.mcp_servers}
+    for tool, other in ((clash.tool, clash.other), (clash.other, clash.tool)):
+        server = servers.get(tool.source)
+        if server is not None and server.location is not None:
+            return SpecError(
+                f"MCP server `{server.name}` offers the tool `{clash.name}`, a name already "
+                f"used by {other.source}",
+                server.location,
+                hint="rename the MCP server (its tools are named <server>_<tool>) or the "
+                "plugin, so each tool name is unique",
+            )
+    return clash
 
 
 class _JudgeGuard:

@@ -10,6 +10,7 @@ from typing import Any
 from llm_pytest.errors import source_line
 from llm_pytest.interpreter.result import ItemResult
 from llm_pytest.interpreter.trace import CheckRecord, RunTrace, StepRecord
+from llm_pytest.reports.findings import finding_step
 
 __all__ = ["render_failure", "skip_reason"]
 
@@ -73,11 +74,10 @@ def _run_lines(run: RunTrace, total: int) -> list[str]:
         lines.append(f"  {run.reason}")
     if judge is not None:
         lines.append(f"  judge: {judge.reason}")
-        by_label = {s.label: s for s in run.steps}
         for finding in judge.steps:
             if finding.get("ok", True):
                 continue
-            step = by_label.get(str(finding.get("name")))
+            step = finding_step(finding, run.steps)
             if step is not None:
                 lines.extend(_step_lines(step))
                 lines.append(f"    judge: {finding.get('finding')}")

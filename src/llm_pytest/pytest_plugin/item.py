@@ -1,7 +1,8 @@
 """A spec item: one test × experiment of a spec file, run by the interpreter.
 
-Tags become markers and keywords; ``skip``/``xfail`` become pytest's own marks; ``reportinfo``
-points at the test's line in the spec. The outcome follows LANGUAGE.md §6: every run UNCLEAR is a
+Tags become markers and keywords; ``xfail`` becomes pytest's own mark and ``skip`` a skip at
+setup (a skip mark would lose the spec line in ``-rs``); ``reportinfo`` points at the test's line
+in the spec, and so do the item's skips. The outcome follows LANGUAGE.md §6: every run UNCLEAR is a
 skip with the reasons; otherwise the pass rate is held against ``min_pass_rate``.
 """
 
@@ -17,7 +18,7 @@ from llm_pytest.interpreter.plan import Plan
 from llm_pytest.interpreter.result import ItemResult
 from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
-from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
+from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, SPEC_ITEM
 from llm_pytest.reports.records import record_of
 
 if TYPE_CHECKING:
@@ -40,10 +41,9 @@ class SpecItem(pytest.Item):
     def __init__(self, *, plan: Plan, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.plan = plan
+        self.stash[SPEC_ITEM] = True
         for tag in plan.tags:
             self._tag(tag)
-        if plan.skip is not None:
-            self.add_marker(pytest.mark.skip(reason=plan.skip))
         if plan.xfail is not None:
             self.add_marker(pytest.mark.xfail(reason=plan.xfail, raises=SpecFailed))
 
@@ -53,6 +53,10 @@ class SpecItem(pytest.Item):
             return
         self.config.addinivalue_line("markers", f"{tag}: llm-pytest spec tag")
         self.add_marker(tag)
+
+    def setup(self) -> None:
+        if self.plan.skip is not None:
+            pytest.skip(self.plan.skip)
 
     def runtest(self) -> None:
         ctx = LlmContext.of(self.config)

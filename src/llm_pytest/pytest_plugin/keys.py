@@ -9,10 +9,14 @@ import pytest
 if TYPE_CHECKING:
     from llm_pytest.pytest_plugin.context import LlmContext
 
-__all__ = ["CONTEXT", "ITEM_RECORDS", "REPORT_ATTRIBUTE", "SESSION_RECORDS"]
+__all__ = ["CONTEXT", "ITEM_RECORDS", "REPORT_ATTRIBUTE", "SESSION_RECORDS", "SPEC_ITEM"]
 
 CONTEXT: pytest.StashKey[LlmContext] = pytest.StashKey()
 """On the config: options, judge and tool registries shared by spec items and ``llm_runner``."""
+
+SPEC_ITEM = pytest.StashKey[bool]()
+"""On a spec item: tells the report hook, without importing the item's class, that the item's
+skips are to point at its spec line."""
 
 ITEM_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 """On an item: the item records (see :mod:`llm_pytest.reports.records`) its call produced."""

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from llm_pytest.pytest_plugin import options
-from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, REPORT_ATTRIBUTE, SESSION_RECORDS
+from llm_pytest.pytest_plugin.keys import (
+    ITEM_RECORDS,
+    REPORT_ATTRIBUTE,
+    SESSION_RECORDS,
+    SPEC_ITEM,
+)
 
 if TYPE_CHECKING:
     from llm_pytest.interpreter.result import SpecResult
@@ -66,7 +71,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    if ITEM_RECORDS in item.stash:
+    if ITEM_RECORDS in item.stash or SPEC_ITEM in item.stash:
         from llm_pytest.pytest_plugin import session
 
         session.finish_report(item, report)

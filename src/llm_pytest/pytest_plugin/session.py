@@ -44,11 +44,11 @@ def header_lines(config: pytest.Config) -> list[str]:
 
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
     """Put the records an item's call produced on its report (xdist carries them over), and
-    point a spec item's skip at its spec line rather than at our code."""
+    point a spec item's skip (its ``skip:``, or all runs UNCLEAR) at its spec line, as pytest
+    does for a test function's skips, rather than at our code."""
     records = item.stash.get(ITEM_RECORDS, None)
-    if not records or report.when != "call":
-        return
-    setattr(report, REPORT_ATTRIBUTE, records)
+    if records and report.when == "call":
+        setattr(report, REPORT_ATTRIBUTE, records)
     if isinstance(item, SpecItem) and report.skipped and isinstance(report.longrepr, tuple):
         path, line, _ = item.reportinfo()
         report.longrepr = (os.fspath(path), (line or 0) + 1, report.longrepr[2])
