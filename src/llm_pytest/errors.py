@@ -18,7 +18,27 @@
     └── UsageError (ValueError)         a bad command-line option or API argument
 
 Every `SpecError` renders as ``path:line:col: message``, the source line with a caret
-under the column, and a ``hint:`` line that says what to do.
+under the column, and a ``hint:`` line that says what to do. Its ``kind`` says what sort of
+problem it is, for programs (the message is for people and may be reworded):
+
+=================== ===========================================================================
+kind                the problem
+=================== ===========================================================================
+``load``            the YAML text cannot be loaded (:class:`LoadError`)
+``unknown_key``     a key that is not a field of the spec language
+``missing_key``     a required key is missing
+``type``            a value of the wrong type or out of range, or a rule between fields broken
+``duplicate_test``  two tests of one file have the same name
+``experiment``      two experiments of one test have the same name
+``fragment``        a fragment use or definition that does not fit
+``import``          an imported file that is missing, empty or part of a cycle
+``override``        an override that does not apply or breaks the spec (:class:`OverrideError`)
+``expression``      an expression or ``${...}`` template (:class:`ExpressionError`)
+``syntax``          an expression that does not parse (:class:`ExpressionSyntaxError`)
+``eval``            an expression that fails while it runs (:class:`ExpressionEvalError`)
+``name``            a name that is not bound (:class:`UndefinedNameError`)
+``spec``            any other problem (the default of :class:`SpecError`)
+=================== ===========================================================================
 """
 
 from __future__ import annotations
@@ -26,6 +46,7 @@ from __future__ import annotations
 import linecache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "ExpressionError",
@@ -95,15 +116,24 @@ class LlmPytestError(Exception):
 
 
 class SpecError(LlmPytestError, ValueError):
-    """A problem in a spec, located and explained."""
+    """A problem in a spec, located and explained; ``kind`` is one of the kinds listed above
+    (the class's ``default_kind`` unless given)."""
+
+    default_kind: ClassVar[str] = "spec"
 
     def __init__(
-        self, message: str, location: SourceLocation | None = None, hint: str | None = None
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        hint: str | None = None,
+        *,
+        kind: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
         self.hint = hint
+        self.kind = kind or self.default_kind
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
@@ -152,6 +182,7 @@ class SpecErrors(SpecError):
             first.message if first else "no errors",
             first.location if first else None,
             first.hint if first else None,
+            kind=first.kind if first else None,
         )
         self.errors: list[SpecError] = errs
 
@@ -172,29 +203,43 @@ def _sort_key(err: SpecError) -> tuple[str, int, int]:
 class LoadError(SpecError):
     """The YAML text cannot be loaded (syntax, forbidden tags, size, alias bombs)."""
 
+    default_kind = "load"
+
 
 class ValidationError(SpecError):
     """A value of the wrong type, an unknown or missing key, a rule between fields."""
+
+    default_kind = "type"
 
 
 class OverrideError(SpecError):
     """An override whose path does not exist or whose value makes the spec invalid."""
 
+    default_kind = "override"
+
 
 class ExpressionError(SpecError):
     """A problem with an expression or `${...}` template."""
+
+    default_kind = "expression"
 
 
 class ExpressionSyntaxError(ExpressionError):
     """The expression does not parse."""
 
+    default_kind = "syntax"
+
 
 class ExpressionEvalError(ExpressionError):
     """The expression fails while it is evaluated (wrong types, bad regex, ...)."""
 
+    default_kind = "eval"
+
 
 class UndefinedNameError(ExpressionEvalError):
     """A name that is not bound, or a field/index that the value does not have."""
+
+    default_kind = "name"
 
 
 class ToolError(LlmPytestError):

@@ -208,6 +208,18 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         5,
     ),
+    "W107": (
+        """\
+        test: {name: templated key}
+        vars:
+          user: alice
+          "${vars.user}_id": 7
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """,
+        4,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py

@@ -123,6 +123,31 @@ def test_overrides_apply_in_order_after_experiments(project: pytest.Pytester) ->
     run(project, "--llm", "--llm-override", "vars.limit=1").assert_outcomes(failed=1)
 
 
+def test_llm_verbose_lines_say_which_run_when_an_item_has_several(
+    project: pytest.Pytester,
+) -> None:
+    write(
+        project,
+        "tests/llm/test_runs.yaml",
+        """\
+        test: {name: "Runs", iterations: 2}
+        steps:
+          - tool: store_value
+            args: {name: i, value: "${iteration}"}
+        """,
+    )
+    result = run(project, "--llm", "--llm-verbose", "--llm-concurrency", "1")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            glob.escape("[run 1] [interpolate] ${iteration} -> 1"),
+            glob.escape('[run 1] [tool] store_value({"name": "i", "value": 1})'),
+            glob.escape("[run 2] [interpolate] ${iteration} -> 2"),
+            glob.escape('[run 2] [tool result] OK: {"stored": "i", "value": 2}'),
+        ]
+    )
+
+
 def test_llm_verbose_shows_calls_results_and_interpolations_live(project: pytest.Pytester) -> None:
     write(
         project,

@@ -47,7 +47,7 @@ from llm_pytest.interpreter.plan import (
     ToolCallPlan,
     iter_tool_calls,
 )
-from llm_pytest.interpreter.runner import RunSettings
+from llm_pytest.interpreter.runner import RunSettings, run_log
 from llm_pytest.interpreter.stepping import (
     compact,
     compute_vars,
@@ -135,7 +135,7 @@ async def _run(
     )
     allowed = [mcp_tool_name(tool.name) for tool in tools]
     seconds = limit if limit is not None else agent_timeout(plan)
-    log = _call_logger(settings)
+    log = _call_logger(settings, trace.iteration, plan.iterations)
     began = time.perf_counter()
     try:
         async with recording_server(tools, context, on_call=log) as server:
@@ -276,8 +276,10 @@ def _plan_tools(plan: Plan, registry: ToolRegistry) -> ToolRegistry:
     return ToolRegistry(chosen.values())
 
 
-def _call_logger(settings: RunSettings) -> Callable[[ServedCall], None] | None:
-    log = settings.log
+def _call_logger(
+    settings: RunSettings, iteration: int, iterations: int
+) -> Callable[[ServedCall], None] | None:
+    log = run_log(settings.log, iteration, iterations)
     if log is None:
         return None
 

@@ -51,6 +51,7 @@ __all__ = [
     "DEFAULT_RETRY_DELAY",
     "DEFAULT_TIMEOUT",
     "CompiledFile",
+    "PartialPlan",
     "compile_documents",
     "compile_file",
     "compile_text",
@@ -61,14 +62,35 @@ DEFAULT_RETRY_DELAY = 1.0
 Path_ = tuple[str | int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PartialPlan:
+    """The plan of a test that has errors, built as far as it goes (for checks that want every
+    problem at once, such as lint). It is the test as written: without experiments or overrides.
+
+    ``complete`` is True when nothing was left out (the errors are undefined names, a duplicate
+    name, an override): every step, expression and fragment use of the spec is in the plan.
+    Otherwise what did not parse or resolve is missing: an expression that does not parse is
+    left out (a value template stays its source string), and so is a fragment use that does
+    not fit.
+    """
+
+    plan: Plan
+    spec: Spec
+    complete: bool
+
+
 @dataclass
 class CompiledFile:
-    """The plans of one file, the validated specs behind them, and every problem found."""
+    """The plans of one file, the validated specs behind them, and every problem found.
+
+    ``partial_plans`` holds, for each validated test that yields no plan, its partial plan.
+    """
 
     path: str
     plans: list[Plan] = field(default_factory=list)
     specs: list[tuple[Document, Spec]] = field(default_factory=list)
     errors: list[SpecError] = field(default_factory=list)
+    partial_plans: list[PartialPlan] = field(default_factory=list)
 
     def raise_errors(self) -> None:
         if self.errors:
@@ -105,30 +127,24 @@ def compile_documents(docs: Sequence[Document], overrides: Sequence[Override] = 
             continue
         out.specs.append((doc, spec))
         where = doc.locate(["test", "name"])
+        problem: SpecError | None = None
         if spec.test.name in names:
-            out.errors.append(
-                ValidationError(
-                    f"test name `{spec.test.name}` is already used in this file "
-                    f"(at line {names[spec.test.name].line})",
-                    where,
-                    hint="give every test of a file its own name; pytest ids are built from it",
-                )
+            problem = ValidationError(
+                f"test name `{spec.test.name}` is already used in this file "
+                f"(at line {names[spec.test.name].line})",
+                where,
+                hint="give every test of a file its own name; pytest ids are built from it",
+                kind="duplicate_test",
             )
+        else:
+            names[spec.test.name] = where
+            problem = _duplicate_experiment(doc, spec)
+        if problem is not None:
+            out.errors.append(problem)
+            # only this problem is reported; the plan is still built for checks on the rest
+            out.partial_plans.append(_build(doc, spec, None, []).partial(spec))
             continue
-        names[spec.test.name] = where
-        duplicate = _duplicate_experiment(doc, spec)
-        if duplicate is not None:
-            out.errors.append(duplicate)
-            continue
-        variants: list[tuple[int, Experiment] | None] = (
-            list(enumerate(spec.experiments)) if spec.experiments else [None]
-        )
-        if (spec.experiments or overrides) and _build(doc, spec, None, [], out.errors) is None:
-            continue  # the spec as written has errors: report those, not each variant's
-        for variant in variants:
-            plan = _compile_variant(doc, spec, variant, overrides, out.errors)
-            if plan is not None:
-                out.plans.append(plan)
+        _compile_test(doc, spec, overrides, out)
     # a command-line override that breaks the spec breaks every variant alike: say it once
     unique = {(type(e), str(e), e.hint): e for e in out.errors}
     out.errors = list(unique.values())
@@ -144,9 +160,38 @@ def _duplicate_experiment(doc: Document, spec: Spec) -> SpecError | None:
                 f"experiment name `{exp.name}` is used twice (first at line {first.line})",
                 doc.locate(["experiments", i, "name"]),
                 hint="every experiment becomes its own pytest item: give each a unique name",
+                kind="experiment",
             )
         seen[exp.name] = i
     return None
+
+
+def _compile_test(
+    doc: Document, spec: Spec, overrides: Sequence[Override], out: CompiledFile
+) -> None:
+    """The plans of one validated test (one per experiment), or its partial plan."""
+    written: _Built | None = None
+    if spec.experiments or overrides:
+        written = _build(doc, spec, None, [])
+        if written.errors:  # the spec as written has errors: report those, not each variant's
+            out.errors.extend(written.errors)
+            out.partial_plans.append(written.partial(spec))
+            return
+    variants: list[tuple[int, Experiment] | None] = (
+        list(enumerate(spec.experiments)) if spec.experiments else [None]
+    )
+    planned = len(out.plans)
+    for variant in variants:
+        built = _compile_variant(doc, spec, variant, overrides, out.errors)
+        if built is None:
+            continue
+        out.errors.extend(built.errors)
+        if not built.errors:
+            out.plans.append(built.plan)
+        elif written is None:  # neither experiments nor overrides: this is the test as written
+            written = built
+    if len(out.plans) == planned and written is not None:
+        out.partial_plans.append(written.partial(spec))
 
 
 def _compile_variant(
@@ -155,7 +200,8 @@ def _compile_variant(
     variant: tuple[int, Experiment] | None,
     overrides: Sequence[Override],
     errors: list[SpecError],
-) -> Plan | None:
+) -> _Built | None:
+    """The variant built (with its errors), or None when its overrides do not apply."""
     ovs: list[Override] = []
     experiment: str | None = None
     if variant is not None:
@@ -191,22 +237,24 @@ def _compile_variant(
             )
             return None
         applied.append(ov)
-    return _build(vdoc, vspec, experiment, applied, errors)
+    return _build(vdoc, vspec, experiment, applied)
 
 
-def _build(
-    doc: Document,
-    spec: Spec,
-    experiment: str | None,
-    applied: list[Override],
-    errors: list[SpecError],
-) -> Plan | None:
+@dataclass(frozen=True, slots=True)
+class _Built:
+    plan: Plan
+    errors: list[SpecError]
+    lossy: bool  # something did not parse or resolve, so the plan lacks it
+
+    def partial(self, spec: Spec) -> PartialPlan:
+        return PartialPlan(self.plan, spec, complete=not self.lossy)
+
+
+def _build(doc: Document, spec: Spec, experiment: str | None, applied: list[Override]) -> _Built:
     builder = _Builder(doc, spec)
     plan = builder.build(experiment, applied)
     name_errors = check_names(plan)  # also on a partial plan: report every problem at once
-    errors.extend(builder.errors)
-    errors.extend(name_errors)
-    return None if builder.errors or name_errors else plan
+    return _Built(plan, [*builder.errors, *name_errors], builder.lossy)
 
 
 class _Builder:
@@ -220,6 +268,7 @@ class _Builder:
             doc, dict(spec.fragments), list(spec.imports)
         )
         self.errors.extend(self.fragments.errors)
+        self.lossy = False
         self._using: list[str] = []
 
     def build(self, experiment: str | None, applied: Iterable[Override]) -> Plan:
@@ -261,7 +310,9 @@ class _Builder:
         out: list[StepPlan] = []
         for i, step in enumerate(steps):
             plan = self.step(step, doc, (*path, i))
-            if plan is not None:
+            if plan is None:  # a fragment use that does not fit: reported, left out
+                self.lossy = True
+            else:
                 out.append(plan)
         return tuple(out)
 
@@ -324,6 +375,7 @@ class _Builder:
                     hint=f"did you mean `{guess}`?"
                     if guess
                     else "define it under `fragments:` or import a file that does",
+                    kind="fragment",
                 )
             )
             return None
@@ -334,6 +386,7 @@ class _Builder:
                     f"fragment `{step.use}` uses itself: {chain}",
                     doc.locate([*path, "use"]),
                     hint="a fragment may not use itself, directly or through others",
+                    kind="fragment",
                 )
             )
             return None
@@ -349,6 +402,7 @@ class _Builder:
                         f"(params: {', '.join(params) or 'none'})",
                         doc.locate([*path, "with", name], key=True),
                         hint=f"did you mean `{guess}`?" if guess else "remove it",
+                        kind="fragment",
                     )
                 )
                 bad = True
@@ -360,6 +414,7 @@ class _Builder:
                     "under `with:`",
                     doc.locate(list(path)),
                     hint=f"add `with: {{{', '.join(f'{m}: ...' for m in missing)}}}`",
+                    kind="fragment",
                 )
             )
             bad = True
@@ -434,6 +489,7 @@ class _Builder:
             return parse_template(value, *string_locator(doc.locate(list(path)), value))
         except ExpressionError as exc:
             self.errors.append(exc)
+            self.lossy = True
             return None
 
     def expr(self, value: str | None, doc: Document, path: Path_) -> Expression | None:
@@ -450,6 +506,7 @@ class _Builder:
             return parse_expression(value, loc, locate)
         except ExpressionError as exc:
             self.errors.append(exc)
+            self.lossy = True
             return None
 
     def condition(self, value: bool | str | None, doc: Document, path: Path_) -> Any:

@@ -39,6 +39,7 @@ class FragmentIndex:
                     f"(also at {other.doc.locate([*other.path], key=True)})",
                     source.doc.locate([*source.path], key=True),
                     hint="rename one of them",
+                    kind="fragment",
                 )
             )
             return
@@ -79,6 +80,7 @@ def _import_all(
                     f"import cycle: {chain}",
                     where,
                     hint="fragment files may not import each other in a circle",
+                    kind="import",
                 )
             )
             continue
@@ -106,6 +108,7 @@ def _load(
                 f"imported file `{rel}` does not exist ({target})",
                 where,
                 hint="import paths are relative to the importing file",
+                kind="import",
             )
         )
         return None
@@ -113,7 +116,10 @@ def _load(
         docs = load_file(target)
         if not docs:
             raise ValidationError(
-                f"imported file `{rel}` is empty", where, hint="add a `fragments:` mapping"
+                f"imported file `{rel}` is empty",
+                where,
+                hint="add a `fragments:` mapping",
+                kind="import",
             )
         fdoc = docs[0]
         if isinstance(fdoc.data, dict):

@@ -67,6 +67,7 @@ def validate_data(data: Any, doc: Document, model: type[M]) -> M:
                     f"a spec must be a mapping with `test` and `steps`, got {got}",
                     doc.location,
                     hint="start the document with `test: {name: ...}` and `steps: [...]`",
+                    kind="type",
                 )
             ]
         )
@@ -120,6 +121,7 @@ def _union_error(path: list[str | int], errs: list[dict[str, Any]], doc: Documen
         f"`{describe_path(path)}` must be {expected}, got {_show(value)}",
         doc.locate(path),
         hint=f"write {expected}",
+        kind="type",
     )
 
 
@@ -134,6 +136,7 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             f"the key {_show(key)} of `{describe_path(path[:-2])}` must be {_EXPECTED[kind]}",
             doc.locate(path[:-1], key=True),
             hint=f'quote the key: `"{key}":`',
+            kind="type",
         )
     if kind == "extra_forbidden":
         key = str(path[-1])
@@ -146,7 +149,10 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             else f"remove it or check its spelling; valid keys: {', '.join(valid)}"
         )
         return ValidationError(
-            f"unknown key `{key}`: not a valid field of {owner}", doc.locate(path, key=True), hint
+            f"unknown key `{key}`: not a valid field of {owner}",
+            doc.locate(path, key=True),
+            hint,
+            kind="unknown_key",
         )
     if kind == "missing":
         key = str(path[-1])
@@ -155,7 +161,10 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
         if key == "steps" and len(parent) == 0:
             hint = "add `steps:` with at least one step"
         return ValidationError(
-            f"missing required key `{key}` in {describe_path(parent)}", doc.locate(parent), hint
+            f"missing required key `{key}` in {describe_path(parent)}",
+            doc.locate(parent),
+            hint,
+            kind="missing_key",
         )
     if kind == "model_type" and resolved.model is not None:
         is_step = resolved.model.__name__ == "ToolStep"
@@ -164,6 +173,7 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             f"got {_show(err['input'])}",
             doc.locate(path),
             hint=_STEP_HINT if is_step else "write it as `key: value` lines",
+            kind="type",
         )
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]
@@ -171,6 +181,7 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             f"`{where}` must be {expected}, got {_show(err['input'])}",
             doc.locate(path),
             hint=_type_hint(str(path[-1]) if path else "", expected),
+            kind="type",
         )
     if kind == "literal_error":
         choices = err.get("ctx", {}).get("expected", "")
@@ -178,16 +189,21 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             f"`{where}` must be one of {choices}, got {_show(err['input'])}",
             doc.locate(path),
             hint=f"use one of {choices}",
+            kind="type",
         )
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return ValidationError(
             f"`{where}` {_bound_text(kind, err.get('ctx', {}))}, got {_show(err['input'])}",
             doc.locate(path),
             hint=_bound_hint(str(path[-1]) if path else ""),
+            kind="type",
         )
     if kind == "too_short":
         return ValidationError(
-            f"`{where}` must not be empty", doc.locate(path), hint="add at least one item"
+            f"`{where}` must not be empty",
+            doc.locate(path),
+            hint="add at least one item",
+            kind="type",
         )
     if kind == "string_pattern_mismatch":
         return ValidationError(
@@ -195,11 +211,12 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             f"got {_show(err['input'])}",
             doc.locate(path),
             hint="rename it, e.g. `created_user`",
+            kind="type",
         )
     if kind == "value_error":
         msg = str(err["msg"]).removeprefix("Value error, ")
-        return ValidationError(f"`{where}`: {msg}", doc.locate(path), hint=None)
-    return ValidationError(f"`{where}`: {err['msg']}", doc.locate(path), hint=None)
+        return ValidationError(f"`{where}`: {msg}", doc.locate(path), kind="type")
+    return ValidationError(f"`{where}`: {err['msg']}", doc.locate(path), kind="type")
 
 
 def _show(value: Any) -> str:

@@ -93,6 +93,18 @@ class RunSettings:
         return predicate is not None and predicate(args)
 
 
+def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:
+    """The live-output callable of one run: lines of an item with several runs say which."""
+    if log is None or iterations == 1:
+        return log
+    prefix = f"[run {iteration}] "
+
+    def labelled(line: str) -> None:
+        log(prefix + line)
+
+    return labelled
+
+
 async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     """Run every iteration of ``plan`` (concurrently, bounded) and return their traces in order.
 
@@ -147,7 +159,7 @@ class Run:
         self.settings = settings
         self.registry = registry
         self.redact = settings.redact
-        self.log = settings.log
+        self.log = run_log(settings.log, iteration, plan.iterations)
         self.trace = RunTrace(plan.path, plan.test_name, plan.experiment, iteration)
         self.ctx = ToolContext(env=settings.env)
         self.ctx.resources[SPEC_DIR] = str(Path(plan.path).resolve().parent)

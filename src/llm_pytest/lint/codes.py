@@ -1,6 +1,9 @@
 """The stable codes of lint findings, and how ``--select``/``--ignore`` patterns match them.
 
 A code never changes meaning once published; a retired check keeps its number unused.
+Warnings are also reported for tests that have errors, where the test's document validated:
+W101 and W103 wait until the test's expressions parse and its fragment uses resolve (until then
+they cannot tell what the test reads and asserts).
 
 ==== ======== =================================================================================
 code severity meaning
@@ -30,6 +33,8 @@ W103 warning  a ``save_as`` name that nothing reads
 W104 warning  a step ``timeout`` above the test's ``timeout``
 W105 warning  ``retry_delay`` without ``retry``: there is no second attempt to wait for
 W106 warning  ``until`` without ``retry``: the condition is never polled again
+W107 warning  a key holding ``${`` (e.g. under ``vars:`` or ``args:``): keys are not
+              interpolated, only values are
 ==== ======== =================================================================================
 """
 
@@ -82,6 +87,7 @@ _TABLE = (
     Code("W104", "step-timeout-above-test", "A step timeout above the test's timeout."),
     Code("W105", "retry-delay-without-retry", "retry_delay on a step that never retries."),
     Code("W106", "until-without-retry", "until on a step that never retries."),
+    Code("W107", "template-in-key", "A key holding `${`: keys are not interpolated."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -1,8 +1,9 @@
 """Lint spec files: each is compiled once, then its plans are checked for tools and smells.
 
 Everything the compiler finds (``CompiledFile.errors``) becomes a finding as it is; the checks
-here only read what the compiler built (plans, validated specs, marked YAML), so linting costs
-little more than collecting the same files.
+here only read what the compiler built (plans, the partial plans of tests with errors, validated
+specs, marked YAML), so linting costs little more than collecting the same files, and a file
+with errors gets its warnings and tool findings too.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from llm_pytest.interpreter.plan import Plan, iter_tool_calls
 from llm_pytest.interpreter.tools import ToolRegistry
 from llm_pytest.lint.classify import finding_from_error
 from llm_pytest.lint.findings import Finding
+from llm_pytest.lint.keys import template_keys
 from llm_pytest.lint.mcp import PlanTools, list_plan_tools
 from llm_pytest.lint.nodes import StepNodes
 from llm_pytest.lint.registries import Registries
 from llm_pytest.lint.rules import plan_warnings
 from llm_pytest.lint.suppress import CodeFilter
 from llm_pytest.lint.toolcheck import check_tool_calls
-from llm_pytest.lint.unplanned import unplanned_tool_calls
 
 __all__ = ["LintReport", "LintSettings", "lint_files", "lint_text"]
 
@@ -128,30 +129,24 @@ def _finish(units: list[_Unit], settings: LintSettings) -> LintReport:
 
 
 def _check_plans(unit: _Unit, settings: LintSettings, mcp_tools: dict[int, PlanTools]) -> None:
-    assert unit.compiled is not None
+    compiled = unit.compiled
+    assert compiled is not None
     specs: dict[str, Spec] = {}
-    for _, spec in unit.compiled.specs:
+    for doc, spec in compiled.specs:
         specs.setdefault(spec.test.name, spec)
-    planned: set[str] = set()
-    for plan in unit.compiled.plans:
-        planned.add(plan.test_name)
-        unit.findings.extend(plan_warnings(plan, specs[plan.test_name], unit.nodes))
+        unit.findings += template_keys(doc)
+    for plan in compiled.plans:
+        unit.findings += plan_warnings(plan, specs[plan.test_name], unit.nodes)
+    for partial in compiled.partial_plans:
+        unit.findings += plan_warnings(
+            partial.plan, partial.spec, unit.nodes, complete=partial.complete
+        )
     registry, plugins_loaded = _registry(unit, settings)
     if registry is None:
         return
     # where plugins failed to load, their tools are unknown: flag no tool name as unknown
-    for plan in unit.compiled.plans:
+    for plan in [*compiled.plans, *(partial.plan for partial in compiled.partial_plans)]:
         unit.findings += _check_tools(plan, unit, registry, mcp_tools, plugins_loaded)
-    for doc, spec in unit.compiled.specs:
-        if spec.test.name not in planned:  # the compiler found errors; still check its tools
-            planned.add(spec.test.name)
-            unit.findings += check_tool_calls(
-                unplanned_tool_calls(doc, spec),
-                registry,
-                unit.nodes,
-                unchecked=list(spec.mcp_servers),
-                flag_unknown=plugins_loaded,
-            )
 
 
 def _registry(unit: _Unit, settings: LintSettings) -> tuple[ToolRegistry | None, bool]:

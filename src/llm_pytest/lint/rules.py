@@ -15,8 +15,15 @@ from llm_pytest.lint.vague import is_vague
 __all__ = ["plan_warnings"]
 
 
-def plan_warnings(plan: Plan, spec: Spec, nodes: StepNodes) -> list[Finding]:
-    """W101–W106 for one compiled plan of ``spec``."""
+def plan_warnings(
+    plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
+) -> list[Finding]:
+    """W101–W106 for one plan of ``spec``.
+
+    ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
+    that depend on every expression and step being there (W101, W103) are left out, and the
+    others read the step's YAML for keys whose value is missing from the plan.
+    """
     out: list[Finding] = []
     calls = list(_tool_calls(plan.setup + plan.steps + plan.teardown, in_fragment=False))
     asserts = plan.verdict is not None
@@ -28,22 +35,27 @@ def plan_warnings(plan: Plan, spec: Spec, nodes: StepNodes) -> list[Finding]:
         asserts = (
             asserts or bool(step.checks) or step.expect is not None or step.analyze is not None
         )
-        if step.expect is not None and step.analyze is None and is_vague(step.expect.source):
+        if (
+            step.expect is not None
+            and step.analyze is None
+            and is_vague(step.expect.source)
+            and (complete or "analyze" not in (nodes.node(step.location) or {}))
+        ):
             out.append(_vague(step, nodes))
         # a fragment's saved names serve whichever spec uses it; one spec not reading them is fine
-        if step.save_as and not in_fragment:
+        if complete and step.save_as and not in_fragment:
             read = _expression_text(plan) if read is None else read
             if not _reads(read, step.save_as):
                 out.append(_unused(step, nodes))
         if explicit_timeout and step.timeout is not None and step.timeout > plan.timeout:
             out.append(_timeout(step, plan.timeout, nodes))
         if step.retry == 0:
-            node = nodes.node(step.location)
-            if node is not None and node.get("retry_delay") is not None:
+            node: dict[str, Any] = nodes.node(step.location) or {}
+            if node.get("retry_delay") is not None:
                 out.append(_retry_delay(step, nodes))
-            if step.until is not None:
+            if step.until is not None or node.get("until") is not None:
                 out.append(_until(step, nodes))
-    if not asserts:
+    if complete and not asserts:
         out.append(
             Finding(
                 "W101",

@@ -2,8 +2,9 @@
 
 Arguments that hold ``${...}`` are only known when the spec runs, so their values are not
 type-checked: a string that is exactly one ``${...}`` may become any type; a string with text
-around its ``${...}`` parts is always a string, so only its type is checked. Missing and unknown
-arguments are found either way.
+around its ``${...}`` parts is always a string, so only its type is checked. A plain string
+holding ``${`` (a template that did not parse, in a partial plan) is not checked at all. Missing
+and unknown arguments are found either way.
 """
 
 from __future__ import annotations
@@ -22,20 +23,10 @@ from llm_pytest.lint.argschema import argument_schema
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.nodes import StepNodes
 
-__all__ = ["UNKNOWN", "check_tool_calls"]
+__all__ = ["check_tool_calls"]
 
 Path_ = tuple[str | int, ...]
 _TOOLS_HINT = "`llm-pytest tools` lists every tool with its arguments"
-
-
-class _Unknown:
-    """An argument value that cannot be known before the spec runs."""
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = _Unknown()
 
 
 def check_tool_calls(
@@ -102,7 +93,7 @@ def _literal(value: Any, path: Path_, templates: dict[Path_, str | None]) -> Any
     if isinstance(value, Template):
         templates[path] = None if value.whole is not None else value.source
         return ""
-    if value is UNKNOWN:
+    if isinstance(value, str) and "${" in value:  # a template that does not parse (reported)
         templates[path] = None
         return ""
     if isinstance(value, dict):
