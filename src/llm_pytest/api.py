@@ -18,18 +18,39 @@ from llm_pytest.interpreter.runner import Log, RunSettings, run_plan
 from llm_pytest.interpreter.tools import ToolRegistry
 from llm_pytest.interpreter.verdict import Judge
 
-__all__ = ["arun_spec", "build_registry", "normalize_overrides", "run_spec", "setting_overrides"]
+__all__ = [
+    "arun_spec",
+    "build_registry",
+    "normalize_overrides",
+    "run_spec",
+    "setting_overrides",
+    "spec_plugin_dirs",
+]
 
 DEFAULT_PLUGIN_DIRS = ("tests/llm/plugins",)
 
 
 def build_registry(plugin_dirs: Iterable[str | os.PathLike[str]] = ()) -> ToolRegistry:
-    """The built-in tools plus the plugins found in ``plugin_dirs`` and installed entry points."""
+    """The built-in tools plus the plugins found in ``plugin_dirs`` (each folder once) and
+    installed entry points."""
     from llm_pytest.plugins import discover_plugins
     from llm_pytest.stdlib_tools import builtin_tools
 
-    dirs = [Path(d) for d in plugin_dirs if Path(d).is_dir()]
+    dirs = list(dict.fromkeys(Path(d).resolve() for d in plugin_dirs if Path(d).is_dir()))
     return ToolRegistry([*builtin_tools(), *discover_plugins(dirs)])
+
+
+def spec_plugin_dirs(
+    plugin_dirs: Iterable[str | os.PathLike[str]], spec_path: str | os.PathLike[str]
+) -> tuple[Path, ...]:
+    """The plugin folders of the spec at ``spec_path``: those of ``plugin_dirs`` that exist and
+    its own ``plugins/`` folder, resolved, each once (a folder loaded twice would clash with
+    itself)."""
+    found: dict[Path, None] = {}
+    for folder in (*map(Path, plugin_dirs), Path(spec_path).resolve().parent / "plugins"):
+        if folder.is_dir():
+            found.setdefault(folder.resolve())
+    return tuple(found)
 
 
 def setting_overrides(
@@ -99,8 +120,9 @@ async def arun_spec(
     ovs += normalize_overrides(overrides, "the overrides= argument")
     plans = compile_file(path, ovs)
     if registry is None:
-        dirs = list(plugin_dirs) if plugin_dirs is not None else _default_plugin_dirs(path)
-        registry = build_registry(dirs)
+        if plugin_dirs is None:
+            plugin_dirs = spec_plugin_dirs([Path.cwd() / d for d in DEFAULT_PLUGIN_DIRS], path)
+        registry = build_registry(plugin_dirs)
     run_env = {**os.environ, **(env or {})}
     settings = RunSettings(registry, judge=judge, env=run_env, log=log, concurrency=concurrency)
     result = SpecResult()
@@ -150,8 +172,3 @@ def run_spec(
         )
 
     return anyio.run(main)
-
-
-def _default_plugin_dirs(path: str | os.PathLike[str]) -> list[Path]:
-    spec_dir = Path(path).resolve().parent
-    return [Path.cwd() / d for d in DEFAULT_PLUGIN_DIRS] + [spec_dir / "plugins"]

@@ -168,6 +168,31 @@ steps:
     assert step.result == {"ready": True, "calls": 2}
 
 
+async def test_an_until_still_false_after_the_agent_retries_fails_as_the_interpreter_words_it(
+    tmp_path: Path,
+) -> None:
+    plan = plan_of(
+        """
+test: {name: polling, mode: agent}
+steps:
+  - tool: store_value
+    args: {name: n, value: 1}
+    retry: 1
+    until: result.value > 5
+""",
+        tmp_path,
+    )
+    calls: list[Call] = [("store_value", {"name": "n", "value": v}) for v in (1, 2)]
+    trace = await run(plan, ScriptedAgent(calls))
+
+    assert trace.outcome == "FAIL"
+    assert trace.reason.endswith(
+        "failed: `until: result.value > 5` was still false after 2 attempts"
+    )
+    [step] = trace.steps
+    assert [(a.number, a.ok) for a in step.attempts] == [(1, False), (2, False)]
+
+
 async def test_a_step_whose_every_attempt_failed_fails_with_the_tool_message(
     tmp_path: Path,
 ) -> None:

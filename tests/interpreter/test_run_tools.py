@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -139,4 +141,34 @@ async def test_read_file_paths_are_relative_to_the_spec(write_spec: WriteSpec) -
     (path.parent / "data").mkdir()
     (path.parent / "data" / "notes.txt").write_text("remember")
     (trace,) = (await arun_spec(path)).runs
+    assert trace.outcome == "PASS", trace.reason
+
+
+@pytest.mark.anyio
+async def test_a_spec_beside_the_default_plugin_folder_loads_those_plugins_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tests/llm/plugins is both the default folder and the spec's own plugins/ folder here.
+    spec_dir = tmp_path / "tests" / "llm"
+    (spec_dir / "plugins").mkdir(parents=True)
+    (spec_dir / "plugins" / "greeter.py").write_text(
+        textwrap.dedent(
+            """
+            from llm_pytest import LLMPlugin
+
+            class Greeter(LLMPlugin):
+                name = "greeter"
+
+                def hello(self) -> str:
+                    \"\"\"Say hello.\"\"\"
+                    return "hi"
+            """
+        )
+    )
+    spec = spec_dir / "test_greet.yaml"
+    spec.write_text(
+        "test: {name: greet}\nsteps:\n  - tool: greeter_hello\n    check: [\"result == 'hi'\"]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    (trace,) = (await arun_spec(spec)).runs
     assert trace.outcome == "PASS", trace.reason

@@ -27,7 +27,7 @@ from llm_pytest.bridge.server import ServedCall
 from llm_pytest.dsl.expr import Template
 from llm_pytest.errors import ExpressionError
 from llm_pytest.interpreter.calls import call_tool
-from llm_pytest.interpreter.checks import run_checks, until_holds
+from llm_pytest.interpreter.checks import run_checks, until_error
 from llm_pytest.interpreter.plan import (
     Plan,
     RepeatPlan,
@@ -39,6 +39,7 @@ from llm_pytest.interpreter.plan import (
 )
 from llm_pytest.interpreter.stepping import (
     StepFailed,
+    check_args,
     compact,
     find_tool,
     loop_variable,
@@ -208,11 +209,9 @@ class Replay:
         if step.until is None:
             return None
         self._set_stored(call)
-        ready, problem = until_holds(step.until, self.scope.with_result(call.result))
-        if ready:
+        error = until_error(step.until, self.scope.with_result(call.result), attempt.number)
+        if error is None:
             return None
-        tries = f"{attempt.number} attempt{'s' if attempt.number > 1 else ''}"
-        error = f"`until: {step.until.source}` was still false after {tries}{problem}"
         attempt.ok, attempt.error = False, self.redact(error)
         if self._detailed():
             attempt.result = self.redact(call.result)
@@ -235,12 +234,9 @@ class Replay:
         rec.note = TEARDOWN_NOTE
         try:
             args = self._render(step.args)
+            check_args(self.registry, step, tool, args)
         except StepFailed as exc:
             return self._step_failed(rec, str(exc), step.continue_on_error)
-        problems = self.registry.validate(tool.name, args)
-        if problems:
-            message = f"arguments of `{step.tool}` at {step.location} do not match its schema: "
-            return self._step_failed(rec, message + "; ".join(problems), step.continue_on_error)
         if self._detailed():
             rec.args = self.redact(args)
         limit = step.timeout if step.timeout is not None else self.plan.timeout

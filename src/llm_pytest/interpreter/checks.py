@@ -14,7 +14,7 @@ from llm_pytest.dsl.expr import Expression
 from llm_pytest.errors import ExpressionError
 from llm_pytest.interpreter.trace import CheckRecord
 
-__all__ = ["run_checks", "until_holds"]
+__all__ = ["run_checks", "until_error"]
 
 Redact = Callable[[Any], Any]
 
@@ -44,10 +44,15 @@ def run_checks(
     return records, first
 
 
-def until_holds(until: Expression, scope: Mapping[str, Any]) -> tuple[bool, str]:
-    """Whether ``until`` holds; an evaluation error counts as "not yet" and is described (a
-    field that appears only when the system is ready is the usual case)."""
+def until_error(until: Expression, scope: Mapping[str, Any], attempts: int) -> str | None:
+    """None when ``until`` holds after ``attempts`` attempts, else the step's error. An
+    evaluation error counts as "not yet" and is described (a field that appears only when the
+    system is ready is the usual case)."""
     try:
-        return bool(until.evaluate(scope)), ""
+        if until.evaluate(scope):
+            return None
+        problem = ""
     except ExpressionError as exc:
-        return False, f" (last evaluation: {exc.message})"
+        problem = f" (last evaluation: {exc.message})"
+    tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+    return f"`until: {until.source}` was still false after {tries}{problem}"

@@ -21,7 +21,7 @@ from llm_pytest.dsl.expr import Template
 from llm_pytest.errors import ExpressionError, ProviderConfigError
 from llm_pytest.interpreter.argcheck import Predicate, compile_schema
 from llm_pytest.interpreter.calls import call_tool
-from llm_pytest.interpreter.checks import run_checks, until_holds
+from llm_pytest.interpreter.checks import run_checks, until_error
 from llm_pytest.interpreter.plan import (
     Plan,
     RepeatPlan,
@@ -32,6 +32,7 @@ from llm_pytest.interpreter.plan import (
 )
 from llm_pytest.interpreter.stepping import (
     StepFailed,
+    check_args,
     compact,
     compute_vars,
     find_tool,
@@ -382,11 +383,9 @@ class Run:
                 self._say(f"[tool result] OK: {compact(self.redact(out.result))}")
             if until is None:
                 return True, True, out.result, None
-            ready, problem = until_holds(until, self.scope.with_result(out.result))
-            if ready:
+            error = until_error(until, self.scope.with_result(out.result), number)
+            if error is None:
                 return True, True, out.result, None
-            tries = f"{number} attempt{'s' if number > 1 else ''}"
-            error = f"`until: {until.source}` was still false after {tries}{problem}"
             attempt.ok, attempt.error = False, self.redact(error)
             if kept:
                 attempt.result = self.redact(out.result)
@@ -396,14 +395,8 @@ class Run:
     # -- helpers ---------------------------------------------------------------------------
 
     def _validate(self, step: ToolCallPlan, tool: Tool, args: dict[str, Any]) -> None:
-        if self.settings.surely_valid(tool, args):
-            return
-        problems = self.registry.validate(tool.name, args)
-        if problems:
-            raise StepFailed(
-                f"arguments of `{step.tool}` at {step.location} do not match its schema: "
-                + "; ".join(problems)
-            )
+        if not self.settings.surely_valid(tool, args):
+            check_args(self.registry, step, tool, args)
 
     def _render(self, value: Any) -> Any:
         try:

@@ -27,6 +27,7 @@ from llm_pytest.interpreter.trace import Phase, Redactor, StepRecord
 
 __all__ = [
     "StepFailed",
+    "check_args",
     "compact",
     "compute_vars",
     "evaluate",
@@ -109,6 +110,18 @@ def find_tool(registry: ToolRegistry, step: ToolCallPlan) -> Tool:
         return registry.get(step.tool)
     except ToolError as exc:
         raise StepFailed(error_text(exc)) from None
+
+
+def check_args(
+    registry: ToolRegistry, step: ToolCallPlan, tool: Tool, args: Mapping[str, Any]
+) -> None:
+    """StepFailed when ``args`` do not match ``tool``'s input schema, saying how."""
+    problems = registry.validate(tool.name, args)
+    if problems:
+        raise StepFailed(
+            f"arguments of `{step.tool}` at {step.location} do not match its schema: "
+            + "; ".join(problems)
+        )
 
 
 def evaluate(expr: Expression, names: Mapping[str, Any], what: str) -> Any:

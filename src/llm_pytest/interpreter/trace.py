@@ -162,9 +162,6 @@ class RunTrace:
     def cost_usd(self) -> float:
         return self.judge.cost_usd if self.judge else 0.0
 
-    def failed_records(self) -> list[StepRecord]:
-        return [s for s in self.steps if s.status == "failed"]
-
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["input_tokens"] = self.input_tokens

@@ -26,11 +26,9 @@ class Registries:
     def for_spec(self, spec_path: str) -> tuple[ToolRegistry, SpecError | None]:
         """The registry for the spec at ``spec_path``, and the error of plugins that failed
         (then the registry holds the built-in tools only)."""
-        folders: dict[Path, None] = {}
-        for folder in (*self._dirs, Path(spec_path).resolve().parent / "plugins"):
-            if folder.is_dir():
-                folders.setdefault(folder.resolve())
-        key = tuple(folders)
+        from llm_pytest.api import spec_plugin_dirs
+
+        key = spec_plugin_dirs(self._dirs, spec_path)
         built = self._built.get(key)
         if built is None:
             built = self._built[key] = _build(key)

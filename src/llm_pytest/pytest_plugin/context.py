@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import anyio
 import pytest
 
-from llm_pytest.api import build_registry, setting_overrides
+from llm_pytest.api import build_registry, setting_overrides, spec_plugin_dirs
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, UsageError
@@ -132,12 +132,7 @@ class LlmContext:
     def registry_for(self, spec_path: str | os.PathLike[str]) -> ToolRegistry:
         """Built-in tools, installed plugins, the ini plugin directories and the spec's own
         ``plugins/`` folder (discovered once per set of directories)."""
-        spec_dir = Path(spec_path).resolve().parent
-        dirs: dict[Path, None] = {}
-        for d in (*self.options.plugin_dirs, spec_dir / "plugins"):
-            if d.is_dir():
-                dirs.setdefault(d.resolve())
-        key = tuple(dirs)
+        key = spec_plugin_dirs(self.options.plugin_dirs, spec_path)
         registry = self._registries.get(key)
         if registry is None:
             registry = self._registries[key] = build_registry(key)
