@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 
+from llm_pytest._defaults import PLUGIN_DIRS
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import UsageError
@@ -27,7 +28,7 @@ __all__ = [
     "spec_plugin_dirs",
 ]
 
-DEFAULT_PLUGIN_DIRS = ("tests/llm/plugins",)
+DEFAULT_PLUGIN_DIRS = PLUGIN_DIRS
 
 
 def build_registry(plugin_dirs: Iterable[str | os.PathLike[str]] = ()) -> ToolRegistry:

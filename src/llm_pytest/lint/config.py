@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llm_pytest._defaults import PLUGIN_DIRS, SPEC_PATTERNS
 from llm_pytest.errors import UsageError
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
     "find_config",
 ]
 
-DEFAULT_SPEC_PATTERNS = ("test_*.yaml", "test_*.yml")
-DEFAULT_PLUGIN_DIRS = ("tests/llm/plugins",)
+DEFAULT_SPEC_PATTERNS = SPEC_PATTERNS
+DEFAULT_PLUGIN_DIRS = PLUGIN_DIRS
 DEFAULT_NORECURSEDIRS = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv")
 _CONFIG_NAMES = (
     "pytest.toml",

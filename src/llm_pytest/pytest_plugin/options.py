@@ -16,6 +16,8 @@ from typing import TypeVar
 
 import pytest
 
+from llm_pytest._defaults import PLUGIN_DIRS, SPEC_PATTERNS
+
 __all__ = [
     "CACHE_MODES",
     "DEFAULT_PLUGIN_DIR",
@@ -32,8 +34,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-DEFAULT_SPEC_PATTERNS = ("test_*.yaml", "test_*.yml")
-DEFAULT_PLUGIN_DIR = "tests/llm/plugins"
+DEFAULT_SPEC_PATTERNS = SPEC_PATTERNS
+DEFAULT_PLUGIN_DIR = PLUGIN_DIRS[0]
 CACHE_MODES = ("auto", "on", "off")
 
 JUDGE_SETTINGS = {

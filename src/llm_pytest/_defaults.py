@@ -1,0 +1,12 @@
+"""Defaults shared by the pytest plugin, lint and the Python API. Imports nothing, so the plugin
+can read them on every pytest start for free."""
+
+from __future__ import annotations
+
+__all__ = ["PLUGIN_DIRS", "SPEC_PATTERNS"]
+
+SPEC_PATTERNS = ("test_*.yaml", "test_*.yml")
+"""File names `pytest --llm` and `llm-pytest lint` treat as specs (ini `llm_spec_patterns`)."""
+
+PLUGIN_DIRS = ("tests/llm/plugins",)
+"""Folders searched for LLMPlugin files (ini `llm_plugin_dirs`)."""
