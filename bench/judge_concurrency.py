@@ -24,8 +24,8 @@ from typing import Any
 import anyio
 
 from llm_pytest.api import arun_spec
-from llm_pytest.providers.judge import ProviderJudge
-from llm_pytest.providers.openai import OpenAIProvider
+from llm_pytest.judging.judge import ProviderJudge
+from llm_pytest.judging.openai import OpenAIProvider
 
 TARGET = 1.5
 SPEC = """

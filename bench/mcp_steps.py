@@ -35,12 +35,12 @@ from pathlib import Path
 import anyio
 from mcp import Client, StdioServerParameters
 
-from llm_pytest.bridge.client import McpConnections
-from llm_pytest.bridge.config import StdioServerConfig
 from llm_pytest.dsl.compiler import compile_text
-from llm_pytest.interpreter.plan import Plan
 from llm_pytest.interpreter.runner import RunSettings, run_plan
-from llm_pytest.interpreter.tools import ToolContext, ToolRegistry
+from llm_pytest.model.plan import Plan
+from llm_pytest.tools.mcp.client import McpConnections
+from llm_pytest.tools.mcp.config import StdioServerConfig
+from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
 NOTES_SERVER = Path(__file__).resolve().parents[1] / "spec-examples" / "servers" / "notes_server.py"
 TARGET = 1.2

@@ -1,14 +1,32 @@
 """Fixtures for every test folder. Helpers shared across folders live in modules beside this
-file (``process_support``); this directory is on ``sys.path`` because this conftest is not in a
-package."""
+file (``process_support``), imported as ``tests.process_support``."""
 
 from __future__ import annotations
 
 import ctypes
+import importlib
+import pkgutil
 import sys
 from collections.abc import Iterator
 
 import pytest
+
+import llm_pytest
+
+
+def _import_every_module() -> None:
+    """Import all of llm_pytest (and the lazily imported parser library) before any test runs.
+
+    In-process ``pytester`` sessions drop the modules first imported during them; a module
+    imported again later is a new object whose classes differ from those that earlier imports
+    still hold. With everything imported up front, no test depends on which ran first.
+    """
+    for info in pkgutil.walk_packages(llm_pytest.__path__, "llm_pytest."):
+        importlib.import_module(info.name)
+    importlib.import_module("lark")
+
+
+_import_every_module()
 
 
 @pytest.fixture

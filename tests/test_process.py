@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from llm_pytest._process import run_in_own_group
-from process_support import assert_killed, running
+from tests.process_support import assert_killed, running
 
 # The shell starts a child that outlives it by far and prints the child's pid.
 DETACHED = "sleep 100 >/dev/null 2>&1 & echo $!"

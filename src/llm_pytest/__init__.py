@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from llm_pytest._version import __version__ as __version__
 from llm_pytest.errors import LlmPytestError, SourceLocation, SpecError
 
 if TYPE_CHECKING:
     from llm_pytest.api import arun_spec, run_spec
-    from llm_pytest.interpreter.result import SpecResult
-    from llm_pytest.plugins import LLMPlugin
+    from llm_pytest.model.result import SpecResult
+    from llm_pytest.tools.plugins.loader import LLMPlugin
 
 __all__ = [
     "LLMPlugin",
@@ -24,11 +25,10 @@ __all__ = [
     "arun_spec",
     "run_spec",
 ]
-__version__ = "0.1.0"
 
 _LAZY = {
-    "LLMPlugin": "llm_pytest.plugins",
-    "SpecResult": "llm_pytest.interpreter.result",
+    "LLMPlugin": "llm_pytest.tools.plugins.loader",
+    "SpecResult": "llm_pytest.model.result",
     "arun_spec": "llm_pytest.api",
     "run_spec": "llm_pytest.api",
 }

@@ -14,10 +14,10 @@ from llm_pytest._defaults import PLUGIN_DIRS
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import UsageError
-from llm_pytest.interpreter.result import ItemResult, SpecResult
 from llm_pytest.interpreter.runner import Log, RunSettings, run_plan
-from llm_pytest.interpreter.tools import ToolRegistry
-from llm_pytest.interpreter.verdict import Judge
+from llm_pytest.model.result import ItemResult, SpecResult
+from llm_pytest.model.verdict import Judge
+from llm_pytest.tools.registry import ToolRegistry
 
 __all__ = [
     "arun_spec",
@@ -34,8 +34,8 @@ DEFAULT_PLUGIN_DIRS = PLUGIN_DIRS
 def build_registry(plugin_dirs: Iterable[str | os.PathLike[str]] = ()) -> ToolRegistry:
     """The built-in tools plus the plugins found in ``plugin_dirs`` (each folder once) and
     installed entry points."""
-    from llm_pytest.plugins import discover_plugins
-    from llm_pytest.stdlib_tools import builtin_tools
+    from llm_pytest.tools.builtin import builtin_tools
+    from llm_pytest.tools.plugins.loader import discover_plugins
 
     dirs = list(dict.fromkeys(Path(d).resolve() for d in plugin_dirs if Path(d).is_dir()))
     return ToolRegistry([*builtin_tools(), *discover_plugins(dirs)])

@@ -12,9 +12,6 @@ import yaml
 
 # Imported before the in-process sessions below, which drop the modules a run imports: the
 # scaffolded plugin's `from llm_pytest import LLMPlugin` must meet the class discovery checks.
-import llm_pytest.plugins
-import llm_pytest.providers.scripted
-import llm_pytest.pytest_plugin.session  # noqa: F401
 from llm_pytest.cli.main import main
 from llm_pytest.dsl.schema import SCHEMA_ID, schema_text
 

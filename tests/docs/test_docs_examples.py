@@ -20,14 +20,6 @@ from pathlib import Path
 
 import pytest
 
-# Imported before the in-process sessions below, which drop the modules a run imports: the
-# plugins the pages define import `LLMPlugin` from `llm_pytest` and must meet discovery's checks.
-import llm_pytest.plugins
-import llm_pytest.providers.scripted
-import llm_pytest.pytest_plugin.fixtures
-import llm_pytest.pytest_plugin.session
-import llm_pytest.reports.html  # noqa: F401
-
 DOCS = Path(__file__).parents[2] / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 NO_NOISE = ("-p", "no:benchmark", "-p", "no:hypothesispytest", "-p", "no:cacheprovider")

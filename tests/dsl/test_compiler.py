@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from llm_pytest.dsl.compiler import DEFAULT_TIMEOUT, compile_file, compile_text
-from llm_pytest.dsl.expr import Expression, Template
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import OverrideError, SpecErrors, UndefinedNameError
-from llm_pytest.interpreter.plan import RepeatPlan, ScopePlan, ToolCallPlan
+from llm_pytest.expr.parse import Expression, Template
+from llm_pytest.model.plan import RepeatPlan, ScopePlan, ToolCallPlan
 
 SPEC = """\
 test:

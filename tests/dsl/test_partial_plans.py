@@ -10,7 +10,7 @@ import pytest
 from llm_pytest.dsl.compiler import CompiledFile, compile_documents
 from llm_pytest.dsl.loader import load_text
 from llm_pytest.errors import LoadError, SpecError
-from llm_pytest.interpreter.plan import ToolCallPlan
+from llm_pytest.model.plan import ToolCallPlan
 
 
 def _compile(text: str, path: str = "p.yaml") -> CompiledFile:

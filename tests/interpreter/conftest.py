@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from llm_pytest.interpreter.tools import Tool, ToolRegistry
-from llm_pytest.plugins import LLMPlugin, discover_plugin_classes, plugin_tools
-from llm_pytest.stdlib_tools import builtin_tools
+from llm_pytest.tools.builtin import builtin_tools
+from llm_pytest.tools.plugins.loader import LLMPlugin, discover_plugin_classes, plugin_tools
+from llm_pytest.tools.registry import Tool, ToolRegistry
 
 WriteSpec = Callable[[str], Path]
 LoadPlugins = Callable[..., tuple[ToolRegistry, dict[str, type[LLMPlugin]]]]

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from llm_pytest.interpreter.argcheck import compile_schema
-from llm_pytest.stdlib_tools import builtin_tools
+from llm_pytest.tools.argcheck import compile_schema
+from llm_pytest.tools.builtin import builtin_tools
 
 from .conftest import LoadPlugins
 

@@ -9,8 +9,8 @@ import pytest
 from llm_pytest.api import arun_spec, run_spec
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.errors import UsageError
-from llm_pytest.interpreter.result import ItemResult, SpecResult
-from llm_pytest.interpreter.trace import Outcome, RunTrace
+from llm_pytest.model.result import ItemResult, SpecResult
+from llm_pytest.model.trace import Outcome, RunTrace
 
 from .conftest import WriteSpec
 

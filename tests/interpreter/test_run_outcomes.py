@@ -10,10 +10,10 @@ import anyio
 import pytest
 
 from llm_pytest.api import arun_spec
-from llm_pytest.interpreter.plan import Plan
-from llm_pytest.interpreter.tools import Tool, ToolContext
-from llm_pytest.interpreter.trace import MAX_DETAILED_STEPS, JudgeRecord, Outcome, RunTrace
-from llm_pytest.interpreter.verdict import NO_JUDGE_REASON
+from llm_pytest.model.plan import Plan
+from llm_pytest.model.trace import MAX_DETAILED_STEPS, JudgeRecord, Outcome, RunTrace
+from llm_pytest.model.verdict import NO_JUDGE_REASON
+from llm_pytest.tools.registry import Tool, ToolContext
 
 from .conftest import LoadPlugins, WriteSpec
 

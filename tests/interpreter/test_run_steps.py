@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from llm_pytest.api import arun_spec
-from llm_pytest.interpreter.trace import RunTrace, StepRecord
+from llm_pytest.model.trace import RunTrace, StepRecord
 
 from .conftest import LoadPlugins, WriteSpec
 

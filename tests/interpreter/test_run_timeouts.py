@@ -11,9 +11,9 @@ import anyio.to_thread
 import pytest
 
 from llm_pytest.api import arun_spec
-from llm_pytest.interpreter.calls import ABANDONED_NOTE
-from llm_pytest.interpreter.tools import Tool, ToolContext
-from process_support import FAMILY, assert_family_killed
+from llm_pytest.tools.calls import ABANDONED_NOTE
+from llm_pytest.tools.registry import Tool, ToolContext
+from tests.process_support import FAMILY, assert_family_killed
 
 from .conftest import LoadPlugins, WriteSpec
 

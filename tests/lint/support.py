@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 from llm_pytest.api import build_registry
-from llm_pytest.interpreter.tools import ToolRegistry
 from llm_pytest.lint import CodeFilter, LintReport, LintSettings, lint_files
+from llm_pytest.tools.registry import ToolRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTES_SERVER = REPO_ROOT / "spec-examples" / "servers" / "notes_server.py"

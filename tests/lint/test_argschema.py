@@ -7,8 +7,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from llm_pytest.interpreter.tools import Tool
 from llm_pytest.lint.argschema import ArgumentSchema
+from llm_pytest.tools.registry import Tool
 
 from .support import registry
 

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from plugin_support import MY_API_PLUGIN
+
+from tests.pytest_plugin.plugin_support import MY_API_PLUGIN
 
 # Imported before any inner session: pytester's in-process runs drop the modules a run imported,
 # and a plugin file's `from llm_pytest import LLMPlugin` must meet the class discovery checks.
-import llm_pytest.plugins
-import llm_pytest.providers.judge
-import llm_pytest.providers.scripted
-import llm_pytest.pytest_plugin.collect
-import llm_pytest.pytest_plugin.fixtures
-import llm_pytest.pytest_plugin.session
-import llm_pytest.reports.html
-import llm_pytest.stdlib_tools  # noqa: F401
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from plugin_support import run, write
+
+from tests.pytest_plugin.plugin_support import run, write
 
 USERS = """\
     test:

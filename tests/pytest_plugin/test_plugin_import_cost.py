@@ -11,6 +11,7 @@ import pytest
 LIGHT = {
     "llm_pytest",
     "llm_pytest._defaults",
+    "llm_pytest._version",
     "llm_pytest.errors",
     "llm_pytest.pytest_plugin",
     "llm_pytest.pytest_plugin.keys",

@@ -6,7 +6,8 @@ import glob
 import json
 
 import pytest
-from plugin_support import NO_NOISE, run, write
+
+from tests.pytest_plugin.plugin_support import NO_NOISE, run, write
 
 SLOW = """\
     test:

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_support import run, write
+
+from tests.pytest_plugin.plugin_support import run, write
 
 JUDGED = """\
     test:
@@ -244,7 +245,7 @@ def test_a_finding_whose_name_echoes_the_prompts_step_number_is_shown_at_its_ste
 def test_a_tool_name_clash_between_a_plugin_and_an_mcp_server_is_told_at_the_server(
     project: pytest.Pytester,
 ) -> None:
-    server = Path(__file__).parents[1] / "bridge" / "servers" / "scripted_server.py"
+    server = Path(__file__).parents[1] / "tools" / "mcp" / "servers" / "scripted_server.py"
     (project.path / "tests" / "llm" / "server.py").write_text(server.read_text())
     write(
         project,

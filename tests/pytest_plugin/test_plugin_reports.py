@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from plugin_support import run, write
+
+from tests.pytest_plugin.plugin_support import run, write
 
 HALF = """\
     test:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import glob
 
 import pytest
-from plugin_support import run, write
+
+from tests.pytest_plugin.plugin_support import run, write
 
 QUICK_START = """\
 test:

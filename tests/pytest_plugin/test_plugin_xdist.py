@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from plugin_support import run, write
+
+from tests.pytest_plugin.plugin_support import run, write
 
 SPECS = {
     "tests/llm/test_users.yaml": """\

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from llm_pytest.api import build_registry, run_spec
-from llm_pytest.providers.judge import make_judge
+from llm_pytest.judging.judge import make_judge
 from llm_pytest.reports.records import ItemRecord, record_of
 
 SPECS = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_pytest.interpreter.trace import StepRecord
+from llm_pytest.model.trace import StepRecord
 from llm_pytest.reports.findings import finding_step
 
 

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from reports_support import run_records
 
 from llm_pytest.reports.html import render_html, write_html
+from tests.reports.reports_support import run_records
 
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None

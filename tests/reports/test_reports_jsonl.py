@@ -6,10 +6,9 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from reports_support import run_records
-
 from llm_pytest.reports.jsonl import new_run_dir, write_jsonl
 from llm_pytest.reports.records import ItemRecord
+from tests.reports.reports_support import run_records
 
 
 def test_run_dirs_are_timestamped_and_never_shared(tmp_path: Path) -> None:

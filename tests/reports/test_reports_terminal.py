@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports_support import run_records
-
 from llm_pytest.reports.terminal import format_cost, format_ms, summary_table
+from tests.reports.reports_support import run_records
 
 
 def test_table_has_a_row_per_item_under_its_group_and_totals(tmp_path: Path) -> None:

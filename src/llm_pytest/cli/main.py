@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="llm-pytest",
         description="A declarative YAML test language and its interpreter, for pytest.",
     )
-    from llm_pytest import __version__
+    from llm_pytest._version import __version__
 
     parser.add_argument("--version", action="version", version=f"llm-pytest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

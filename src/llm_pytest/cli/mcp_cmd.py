@@ -18,8 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from llm_pytest.bridge.config import McpServerConfig
 from llm_pytest.errors import LlmPytestError, SpecError, UsageError
+from llm_pytest.tools.mcp.config import McpServerConfig
 
 __all__ = ["add_arguments", "run"]
 
@@ -73,11 +73,11 @@ def run(args: argparse.Namespace) -> int:
 def _serve(plugin_dirs: list[Path], spec: Path | None, address: tuple[str, int] | None) -> int:
     import anyio
 
-    from llm_pytest.bridge.client import McpConnections
-    from llm_pytest.bridge.server import build_server
-    from llm_pytest.interpreter.tools import ToolRegistry
-    from llm_pytest.plugins import discover_plugins
-    from llm_pytest.stdlib_tools import builtin_tools
+    from llm_pytest.tools.builtin import builtin_tools
+    from llm_pytest.tools.mcp.client import McpConnections
+    from llm_pytest.tools.mcp.server import build_server
+    from llm_pytest.tools.plugins.loader import discover_plugins
+    from llm_pytest.tools.registry import ToolRegistry
 
     base = [*builtin_tools(), *discover_plugins(plugin_dirs)]
     configs = _spec_servers(spec) if spec is not None else []
@@ -99,8 +99,8 @@ def _serve(plugin_dirs: list[Path], spec: Path | None, address: tuple[str, int] 
 def _spec_servers(spec: Path) -> list[McpServerConfig]:
     import os
 
-    from llm_pytest.bridge.lifecycle import server_configs
     from llm_pytest.dsl.compiler import compile_file
+    from llm_pytest.tools.mcp.lifecycle import server_configs
 
     chosen: dict[str, tuple[McpServerConfig, str]] = {}
     for plan in compile_file(spec):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from llm_pytest.dsl.expr import Expression, Template, parse_expression, parse_template
 from llm_pytest.dsl.fragments import FragmentIndex, load_fragments
 from llm_pytest.dsl.loader import Document, load_file, load_text
 from llm_pytest.dsl.names import check_names
@@ -36,7 +35,8 @@ from llm_pytest.errors import (
     ValidationError,
     closest,
 )
-from llm_pytest.interpreter.plan import (
+from llm_pytest.expr.parse import Expression, Template, parse_expression, parse_template
+from llm_pytest.model.plan import (
     JudgePlan,
     McpServerPlan,
     Plan,

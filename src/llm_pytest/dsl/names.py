@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llm_pytest.dsl.expr import Expression, Reference, Template
 from llm_pytest.errors import SourceLocation, SpecError, UndefinedNameError, closest
-from llm_pytest.interpreter.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
+from llm_pytest.expr.parse import Expression, Reference, Template
+from llm_pytest.model.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
 
 __all__ = ["BUILTIN_NAMES", "check_names"]
 

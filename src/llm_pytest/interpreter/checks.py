@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from llm_pytest.dsl.expr import Expression
 from llm_pytest.errors import ExpressionError
-from llm_pytest.interpreter.trace import CheckRecord
+from llm_pytest.expr.parse import Expression
+from llm_pytest.model.trace import CheckRecord
 
 __all__ = ["run_checks", "until_error"]
 

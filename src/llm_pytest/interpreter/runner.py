@@ -17,19 +17,9 @@ from typing import Any
 
 import anyio
 
-from llm_pytest.dsl.expr import Template
 from llm_pytest.errors import ExpressionError, ProviderConfigError
-from llm_pytest.interpreter.argcheck import Predicate, compile_schema
-from llm_pytest.interpreter.calls import call_tool
+from llm_pytest.expr.parse import Template
 from llm_pytest.interpreter.checks import run_checks, until_error
-from llm_pytest.interpreter.plan import (
-    Plan,
-    RepeatPlan,
-    ScopePlan,
-    StepPlan,
-    ToolCallPlan,
-    render_value,
-)
 from llm_pytest.interpreter.stepping import (
     StepFailed,
     check_args,
@@ -44,8 +34,15 @@ from llm_pytest.interpreter.stepping import (
     when_holds,
     with_hint,
 )
-from llm_pytest.interpreter.tools import Tool, ToolContext, ToolRegistry
-from llm_pytest.interpreter.trace import (
+from llm_pytest.model.plan import (
+    Plan,
+    RepeatPlan,
+    ScopePlan,
+    StepPlan,
+    ToolCallPlan,
+    render_value,
+)
+from llm_pytest.model.trace import (
     MAX_DETAILED_STEPS,
     Attempt,
     JudgeRecord,
@@ -54,8 +51,11 @@ from llm_pytest.interpreter.trace import (
     RunTrace,
     StepRecord,
 )
-from llm_pytest.interpreter.verdict import Judge, OfflineJudge
-from llm_pytest.stdlib_tools.files import SPEC_DIR
+from llm_pytest.model.verdict import Judge, OfflineJudge
+from llm_pytest.tools.argcheck import Predicate, compile_schema
+from llm_pytest.tools.builtin.files import SPEC_DIR
+from llm_pytest.tools.calls import call_tool
+from llm_pytest.tools.registry import Tool, ToolContext, ToolRegistry
 
 __all__ = ["Log", "Run", "RunSettings", "run_plan"]
 
@@ -113,7 +113,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     """
     registry = settings.registry
     if plan.mcp_servers:
-        from llm_pytest.bridge.lifecycle import plan_connections
+        from llm_pytest.tools.mcp.lifecycle import plan_connections
 
         async with plan_connections(plan, settings.env) as (tools, unavailable):
             return await _run_iterations(plan, settings, registry.extended(tools, unavailable))
@@ -144,7 +144,7 @@ async def _run_one(
 ) -> RunTrace:
     """One iteration: by the interpreter, or by an LLM agent for `mode: agent`."""
     if plan.mode == "agent":
-        from llm_pytest.bridge.agent import run_agent_iteration  # imports the MCP SDK
+        from llm_pytest.agent.run import run_agent_iteration  # imports the MCP SDK
 
         return await run_agent_iteration(plan, settings, registry, iteration)
     return await Run(plan, iteration, settings, registry).execute()

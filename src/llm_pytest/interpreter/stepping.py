@@ -10,10 +10,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from llm_pytest.dsl.expr import Expression, Template
 from llm_pytest.errors import ExpressionError, ToolError
-from llm_pytest.interpreter.calls import error_text
-from llm_pytest.interpreter.plan import (
+from llm_pytest.expr.parse import Expression, Template
+from llm_pytest.expr.scope import EnvView, RunScope
+from llm_pytest.model.plan import (
     Condition,
     Plan,
     RepeatPlan,
@@ -21,9 +21,9 @@ from llm_pytest.interpreter.plan import (
     ToolCallPlan,
     render_value,
 )
-from llm_pytest.interpreter.scope import EnvView, RunScope
-from llm_pytest.interpreter.tools import Tool, ToolRegistry
-from llm_pytest.interpreter.trace import Phase, Redactor, StepRecord
+from llm_pytest.model.trace import Phase, Redactor, StepRecord
+from llm_pytest.tools.calls import error_text
+from llm_pytest.tools.registry import Tool, ToolRegistry
 
 __all__ = [
     "StepFailed",

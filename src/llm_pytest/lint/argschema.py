@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 from jsonschema.protocols import Validator
 
-from llm_pytest.interpreter.tools import Tool
+from llm_pytest.tools.registry import Tool
 
 __all__ = ["ArgumentSchema", "argument_schema"]
 

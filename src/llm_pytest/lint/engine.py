@@ -18,8 +18,6 @@ from llm_pytest.dsl.compiler import CompiledFile, compile_documents
 from llm_pytest.dsl.loader import Document, load_file, load_text
 from llm_pytest.dsl.spec import Spec
 from llm_pytest.errors import LoadError, SourceLocation, ToolError
-from llm_pytest.interpreter.plan import Plan, iter_tool_calls
-from llm_pytest.interpreter.tools import ToolRegistry
 from llm_pytest.lint.classify import finding_from_error
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.keys import template_keys
@@ -29,6 +27,8 @@ from llm_pytest.lint.registries import Registries
 from llm_pytest.lint.rules import plan_warnings
 from llm_pytest.lint.suppress import CodeFilter
 from llm_pytest.lint.toolcheck import check_tool_calls
+from llm_pytest.model.plan import Plan, iter_tool_calls
+from llm_pytest.tools.registry import ToolRegistry
 
 __all__ = ["LintReport", "LintSettings", "lint_files", "lint_text"]
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import anyio
 
-from llm_pytest.bridge.config import McpServerConfig
 from llm_pytest.errors import ExpressionError, SourceLocation, ToolError
-from llm_pytest.interpreter.plan import Plan
-from llm_pytest.interpreter.tools import Tool
 from llm_pytest.lint.findings import Finding
+from llm_pytest.model.plan import Plan
+from llm_pytest.tools.mcp.config import McpServerConfig
+from llm_pytest.tools.registry import Tool
 
 __all__ = ["PlanTools", "list_plan_tools"]
 
@@ -33,8 +33,8 @@ async def list_plan_tools(
 ) -> tuple[list[PlanTools], list[Finding]]:
     """The MCP tools of each plan (in order), and E405 for servers that cannot be used."""
     # both import the MCP SDK (about 0.8 s), which lint without --mcp does not need
-    from llm_pytest.bridge.client import list_server_tools
-    from llm_pytest.bridge.lifecycle import server_configs
+    from llm_pytest.tools.mcp.client import list_server_tools
+    from llm_pytest.tools.mcp.lifecycle import server_configs
 
     findings: list[Finding] = []
     configs: dict[str, McpServerConfig] = {}

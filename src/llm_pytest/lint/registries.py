@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from llm_pytest.errors import SpecError, ToolError
-from llm_pytest.interpreter.tools import ToolRegistry
+from llm_pytest.tools.registry import ToolRegistry
 
 __all__ = ["Registries"]
 
@@ -37,7 +37,7 @@ class Registries:
 
 def _build(folders: tuple[Path, ...]) -> tuple[ToolRegistry, SpecError | None]:
     from llm_pytest.api import build_registry
-    from llm_pytest.stdlib_tools import builtin_tools
+    from llm_pytest.tools.builtin import builtin_tools
 
     try:
         return build_registry(folders), None

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from llm_pytest.dsl.expr import Expression, Template
 from llm_pytest.dsl.spec import Spec
-from llm_pytest.interpreter.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
+from llm_pytest.expr.parse import Expression, Template
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.nodes import StepNodes
 from llm_pytest.lint.vague import is_vague
+from llm_pytest.model.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
 
 __all__ = ["plan_warnings"]
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import jsonschema
 
-from llm_pytest.dsl.expr import Template
 from llm_pytest.errors import ToolError, closest
-from llm_pytest.interpreter.plan import ToolCallPlan
-from llm_pytest.interpreter.tools import Tool, ToolRegistry, format_schema_error
+from llm_pytest.expr.parse import Template
 from llm_pytest.lint.argschema import argument_schema
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.nodes import StepNodes
+from llm_pytest.model.plan import ToolCallPlan
+from llm_pytest.tools.registry import Tool, ToolRegistry, format_schema_error
 
 __all__ = ["check_tool_calls"]
 

@@ -11,10 +11,10 @@ import pytest
 from llm_pytest.dsl.compiler import compile_documents
 from llm_pytest.dsl.loader import load_file
 from llm_pytest.errors import SpecError, SpecErrors, ToolError, ValidationError
-from llm_pytest.interpreter.plan import Plan, iter_tool_calls
-from llm_pytest.interpreter.tools import ToolRegistry
+from llm_pytest.model.plan import Plan, iter_tool_calls
 from llm_pytest.pytest_plugin.context import LlmContext, display_path, internal_error
 from llm_pytest.pytest_plugin.item import SpecItem
+from llm_pytest.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr

@@ -20,18 +20,18 @@ from llm_pytest.api import build_registry, setting_overrides, spec_plugin_dirs
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, UsageError
-from llm_pytest.interpreter.plan import Plan
-from llm_pytest.interpreter.result import ItemResult, SpecResult
 from llm_pytest.interpreter.runner import RunSettings, run_plan
-from llm_pytest.interpreter.tools import ToolNameClash, ToolRegistry
-from llm_pytest.interpreter.trace import JudgeRecord, RunTrace
-from llm_pytest.interpreter.verdict import Judge
+from llm_pytest.model.plan import Plan
+from llm_pytest.model.result import ItemResult, SpecResult
+from llm_pytest.model.trace import JudgeRecord, RunTrace
+from llm_pytest.model.verdict import Judge
 from llm_pytest.pytest_plugin.keys import CONTEXT
 from llm_pytest.pytest_plugin.live import LiveLog
 from llm_pytest.pytest_plugin.session_options import LlmOptions, read_options
+from llm_pytest.tools.registry import ToolNameClash, ToolRegistry
 
 if TYPE_CHECKING:
-    from llm_pytest.providers.cache import JudgeCache
+    from llm_pytest.judging.cache import JudgeCache
 
 __all__ = [
     "LlmContext",
@@ -89,7 +89,7 @@ class LlmContext:
 
     def _made_judge(self) -> tuple[Judge, str]:
         if self._judge is None:
-            from llm_pytest.providers.judge import make_judge
+            from llm_pytest.judging.judge import make_judge
 
             opts = self.options
             try:
@@ -105,7 +105,7 @@ class LlmContext:
         return self._judge
 
     def _judge_cache(self) -> JudgeCache | None:
-        from llm_pytest.providers.cache import JudgeCache
+        from llm_pytest.judging.cache import JudgeCache
 
         cache = getattr(self.config, "cache", None)
         return None if cache is None else JudgeCache(cache.mkdir(JUDGE_CACHE_DIR))

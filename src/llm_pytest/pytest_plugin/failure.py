@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from llm_pytest.errors import source_line
-from llm_pytest.interpreter.result import ItemResult
-from llm_pytest.interpreter.trace import CheckRecord, RunTrace, StepRecord
+from llm_pytest.model.result import ItemResult
+from llm_pytest.model.trace import CheckRecord, RunTrace, StepRecord
 from llm_pytest.reports.findings import finding_step
 
 __all__ = ["render_failure", "skip_reason"]

@@ -1,5 +1,5 @@
 """The ``llm_runner`` fixture: run a spec file from a Python test and assert on its
-:class:`~llm_pytest.interpreter.result.SpecResult`."""
+:class:`~llm_pytest.model.result.SpecResult`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from llm_pytest.api import normalize_overrides, setting_overrides
 from llm_pytest.errors import LlmPytestError
-from llm_pytest.interpreter.result import SpecResult
+from llm_pytest.model.result import SpecResult
 from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, display_path
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
 from llm_pytest.reports.records import record_of

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from llm_pytest.errors import LlmPytestError, ProviderConfigError
-from llm_pytest.interpreter.plan import Plan
-from llm_pytest.interpreter.result import ItemResult
+from llm_pytest.model.plan import Plan
+from llm_pytest.model.result import ItemResult
 from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, SPEC_ITEM

@@ -22,7 +22,7 @@ from llm_pytest.pytest_plugin.keys import (
 )
 
 if TYPE_CHECKING:
-    from llm_pytest.interpreter.result import SpecResult
+    from llm_pytest.model.result import SpecResult
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

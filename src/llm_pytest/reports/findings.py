@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from llm_pytest.interpreter.trace import StepRecord
+from llm_pytest.model.trace import StepRecord
 
 __all__ = ["finding_step"]
 

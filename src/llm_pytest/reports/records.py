@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from llm_pytest.interpreter.result import ItemResult
-from llm_pytest.interpreter.verdict import ItemStats
+from llm_pytest.model.result import ItemResult
+from llm_pytest.model.verdict import ItemStats
 
 __all__ = ["ItemRecord", "Totals", "record_of", "totals"]
 

@@ -19,7 +19,7 @@ _RULE_INDEX = {code: i for i, code in enumerate(CODES)}
 
 
 def render(report: LintReport, cwd: Path) -> str:
-    from llm_pytest import __version__
+    from llm_pytest._version import __version__
 
     rules = [
         {

@@ -1,0 +1,1 @@
+"""The expression language: grammar, syntax tree and safe evaluation of expressions."""

@@ -1,0 +1,306 @@
+"""The judges the interpreter calls: ``ProviderJudge`` and the session's ``make_judge``.
+
+``ProviderJudge`` asks one provider one question per run: it renders the prompt, consults the
+cache, calls the provider, parses the answer (with one repair attempt), and records usage and
+cost. A provider that cannot answer makes the run UNCLEAR with the reason; only a configuration
+problem (ProviderConfigError) is raised, so the session can stop with one message. Nothing but
+a parsed PASS is ever a PASS.
+
+``make_judge`` chooses the session's judge from options and ini settings and says which and
+why. With ``auto``, a spec that names its own ``judge.provider`` is judged by that provider; a
+provider chosen by name (``--llm-provider`` / ini ``llm_provider``) judges every spec, so a
+session run with ``scripted`` or ``offline`` never reaches an LLM.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llm_pytest.errors import ProviderConfigError, ProviderError, UsageError
+from llm_pytest.judging.cache import CachedVerdict, JudgeCache, cache_enabled, cache_key
+from llm_pytest.judging.parsing import InvalidVerdict, Verdict, excerpt, parse_verdict
+from llm_pytest.judging.pricing import Price, cost_usd, parse_prices
+from llm_pytest.judging.prompt import SYSTEM_PROMPT, JudgePrompt
+from llm_pytest.judging.registry import create_provider, resolve_provider
+from llm_pytest.judging.settings import Settings, float_setting, int_setting, str_setting
+from llm_pytest.model.judge import VERDICT_SCHEMA, JudgeRequest, Provider, ProviderReply
+from llm_pytest.model.plan import JudgePlan, Plan
+from llm_pytest.model.trace import JudgeRecord, RunTrace
+from llm_pytest.model.verdict import Judge, OfflineJudge
+
+__all__ = ["ProviderJudge", "SessionJudge", "describe", "make_judge"]
+
+_Builder = Callable[[str], Judge]
+
+_SPEC_DEFAULT_CHARS = JudgePlan().max_result_chars
+
+
+@dataclass
+class _Spent:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    model: str | None = None
+
+    def add(self, reply: ProviderReply, model: str | None, prices: Mapping[str, Price]) -> None:
+        self.model = reply.model or model
+        self.input_tokens += reply.input_tokens
+        self.output_tokens += reply.output_tokens
+        self.cost_usd += (
+            reply.cost_usd
+            if reply.cost_usd is not None
+            else cost_usd(self.model, reply.input_tokens, reply.output_tokens, prices)
+        )
+
+
+class ProviderJudge:
+    """Judges runs with ``provider``.
+
+    ``model`` (when set) wins over a spec's ``judge.model``, which wins over the provider's
+    default. ``max_result_chars`` is the budget per step result unless the spec sets its own.
+    ``cache_mode`` (auto/on/off) decides per plan whether ``cache`` is used. ``prices``
+    overrides the price table (see :func:`~llm_pytest.judging.pricing.parse_prices`).
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        model: str | None = None,
+        template: str | Path | None = None,
+        max_result_chars: int = _SPEC_DEFAULT_CHARS,
+        cache: JudgeCache | None = None,
+        cache_mode: str = "on",
+        timeout: float = 120.0,
+        max_retries: int = 3,
+        prices: Mapping[str, Any] | str | None = None,
+    ) -> None:
+        cache_enabled(cache_mode, 1)  # reject a bad mode now, not at the first judgement
+        self.provider = provider
+        self.model = model
+        self.prompt = JudgePrompt(template)
+        self.max_result_chars = max_result_chars
+        self.cache = cache
+        self.cache_mode = cache_mode
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.prices = parse_prices(prices)
+
+    @property
+    def name(self) -> str:
+        return self.provider.name
+
+    def model_for(self, plan: Plan | None = None) -> str | None:
+        """The model a plan is judged with (None: the provider decides)."""
+        spec_model = plan.judge.model if plan is not None else None
+        return self.model or spec_model or self.provider.default_model
+
+    def request(self, plan: Plan, trace: RunTrace) -> JudgeRequest:
+        """The judge request for one run (its prompt rendered from the template)."""
+        budget = plan.judge.max_result_chars
+        if budget == _SPEC_DEFAULT_CHARS:
+            budget = self.max_result_chars
+        return JudgeRequest(
+            system=SYSTEM_PROMPT,
+            prompt=self.prompt.render(plan, trace, max_result_chars=budget),
+            schema=VERDICT_SCHEMA,
+            model=self.model_for(plan),
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            test_name=plan.test_name,
+            item_name=plan.item_name,
+            iteration=trace.iteration,
+        )
+
+    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+        started = time.perf_counter()
+        request = self.request(plan, trace)
+        cache = self.cache if cache_enabled(self.cache_mode, plan.iterations) else None
+        key = cache_key(self.name, request.model, request)
+        if cache is not None and (hit := cache.get(key)) is not None:
+            return self._record(hit, _Spent(model=hit.model), started, cached=True)
+        spent = _Spent(model=request.model)
+        try:
+            answer = await self._ask(request, spent)
+        except ProviderConfigError:
+            raise
+        except ProviderError as exc:
+            return self._unclear(f"the judge could not answer: {exc}", spent, started)
+        if isinstance(answer, _Invalid):
+            return self._unclear(
+                "the judge's answer is not a valid verdict, even after one repair attempt: "
+                f"{answer.error}; it answered: {_opening(answer.text)}",
+                spent,
+                started,
+                raw_excerpt=excerpt(answer.text),
+            )
+        if cache is not None:
+            cache.put(
+                key,
+                CachedVerdict(
+                    verdict=answer.verdict,
+                    reason=answer.reason,
+                    model=spent.model,
+                    steps=answer.steps,
+                    issues=answer.issues,
+                    input_tokens=spent.input_tokens,
+                    output_tokens=spent.output_tokens,
+                    cost_usd=spent.cost_usd,
+                ),
+            )
+        return self._record(answer, spent, started)
+
+    async def _ask(self, request: JudgeRequest, spent: _Spent) -> Verdict | _Invalid:
+        reply = await self.provider.judge(request)
+        spent.add(reply, request.model, self.prices)
+        try:
+            return parse_verdict(reply.text)
+        except InvalidVerdict as exc:
+            problem = str(exc)
+        reply = await self.provider.judge(request.repaired(reply.text, problem))
+        spent.add(reply, request.model, self.prices)
+        try:
+            return parse_verdict(reply.text)
+        except InvalidVerdict as exc:
+            return _Invalid(str(exc), reply.text)
+
+    def _unclear(
+        self, reason: str, spent: _Spent, started: float, raw_excerpt: str | None = None
+    ) -> JudgeRecord:
+        return self._record(Verdict("UNCLEAR", reason), spent, started, raw_excerpt=raw_excerpt)
+
+    def _record(
+        self,
+        answer: Verdict | CachedVerdict,
+        spent: _Spent,
+        started: float,
+        *,
+        raw_excerpt: str | None = None,
+        cached: bool = False,
+    ) -> JudgeRecord:
+        return JudgeRecord(
+            verdict=answer.verdict,
+            reason=answer.reason,
+            provider=self.name,
+            model=spent.model,
+            steps=answer.steps,
+            issues=answer.issues,
+            raw_excerpt=raw_excerpt,
+            input_tokens=spent.input_tokens,
+            output_tokens=spent.output_tokens,
+            cost_usd=spent.cost_usd,
+            latency_ms=_ms_since(started),
+            cached=cached,
+        )
+
+
+def make_judge(
+    name: str = "auto",
+    *,
+    model: str | None = None,
+    settings: Settings | None = None,
+    cache: JudgeCache | None = None,
+    cache_mode: str = "auto",
+    env: Mapping[str, str] | None = None,
+) -> tuple[Judge, str]:
+    """The judge for a session and a one-line description of it, e.g.
+    ``judge: openai gpt-4.1-mini (auto: OPENAI_API_KEY is set)``.
+
+    Settings (ini values, strings or typed): ``base_url``, ``api_key_env``, ``auth_header``,
+    ``timeout``, ``max_retries``, ``prices``, ``template``, ``max_result_chars``, ``script``,
+    ``claude_command``, ``max_turns``, ``max_tokens``, ``temperature``, ``gguf``.
+    Raises ProviderConfigError (the chosen judge cannot work) or UsageError (bad settings).
+    """
+    settings = settings or {}
+    env = os.environ if env is None else env
+    # Read before choosing, so a bad setting is reported whichever provider is chosen.
+    template = str_setting(settings, "template")
+    max_result_chars = int_setting(settings, "max_result_chars", 4000, minimum=100)
+    timeout = float_setting(settings, "timeout", 120.0, minimum=0.001)
+    max_retries = int_setting(settings, "max_retries", 3)
+    prices = parse_prices(settings.get("prices"))
+    provider, why = resolve_provider(name, model=model, settings=settings, env=env)
+
+    def build(p: Provider) -> Judge:
+        if p.name == "offline":
+            return OfflineJudge()
+        return ProviderJudge(
+            p,
+            model=model,
+            template=template,
+            max_result_chars=max_result_chars,
+            cache=cache,
+            cache_mode=cache_mode,
+            timeout=timeout,
+            max_retries=max_retries,
+            prices=prices,
+        )
+
+    judge = build(provider)
+    if name == "auto":
+        judge = SessionJudge(
+            provider.name,
+            judge,
+            lambda spec_name: build(create_provider(spec_name, settings=settings, env=env)),
+        )
+    return judge, describe(provider, model, why)
+
+
+def describe(provider: Provider, model: str | None, why: str) -> str:
+    """The session-header line for a judge."""
+    if provider.name == "offline":
+        return (
+            f"judge: offline, natural-language expectations will be UNCLEAR ({why}; "
+            "choose one with --llm-provider)"
+        )
+    shown = model or provider.default_model
+    return f"judge: {provider.name}{f' {shown}' if shown else ''} ({why})"
+
+
+class SessionJudge:
+    """The session's judge, deferring to a spec's own ``judge.provider`` when it names one.
+
+    Judges for other providers are made on first use; a provider that cannot be configured,
+    or a name that is not registered, raises ProviderConfigError then.
+    """
+
+    def __init__(self, name: str, default: Judge, build: _Builder) -> None:
+        self.name = name
+        self.default = default
+        self._build = build
+        self._others: dict[str, Judge] = {}
+
+    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+        wanted = plan.judge.provider
+        if not wanted or wanted in (self.name, "auto"):
+            return await self.default(plan, trace)
+        judge = self._others.get(wanted)
+        if judge is None:
+            try:
+                judge = self._others[wanted] = self._build(wanted)
+            except UsageError as exc:
+                raise ProviderConfigError(f"{plan.path}: judge.provider: {exc}") from None
+        return await judge(plan, trace)
+
+
+@dataclass(frozen=True, slots=True)
+class _Invalid:
+    """An answer that stayed invalid after the repair attempt."""
+
+    error: str
+    text: str
+
+
+def _opening(text: str, limit: int = 100) -> str:
+    """The start of an answer on one line, quoted, for a reason (the report has more)."""
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,1 @@
+"""What the stages pass on: plans, traces, verdicts, judge requests, outcome statistics."""

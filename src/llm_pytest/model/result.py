@@ -1,0 +1,167 @@
+"""Results of running a spec: per item and for the whole file, with the pass-rate API."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from llm_pytest.errors import UsageError
+from llm_pytest.model.plan import Plan
+from llm_pytest.model.trace import RunTrace
+from llm_pytest.model.verdict import ItemStats, item_stats
+
+__all__ = ["ItemResult", "SpecResult"]
+
+
+@dataclass
+class ItemResult:
+    """The runs of one item (a test × experiment) and its outcome."""
+
+    plan: Plan
+    runs: list[RunTrace]
+
+    @property
+    def stats(self) -> ItemStats:
+        return item_stats(self.runs)
+
+    @property
+    def outcome(self) -> str:
+        """``passed``, ``failed`` or ``skipped`` (every run UNCLEAR), as pytest will report it."""
+        stats = self.stats
+        if stats.judged_runs == 0:
+            return "skipped"
+        return "passed" if stats.pass_rate >= self.plan.min_pass_rate else "failed"
+
+
+@dataclass
+class SpecResult:
+    """Every run of every item of a spec file, with the aggregate measures of LANGUAGE.md §11."""
+
+    items: list[ItemResult] = field(default_factory=list)
+
+    @property
+    def runs(self) -> list[RunTrace]:
+        return [run for item in self.items for run in item.runs]
+
+    @property
+    def _stats(self) -> ItemStats:
+        return item_stats(self.runs)
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.runs)
+
+    @property
+    def passed_runs(self) -> int:
+        return self._stats.passed_runs
+
+    @property
+    def unclear_runs(self) -> int:
+        return self._stats.unclear_runs
+
+    @property
+    def pass_rate(self) -> float:
+        """PASS runs / runs that are not UNCLEAR (0.0 when every run was UNCLEAR)."""
+        return self._stats.pass_rate
+
+    @property
+    def success_rate(self) -> float:
+        """Alias of :attr:`pass_rate`."""
+        return self.pass_rate
+
+    @property
+    def flaky(self) -> bool:
+        """Some but not all judged runs passed."""
+        return self._stats.flaky
+
+    @property
+    def avg_duration_ms(self) -> float:
+        runs = self.runs
+        return sum(r.duration_ms for r in runs) / len(runs) if runs else 0.0
+
+    @property
+    def p95_duration_ms(self) -> float:
+        """The 95th percentile of run durations (nearest rank)."""
+        durations = sorted(r.duration_ms for r in self.runs)
+        if not durations:
+            return 0.0
+        return durations[max(0, math.ceil(0.95 * len(durations)) - 1)]
+
+    @property
+    def total_tokens(self) -> int:
+        return sum(r.input_tokens + r.output_tokens for r in self.runs)
+
+    @property
+    def total_cost_usd(self) -> float:
+        return sum(r.cost_usd for r in self.runs)
+
+    def pass_hat_k(self, k: int) -> float | None:
+        """Chance that k fresh runs would all pass (unbiased estimate, UNCLEAR runs left out);
+        None when k is more than the judged runs."""
+        return self._stats.pass_hat_k(k)
+
+    def pass_at_k(self, k: int) -> float | None:
+        """Chance that at least one of k fresh runs would pass; None when k is more than the
+        judged runs."""
+        return self._stats.pass_at_k(k)
+
+    def require_success(self, threshold: float = 1.0, message: str | None = None) -> None:
+        """Raise AssertionError unless the pass rate is at least ``threshold`` (0..1).
+
+        The message lists the runs that did not pass, with their reasons. When every run was
+        UNCLEAR there is no pass rate, and that fails too.
+        """
+        __tracebackhide__ = True  # a failure points at the user's test
+        if not 0 <= threshold <= 1:
+            raise UsageError(f"threshold must be between 0 and 1, got {threshold!r}")
+        stats = self._stats
+        if stats.judged_runs and stats.pass_rate >= threshold:
+            return
+        if stats.judged_runs == 0:
+            summary = f"no run could be judged: all {stats.total_runs} runs were UNCLEAR"
+        else:
+            unclear = f", {stats.unclear_runs} UNCLEAR left out" if stats.unclear_runs else ""
+            summary = (
+                f"pass rate {stats.pass_rate:.1%} ({stats.passed_runs} of {stats.judged_runs} "
+                f"judged runs passed{unclear}) is below the required {threshold:.1%}"
+            )
+        text = f"{summary}{self._failure_detail()}"
+        raise AssertionError(f"{message}: {text}" if message else text)
+
+    def require_min_runs(self, n: int | None = None, *, min_runs: int | None = None) -> None:
+        """Raise AssertionError unless at least ``n`` runs happened (``min_runs=`` also works)."""
+        __tracebackhide__ = True  # a failure points at the user's test
+        wanted = n if n is not None else min_runs
+        if wanted is None:
+            raise UsageError("require_min_runs needs the number of runs, e.g. require_min_runs(5)")
+        if self.total_runs < wanted:
+            raise AssertionError(
+                f"expected at least {wanted} runs, got {self.total_runs}; raise `iterations` "
+                "(test.iterations, --llm-iterations or iterations=)"
+            )
+
+    def require_max_duration(self, max_ms: float) -> None:
+        """Raise AssertionError if the average run took longer than ``max_ms`` milliseconds."""
+        __tracebackhide__ = True  # a failure points at the user's test
+        if self.avg_duration_ms > max_ms:
+            slowest = max(self.runs, key=lambda r: r.duration_ms)
+            raise AssertionError(
+                f"average run duration {self.avg_duration_ms:.1f} ms exceeds {max_ms:g} ms "
+                f"(p95 {self.p95_duration_ms:.1f} ms over {self.total_runs} runs; slowest: "
+                f"{_run_name(slowest)} at {slowest.duration_ms:.1f} ms)"
+            )
+
+    def _failure_detail(self) -> str:
+        lines = [
+            f"\n  - {_run_name(r)}: {r.outcome}: {r.reason}"
+            for r in self.runs
+            if r.outcome != "PASS"
+        ]
+        shown = lines[:10]
+        more = f"\n  ... and {len(lines) - 10} more" if len(lines) > 10 else ""
+        return "".join(shown) + more
+
+
+def _run_name(run: RunTrace) -> str:
+    variant = f"[{run.experiment}]" if run.experiment else ""
+    return f"{run.test_name}{variant} iteration {run.iteration}"

@@ -1,0 +1,122 @@
+"""One tool call under a deadline.
+
+An async tool is cancelled at its deadline. A blocking (plain ``def``) tool runs in a daemon
+thread of its own: at the deadline the step fails and the thread is abandoned — it may still be
+running, but it can neither hold up the run nor keep the process alive at exit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+
+from llm_pytest.errors import LlmPytestError, ToolError
+from llm_pytest.tools.registry import Tool, ToolContext
+
+__all__ = ["ABANDONED_NOTE", "CallOutcome", "call_tool", "error_text"]
+
+ABANDONED_NOTE = (
+    "the blocking tool did not return by its deadline: its worker thread was abandoned "
+    "and may still be running"
+)
+
+
+@dataclass(slots=True)
+class CallOutcome:
+    """What one call gave: a result, or an error message (and a note for the trace)."""
+
+    ok: bool
+    result: Any = None
+    error: str | None = None
+    note: str | None = None
+
+
+async def call_tool(
+    tool: Tool, ctx: ToolContext, args: dict[str, Any], limit: float
+) -> CallOutcome:
+    """Call ``tool`` with ``args``, bounded by ``limit`` seconds; never raises for its failures."""
+    ctx.timeout = limit
+    scope = anyio.CancelScope(deadline=anyio.current_time() + limit)
+    try:
+        with scope:
+            if tool.blocking:
+                result = await _in_daemon_thread(tool, ctx, args)
+            else:
+                result = await tool.func(ctx, args)
+    except Exception as exc:
+        if scope.cancel_called:  # a tool that turns its cancellation into an error ran out of time
+            return _timed_out(tool, limit)
+        return CallOutcome(False, None, _why(exc))
+    finally:
+        ctx.timeout = None
+    if scope.cancel_called:
+        return _timed_out(tool, limit)
+    return CallOutcome(True, result)
+
+
+def _timed_out(tool: Tool, limit: float) -> CallOutcome:
+    note = ABANDONED_NOTE if tool.blocking else None
+    message = f"timed out after {limit:g}s"
+    if tool.explain_timeout is not None:
+        try:
+            detail = tool.explain_timeout()
+        except Exception as exc:  # an explanation must not turn a timeout into a crash
+            detail = f"(no more detail: {type(exc).__name__}: {exc})"
+        if detail:
+            message = f"{message}\n{detail}"
+    return CallOutcome(False, None, message, note)
+
+
+def error_text(exc: ToolError) -> str:
+    """A tool's error with its hint: in parentheses after one line, on a line of its own after
+    several (a server's stderr, say)."""
+    if not exc.hint:
+        return exc.message
+    if "\n" in exc.message:
+        return f"{exc.message}\nhint: {exc.hint}"
+    return f"{exc.message} ({exc.hint})"
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ToolError):
+        return error_text(exc)
+    if isinstance(exc, LlmPytestError):
+        return str(exc)
+    return _described(exc)
+
+
+def _described(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def _in_daemon_thread(tool: Tool, ctx: ToolContext, args: dict[str, Any]) -> Any:
+    token = anyio.lowlevel.current_token()
+    done = anyio.Event()
+    outcome: list[tuple[bool, Any]] = []
+    context = contextvars.copy_context()
+
+    def work() -> None:
+        try:
+            outcome.append((True, context.run(tool.func, ctx, args)))
+        except Exception as exc:
+            outcome.append((False, exc))
+        except BaseException as exc:  # SystemExit and the like end the call, not the run
+            outcome.append((False, ToolError(_described(exc))))
+        # After an abandoned call the run may be over and its event loop gone.
+        with contextlib.suppress(Exception):
+            anyio.from_thread.run_sync(done.set, token=token)
+
+    threading.Thread(target=work, name=f"llm-pytest tool {tool.name}", daemon=True).start()
+    await done.wait()
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value

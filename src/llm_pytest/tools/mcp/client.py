@@ -1,0 +1,156 @@
+"""The MCP servers of a spec as tools: start them, expose their tools, stop them.
+
+::
+
+    async with McpConnections(configs) as conns:
+        registry = registry.extended(conns.tools())
+        ...  # runs call the tools, concurrently if they like
+
+Every server tool becomes a :class:`~llm_pytest.tools.registry.Tool` named
+``<server>_<tool>`` (alias ``<server>.<tool>``), so the interpreter needs no MCP-specific code.
+Cancelling the task that awaits a call cancels the call on the wire
+(``notifications/cancelled``) and leaves the session usable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import anyio
+import anyio.abc
+from mcp_types import Tool as McpTool
+
+from llm_pytest.errors import UsageError
+from llm_pytest.tools.mcp.config import McpServerConfig
+from llm_pytest.tools.mcp.connection import ServerConnection
+from llm_pytest.tools.mcp.errors import McpServerError
+from llm_pytest.tools.registry import Tool, ToolContext
+
+__all__ = ["McpConnections", "list_server_tools", "tool_name"]
+
+
+def tool_name(server: str, tool: str) -> str:
+    """The name a spec uses for ``tool`` of ``server``."""
+    return f"{server}_{tool}"
+
+
+class McpConnections:
+    """Sessions with several MCP servers, for the length of an ``async with`` block.
+
+    Entering starts every server at once, each within its ``startup_timeout``, and lists their
+    tools; a server that fails to start raises :class:`McpServerError` (a ``ToolError``) and
+    nothing is left running. Leaving closes the sessions and stops and reaps every child
+    process, also when the block raised or was cancelled. Enter and leave from one task.
+    """
+
+    def __init__(self, configs: Sequence[McpServerConfig]) -> None:
+        seen: set[str] = set()
+        for config in configs:
+            if config.name in seen:
+                raise UsageError(f"MCP server `{config.name}` is declared twice")
+            seen.add(config.name)
+        self._connections = [ServerConnection(config) for config in configs]
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._entered = False
+
+    async def __aenter__(self) -> McpConnections:
+        if self._entered:
+            raise RuntimeError("McpConnections can be entered only once")
+        self._entered = True
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        failures: list[McpServerError] = []
+        try:
+            async with anyio.create_task_group() as starters:
+                for connection in self._connections:
+                    starters.start_soon(self._start, task_group, connection, failures)
+        except BaseException:
+            await self._shutdown()
+            raise
+        if failures:
+            await self._shutdown()
+            order = [c.name for c in self._connections]
+            raise _combined(sorted(failures, key=lambda f: order.index(f.server)))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._shutdown()
+
+    @staticmethod
+    async def _start(
+        task_group: anyio.abc.TaskGroup,
+        connection: ServerConnection,
+        failures: list[McpServerError],
+    ) -> None:
+        try:
+            await task_group.start(connection.run)
+        except McpServerError as failure:
+            failures.append(failure)
+
+    async def _shutdown(self) -> None:
+        task_group, self._task_group = self._task_group, None
+        if task_group is None:
+            return
+        for connection in self._connections:
+            connection.close()
+        # Each connection stops its own server (shielded, bounded) as its task ends; the body's
+        # exception, if any, is not passed in, so the servers still stop in order.
+        await task_group.__aexit__(None, None, None)
+
+    def tools(self) -> list[Tool]:
+        """Every tool of every server, in declaration order."""
+        return [tool for tools in self.tools_by_server().values() for tool in tools]
+
+    def tools_by_server(self) -> dict[str, list[Tool]]:
+        """The tools of each server, by server name."""
+        return {c.name: [_as_tool(c, t) for t in c.tools] for c in self._connections}
+
+
+async def list_server_tools(configs: Sequence[McpServerConfig]) -> dict[str, list[Tool]]:
+    """Start the servers, list their tools and stop them again (for ``lint --mcp``).
+
+    The tools keep their names and schemas; calling them fails, as their servers are gone.
+    """
+    async with McpConnections(configs) as connections:
+        return connections.tools_by_server()
+
+
+def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
+    name = listed.name
+    output_schema: Mapping[str, Any] | None = listed.output_schema
+
+    async def call(ctx: ToolContext, args: dict[str, Any]) -> Any:
+        return await connection.call(name, args, output_schema)
+
+    server = connection.name
+    return Tool(
+        name=tool_name(server, name),
+        description=listed.description or listed.title or "",
+        input_schema=listed.input_schema,
+        func=call,
+        source=f"mcp:{server}",
+        aliases=(f"{server}.{name}",),
+        output_schema=output_schema,
+        explain_timeout=connection.timeout_detail,
+    )
+
+
+def _combined(failures: list[McpServerError]) -> McpServerError:
+    if len(failures) == 1:
+        return failures[0]
+    names = ", ".join(f"`{f.server}`" for f in failures)
+    body = "\n\n".join(f.message for f in failures)
+    hints = [f.hint for f in failures if f.hint]
+    return McpServerError(
+        failures[0].server,
+        f"{len(failures)} MCP servers failed to start ({names}):\n\n{body}",
+        hints[0] if hints else None,
+    )

@@ -1,0 +1,120 @@
+"""``run_command`` with real subprocesses, including process groups killed on timeout."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from llm_pytest.errors import ToolError
+from llm_pytest.tools.builtin import SPEC_DIR
+from llm_pytest.tools.registry import ToolContext, ToolRegistry
+from tests.process_support import FAMILY, assert_family_killed
+
+PY = sys.executable
+
+
+async def run(registry: ToolRegistry, ctx: ToolContext, **args: Any) -> Any:
+    assert registry.validate("run_command", args) == []
+    return await registry.get("run_command").func(ctx, args)
+
+
+@pytest.mark.anyio
+async def test_output_and_exit_code_are_captured(registry: ToolRegistry, ctx: ToolContext) -> None:
+    script = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    result = await run(registry, ctx, argv=[PY, "-c", script])
+    assert list(result) == ["exit_code", "stdout", "stderr", "duration_ms"]
+    assert result["exit_code"] == 3
+    assert result["stdout"] == "out\n"
+    assert result["stderr"] == "err\n"
+    assert result["duration_ms"] > 0
+
+
+@pytest.mark.anyio
+async def test_stdin_is_fed_to_the_command(registry: ToolRegistry, ctx: ToolContext) -> None:
+    script = "import sys; print(sys.stdin.read().upper(), end='')"
+    result = await run(registry, ctx, argv=[PY, "-c", script], stdin="hello\nworld")
+    assert result["stdout"] == "HELLO\nWORLD"
+
+
+@pytest.mark.anyio
+async def test_without_stdin_the_command_reads_end_of_file(
+    registry: ToolRegistry, ctx: ToolContext
+) -> None:
+    result = await run(registry, ctx, argv=[PY, "-c", "import sys; print(repr(sys.stdin.read()))"])
+    assert result["stdout"] == "''\n"
+
+
+@pytest.mark.anyio
+async def test_env_is_added_to_the_run_environment(registry: ToolRegistry) -> None:
+    ctx = ToolContext(env={**os.environ, "FROM_RUN": "run"})
+    script = "import os; print(os.environ['FROM_RUN'], os.environ['FROM_STEP'])"
+    result = await run(registry, ctx, argv=[PY, "-c", script], env={"FROM_STEP": "step"})
+    assert result["stdout"] == "run step\n"
+    await ctx.aclose()
+
+
+@pytest.mark.anyio
+async def test_relative_cwd_is_taken_from_the_spec_directory(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    (tmp_path / "app").mkdir()
+    ctx.resources[SPEC_DIR] = tmp_path
+    result = await run(registry, ctx, argv=[PY, "-c", "import os; print(os.getcwd())"], cwd="app")
+    assert result["stdout"].strip() == str(tmp_path / "app")
+
+
+@pytest.mark.anyio
+async def test_a_missing_working_directory_is_named(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    with pytest.raises(ToolError, match=r"working directory .*nowhere"):
+        await run(registry, ctx, argv=[PY, "-c", "pass"], cwd=str(tmp_path / "nowhere"))
+
+
+@pytest.mark.anyio
+async def test_a_missing_executable_is_named(registry: ToolRegistry, ctx: ToolContext) -> None:
+    with pytest.raises(ToolError, match="executable not found: no-such-program-xyz"):
+        await run(registry, ctx, argv=["no-such-program-xyz", "--help"])
+
+
+def test_a_shell_string_is_a_schema_error(registry: ToolRegistry) -> None:
+    errors = registry.validate("run_command", {"argv": "ls -l"})
+    assert errors == ["`args.argv`: expected array, got 'ls -l'"]
+    assert registry.validate("run_command", {"argv": []})
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("subreaper")
+async def test_timeout_kills_the_whole_process_group(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    with pytest.raises(ToolError) as err:
+        await run(registry, ctx, argv=["sh", "-c", FAMILY], cwd=str(tmp_path), timeout=1)
+    message = str(err.value)
+    assert message.startswith("command timed out after 1s: sh -c ")
+    assert message.endswith("stdout:\nstarted\n")
+    await assert_family_killed(tmp_path)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("subreaper")
+async def test_cancelling_the_step_kills_the_whole_process_group(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    with anyio.CancelScope(deadline=anyio.current_time() + 1) as scope:
+        await run(registry, ctx, argv=["sh", "-c", FAMILY], cwd=str(tmp_path))
+    assert scope.cancelled_caught
+    await assert_family_killed(tmp_path)
+
+
+@pytest.mark.anyio
+async def test_the_step_timeout_bounds_a_command_without_its_own(registry: ToolRegistry) -> None:
+    ctx = ToolContext(env=dict(os.environ), timeout=0.5)
+    with pytest.raises(ToolError, match=r"timed out after 0\.5s"):
+        await run(registry, ctx, argv=[PY, "-c", "import time; time.sleep(60)"])
+    await ctx.aclose()

@@ -1,0 +1,203 @@
+"""`llm-pytest mcp serve`, end to end: a real MCP client talks to the command's process."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp_types import TextContent
+
+from llm_pytest.cli import mcp_cmd
+
+from .support import SCRIPTED_SERVER, free_port, wait_for_port
+
+pytestmark = pytest.mark.anyio
+
+# The command as the `llm-pytest` entry point runs it, built from this module's own parser.
+COMMAND = (
+    "import argparse, sys; from llm_pytest.cli import mcp_cmd; "
+    "parser = argparse.ArgumentParser(prog='llm-pytest mcp'); mcp_cmd.add_arguments(parser); "
+    "sys.exit(mcp_cmd.run(parser.parse_args(sys.argv[1:])))"
+)
+
+PLUGIN = '''
+import os
+from llm_pytest.tools.plugins.loader import LLMPlugin
+
+
+class Journal(LLMPlugin):
+    name = "journal"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[str] = []
+
+    def note(self, text: str) -> dict:
+        """Write a line in the journal."""
+        self.entries.append(text)
+        return {"entries": len(self.entries)}
+
+    async def cleanup(self) -> None:
+        with open(os.environ["JOURNAL_LOG"], "a") as log:
+            log.write(f"closed after {len(self.entries)} entries\\n")
+'''
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A plugin folder and a spec declaring an MCP server, as a user's project has them."""
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "journal.py").write_text(textwrap.dedent(PLUGIN))
+    (tmp_path / "test_notes.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            test: {{name: proxied}}
+            vars: {{server: "{SCRIPTED_SERVER}"}}
+            mcp_servers:
+              scripted:
+                command: python
+                args: ["${{vars.server}}", "${{env.SCRIPTED_MODE}}"]
+            steps:
+              - tool: scripted_ping
+            """
+        )
+    )
+    return tmp_path
+
+
+def serve_args(project: Path, *extra: str) -> list[str]:
+    plugins, spec = str(project / "plugins"), str(project / "test_notes.yaml")
+    return ["-c", COMMAND, "serve", "--plugins", plugins, "--spec", spec, *extra]
+
+
+def text_of(result: object) -> str:
+    [block] = result.content  # type: ignore[attr-defined]
+    assert isinstance(block, TextContent)
+    return block.text
+
+
+async def test_stdio_serves_builtins_plugins_and_spec_servers_with_state_per_connection(
+    project: Path,
+) -> None:
+    log = project / "journal.log"
+    env = {"JOURNAL_LOG": str(log), "SCRIPTED_MODE": "serve"}
+    params = StdioServerParameters(command=sys.executable, args=serve_args(project), env=env)
+    with anyio.fail_after(60):
+        async with Client(params) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+            await client.call_tool("store_value", {"name": "user", "value": "ada"})
+            kept = await client.call_tool("get_value", {"name": "user"})
+            noted = await client.call_tool("journal_note", {"text": "first"})
+            pong = await client.call_tool("scripted_ping", {})
+        async with Client(params) as client:
+            fresh = await client.call_tool("get_value", {"name": "user"})
+    for name in ("store_value", "get_value", "run_command", "journal_note", "scripted_ping"):
+        assert name in names
+    assert kept.structured_content == {"name": "user", "value": "ada", "found": True}
+    assert noted.structured_content == {"entries": 1}
+    assert text_of(pong) == "pong"
+    assert fresh.structured_content == {"name": "user", "value": None, "found": False}
+    assert log.read_text() == "closed after 1 entries\n"  # the first connection's plugin cleanup
+
+
+@pytest.fixture
+async def http_url(project: Path) -> AsyncIterator[str]:
+    port = free_port()
+    argv = [sys.executable, *serve_args(project, "--http", f"127.0.0.1:{port}")]
+    env = {**os.environ, "JOURNAL_LOG": str(project / "journal.log"), "SCRIPTED_MODE": "serve"}
+    async with await anyio.open_process(argv, env=env) as process:
+        try:
+            await wait_for_port(port, within=60)
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            process.terminate()
+
+
+async def test_http_keeps_state_per_session_and_closes_it_when_the_session_ends(
+    project: Path, http_url: str
+) -> None:
+    with anyio.fail_after(60):
+        async with (
+            Client(http_url, mode="legacy") as first,
+            Client(http_url, mode="legacy") as second,
+        ):
+            await first.call_tool("store_value", {"name": "k", "value": 1})
+            await first.call_tool("journal_note", {"text": "one"})
+            await first.call_tool("journal_note", {"text": "two"})
+            mine = await first.call_tool("get_value", {"name": "k"})
+            theirs = await second.call_tool("get_value", {"name": "k"})
+            assert not (project / "journal.log").exists()
+        # Both sessions have ended (the client deletes them when it leaves).
+    assert mine.structured_content == {"name": "k", "value": 1, "found": True}
+    assert theirs.structured_content == {"name": "k", "value": None, "found": False}
+    assert (project / "journal.log").read_text() == "closed after 2 entries\n"
+
+
+def run_command(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="llm-pytest mcp")
+    mcp_cmd.add_arguments(parser)
+    return mcp_cmd.run(parser.parse_args(argv))
+
+
+def test_a_bad_http_address_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command("serve", "--http", "localhost") == 2
+    assert "--http takes HOST:PORT (for example 127.0.0.1:8765), got 'localhost'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_spec_server_that_fails_to_start_is_reported_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "test_broken.yaml"
+    spec.write_text(
+        "test: {name: broken}\n"
+        f"mcp_servers:\n  broken:\n    command: python\n    args: [{SCRIPTED_SERVER}, exit]\n"
+        "steps:\n  - tool: broken_ping\n"
+    )
+    assert run_command("serve", "--spec", str(spec)) == 2
+    err = capsys.readouterr().err
+    assert "error: MCP server `broken` exited with code 3 while starting" in err
+    assert "  | fatal: NOTES_DB is not set" in err
+    assert "hint: run the command by hand" in err
+
+
+def test_a_spec_that_does_not_compile_is_shown_with_its_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "test_typo.yaml"
+    spec.write_text(
+        "test: {name: typo}\nmcp_servers:\n  s:\n    command: python\n    agrs: [x]\n"
+        "steps:\n  - tool: s_ping\n"
+    )
+    assert run_command("serve", "--spec", str(spec)) == 2
+    err = capsys.readouterr().err
+    assert f"{spec}:5:5: " in err
+    assert "agrs" in err
+
+
+def test_an_unset_variable_in_a_server_config_is_a_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOT_SET_FOR_SERVE", raising=False)
+    spec = tmp_path / "test_env.yaml"
+    spec.write_text(
+        "test: {name: env}\nmcp_servers:\n  s:\n    command: python\n"
+        "    args: ['${env.NOT_SET_FOR_SERVE}']\nsteps:\n  - tool: s_ping\n"
+    )
+    assert run_command("serve", "--spec", str(spec)) == 2
+    err = capsys.readouterr().err
+    assert "NOT_SET_FOR_SERVE" in err
+    assert f"{spec}:5:" in err
