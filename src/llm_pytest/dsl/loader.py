@@ -105,9 +105,6 @@ def _hashable(value: object) -> bool:
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_CORE_TAGS = frozenset(
-    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
-)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
