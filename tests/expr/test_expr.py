@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -657,3 +658,15 @@ def test_rendered_json_matches_json_dumps() -> None:
     assert render("v=${x}", {"x": value}) == "v=" + json.dumps(
         value, separators=(",", ":"), ensure_ascii=False
     )
+
+
+def test_a_syntax_error_stays_located_after_lark_is_imported_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parse_expression("len(x) > 1 + 2 * 3", LOC)  # builds and caches the parser
+    # What an in-process pytest session does to the modules first imported during it:
+    for name in [m for m in sys.modules if m == "lark" or m.startswith("lark.")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ExpressionSyntaxError) as info:
+        parse_expression("len(y) > (2 +", LOC)
+    assert info.value.location is not None

@@ -253,10 +253,12 @@ def has_interpolation(text: str) -> bool:
 
 
 @functools.cache
-def _lark() -> Any:
+def _lark() -> tuple[Any, type[Exception]]:
+    """The parser and lark's error class, taken from one import of lark: a cached parser must
+    be caught with the classes of the lark it was built with, also when lark was re-imported."""
     import lark  # only when an expression is more than a simple path
 
-    return lark.Lark.open_from_package(
+    parser = lark.Lark.open_from_package(
         "llm_pytest.expr",
         "grammar.lark",
         parser="lalr",
@@ -265,6 +267,7 @@ def _lark() -> Any:
         transformer=AstBuilder(),
         maybe_placeholders=True,
     )
+    return parser, lark.exceptions.UnexpectedInput
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -383,11 +386,10 @@ def _simple_path(text: str, start: int, end: int) -> Path | None:
 
 
 def _parse_with_lark(text: str, start: str) -> Any:
-    from lark.exceptions import UnexpectedInput
-
+    parser, unexpected_input = _lark()
     try:
-        result = _lark().parse(text, start=start)
-    except UnexpectedInput as exc:
+        result = parser.parse(text, start=start)
+    except unexpected_input as exc:
         raise _describe_unexpected(exc, text, template=start == "template") from None
     except RecursionError:
         raise SyntaxFailure("the text nests too deeply to parse", None, 0) from None
