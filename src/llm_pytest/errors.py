@@ -13,13 +13,17 @@
     │       └── ExpressionEvalError     it fails while running
     │           └── UndefinedNameError  a name or field that is not there
     ├── ToolError                       unknown tools, bad arguments, failed calls
+    │   ├── ToolNameClash               two tools under one name (tools.registry)
+    │   └── McpServerError              an MCP server that does not start or answer (tools.mcp)
     ├── ProviderError                   a judge LLM that cannot be used
-    │   └── ProviderConfigError         ... because of its configuration (auth, model)
+    │   ├── ProviderConfigError         ... because of its configuration (auth, model)
+    │   └── BadRequest                  ... because its API refused the request (judging.http)
     └── UsageError (ValueError)         a bad command-line option or API argument
 
-Every `SpecError` renders as ``path:line:col: message``, the source line with a caret
-under the column, and a ``hint:`` line that says what to do. Its ``kind`` says what sort of
-problem it is, for programs (the message is for people and may be reworded):
+Every error has a ``hint`` that says what to do (or None) and renders one way,
+:meth:`LlmPytestError.render`: ``path:line:col: message`` (a `SpecError` knows where), the
+source line with a caret under the column, and a ``hint:`` line. A `SpecError`'s ``kind`` says
+what sort of problem it is, for programs (the message is for people and may be reworded):
 
 =================== ===========================================================================
 kind                the problem
@@ -65,8 +69,9 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "closest",
+    "located",
     "register_source",
-    "source_excerpt",
+    "render_problem",
     "source_line",
 ]
 
@@ -111,47 +116,10 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-class LlmPytestError(Exception):
-    """Base class of every error llm-pytest raises on purpose."""
-
-
-class SpecError(LlmPytestError, ValueError):
-    """A problem in a spec, located and explained; ``kind`` is one of the kinds listed above
-    (the class's ``default_kind`` unless given)."""
-
-    default_kind: ClassVar[str] = "spec"
-
-    def __init__(
-        self,
-        message: str,
-        location: SourceLocation | None = None,
-        hint: str | None = None,
-        *,
-        kind: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.location = location
-        self.hint = hint
-        self.kind = kind or self.default_kind
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
-
-    def render(self) -> str:
-        """``path:line:col: message``, the source line and a caret, then the hint."""
-        out = [str(self)]
-        if self.location is not None:
-            out += source_excerpt(self.location)
-        if self.hint:
-            out.append(f"  hint: {self.hint}")
-        return "\n".join(out)
-
-
 _EXCERPT_WIDTH = 100
 
 
-def source_excerpt(loc: SourceLocation) -> list[str]:
+def _excerpt(loc: SourceLocation) -> list[str]:
     """The source line at ``loc`` and a caret under its column (long lines are cut around it)."""
     text = source_line(loc.path, loc.line)
     if text is None:
@@ -170,6 +138,63 @@ def _window(text: str, caret: int) -> tuple[str, int]:
     head = "…" if start else ""
     tail = "…" if end < len(text) else ""
     return head + text[start:end] + tail, caret - start + len(head)
+
+
+def located(message: str, location: SourceLocation | None) -> str:
+    """``path:line:col: message``, or the message alone when there is no location."""
+    return f"{location}: {message}" if location is not None else message
+
+
+def render_problem(
+    message: str, location: SourceLocation | None = None, hint: str | None = None
+) -> str:
+    """A problem as people read it: ``path:line:col: message``, the source line with a caret
+    under the column, then ``  hint: ...``; what is not known is left out."""
+    out = [located(message, location)]
+    if location is not None:
+        out += _excerpt(location)
+    if hint:
+        out.append(f"  hint: {hint}")
+    return "\n".join(out)
+
+
+class LlmPytestError(Exception):
+    """Base class of every error llm-pytest raises on purpose; ``hint`` says what to do next."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def render(self) -> str:
+        """The message, then the hint."""
+        return render_problem(self.message, hint=self.hint)
+
+
+class SpecError(LlmPytestError, ValueError):
+    """A problem in a spec, located and explained; ``kind`` is one of the kinds listed above
+    (the class's ``default_kind`` unless given)."""
+
+    default_kind: ClassVar[str] = "spec"
+
+    def __init__(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        hint: str | None = None,
+        *,
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.location = location
+        self.kind = kind or self.default_kind
+
+    def __str__(self) -> str:
+        return located(self.message, self.location)
+
+    def render(self) -> str:
+        """``path:line:col: message``, the source line and a caret, then the hint."""
+        return render_problem(self.message, self.location, self.hint)
 
 
 class SpecErrors(SpecError):
@@ -244,11 +269,6 @@ class UndefinedNameError(ExpressionEvalError):
 
 class ToolError(LlmPytestError):
     """An unknown tool, arguments that do not match its schema, or a failed call."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 class ProviderError(LlmPytestError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm_pytest.errors import source_excerpt
+from llm_pytest.errors import located, render_problem
 from llm_pytest.lint.engine import LintReport
 from llm_pytest.lint.findings import Finding
 
@@ -32,15 +32,10 @@ def summary(report: LintReport) -> str:
 
 
 def _block(finding: Finding, excerpt: bool) -> str:
-    loc = finding.location
-    head = f"{loc}: {finding.code} {finding.message}"
+    message = f"{finding.code} {finding.message}"
     if not excerpt:
-        return head
-    out = [head]
-    out += source_excerpt(loc)
-    if finding.hint:
-        out.append(f"  hint: {finding.hint}")
-    return "\n".join(out)
+        return located(message, finding.location)
+    return render_problem(message, finding.location, finding.hint)
 
 
 def _plural(n: int, word: str) -> str:
