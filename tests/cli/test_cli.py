@@ -103,3 +103,27 @@ def test_an_error_on_a_very_long_line_shows_the_part_around_the_caret(
     source, caret = capsys.readouterr().err.splitlines()[1:3]
     assert len(source) < 200 and source.endswith('${missing}"}')
     assert source[caret.index("^") :].startswith("missing")
+
+
+def test_an_error_that_is_not_a_spec_s_is_told_by_llm_pytest_with_its_hint(
+    tmp_path: Path,
+) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "run.py").write_text(
+        "from llm_pytest import LLMPlugin\n\n"
+        "class Run(LLMPlugin):\n    name = 'run'\n\n"
+        "    async def command(self) -> str:\n        '''Shadow run_command.'''\n"
+        "        return 'mine'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "llm_pytest.cli.main", "tools", "--plugins", str(plugins)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "llm-pytest: error: tool name `run_command` of plugin run is already used by builtin\n"
+        "  hint: rename the plugin, method or MCP server so each tool name is unique\n"
+    )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from llm_pytest.errors import LlmPytestError, SpecError, UsageError
 
-__all__ = ["main"]
+__all__ = ["describe", "main"]
 
 # name → (module, help)
 _COMMANDS = {
@@ -68,22 +68,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code: int = run(args)
-    except SpecError as exc:
-        print(exc.render(), file=sys.stderr)
-        return 1
-    except UsageError as exc:
-        print(f"llm-pytest: error: {exc}", file=sys.stderr)
-        return 2
     except LlmPytestError as exc:
-        hint = getattr(exc, "hint", None)
-        print(f"llm-pytest: error: {exc}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
-        return 1
+        print(describe(exc), file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         print("llm-pytest: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
     return code
+
+
+def describe(exc: LlmPytestError) -> str:
+    """An error as a command prints it: a spec's starts with its location, any other says that
+    llm-pytest reports it."""
+    text = exc.render()
+    return text if isinstance(exc, SpecError) else f"llm-pytest: error: {text}"
 
 
 if __name__ == "__main__":

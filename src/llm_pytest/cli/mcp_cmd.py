@@ -18,7 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from llm_pytest.errors import LlmPytestError, SpecError, UsageError
+from llm_pytest.cli.main import describe
+from llm_pytest.errors import LlmPytestError, UsageError
 from llm_pytest.tools.mcp.config import McpServerConfig
 
 __all__ = ["add_arguments", "run"]
@@ -60,11 +61,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         address = _address(args.http) if args.http else None
         return _serve(args.plugins, args.spec, address)
-    except SpecError as exc:
-        print(exc.render(), file=sys.stderr)
     except LlmPytestError as exc:
-        hint = getattr(exc, "hint", None)
-        print(f"error: {exc}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
+        print(describe(exc), file=sys.stderr)
     except KeyboardInterrupt:
         return 130
     return 2

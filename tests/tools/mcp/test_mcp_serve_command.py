@@ -169,7 +169,9 @@ def test_a_spec_server_that_fails_to_start_is_reported_on_stderr(
     )
     assert run_command("serve", "--spec", str(spec)) == 2
     err = capsys.readouterr().err
-    assert "error: MCP server `broken` exited with code 3 while starting" in err
+    assert err.startswith(
+        "llm-pytest: error: MCP server `broken` exited with code 3 while starting"
+    )
     assert "  | fatal: NOTES_DB is not set" in err
     assert "hint: run the command by hand" in err
 
