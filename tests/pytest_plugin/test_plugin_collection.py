@@ -215,3 +215,33 @@ def test_a_misspelt_tool_is_a_collection_error_at_its_step(project: pytest.Pytes
     )
     assert "notes_add_note" not in result.stdout.str()  # MCP tools are known only at run time
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_a_plugin_tool_named_like_a_builtin_is_a_collection_error_with_its_hint(
+    project: pytest.Pytester,
+) -> None:
+    write(
+        project,
+        "tests/llm/plugins/run.py",
+        """\
+        from llm_pytest import LLMPlugin
+
+
+        class Run(LLMPlugin):
+            name = "run"
+
+            async def command(self) -> str:
+                \"\"\"Shadow the built-in run_command.\"\"\"
+                return "mine"
+        """,
+    )
+    write(project, "tests/llm/test_clash.yaml", "test: {name: clash}\nsteps:\n  - tool: sleep\n")
+    result = run(project, "--llm")
+    result.stdout.fnmatch_lines(
+        [
+            "tool name `run_command` of plugin run is already used by builtin",
+            "  hint: rename the plugin, method or MCP server so each tool name is unique",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*internal error*")
+    assert result.ret == pytest.ExitCode.INTERRUPTED

@@ -10,7 +10,7 @@ import pytest
 
 from llm_pytest.dsl.compiler import compile_documents
 from llm_pytest.dsl.loader import load_file
-from llm_pytest.errors import SpecError, SpecErrors, ToolError, ValidationError
+from llm_pytest.errors import LlmPytestError, SpecError, SpecErrors, ToolError, ValidationError
 from llm_pytest.model.plan import Plan, iter_tool_calls
 from llm_pytest.pytest_plugin.context import LlmContext, display_path, internal_error
 from llm_pytest.pytest_plugin.item import SpecItem
@@ -42,7 +42,7 @@ class SpecFile(pytest.File):
         exc = excinfo.value
         if LlmContext.of(self.config).options.traceback:
             return super().repr_failure(excinfo)
-        if isinstance(exc, SpecError):
+        if isinstance(exc, LlmPytestError):
             return exc.render()
         return internal_error(exc, f"collecting {self.name}")
 

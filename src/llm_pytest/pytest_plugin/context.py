@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LlmContext",
-    "describe_problem",
     "display_path",
     "internal_error",
     "is_xdist_worker",
@@ -252,14 +251,6 @@ def _our_errors_unwrapped() -> Iterator[None]:
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         raise first from group
-
-
-def describe_problem(exc: LlmPytestError) -> str:
-    """An error of ours as the user should read it: located and rendered when it is a spec's."""
-    if isinstance(exc, SpecError):
-        return exc.render()
-    hint = getattr(exc, "hint", None)
-    return f"{exc}\n  hint: {hint}" if hint else str(exc)
 
 
 def internal_error(exc: BaseException, doing: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from llm_pytest.api import normalize_overrides, setting_overrides
 from llm_pytest.errors import LlmPytestError
 from llm_pytest.model.result import SpecResult
-from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, display_path
+from llm_pytest.pytest_plugin.context import LlmContext, display_path
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
 from llm_pytest.reports.records import record_of
 
@@ -54,7 +54,7 @@ def make_runner(request: pytest.FixtureRequest) -> Runner:
             ovs += normalize_overrides(overrides, "the llm_runner overrides= argument")
             result = ctx.run_file(display_path(request.config, path), ovs, env, ctx.live_log())
         except LlmPytestError as exc:
-            problem = describe_problem(exc)
+            problem = exc.render()
         else:
             problem = None
         if problem is not None:

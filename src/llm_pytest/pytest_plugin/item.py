@@ -16,7 +16,7 @@ import pytest
 from llm_pytest.errors import LlmPytestError, ProviderConfigError
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.result import ItemResult
-from llm_pytest.pytest_plugin.context import LlmContext, describe_problem, internal_error
+from llm_pytest.pytest_plugin.context import LlmContext, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, SPEC_ITEM
 from llm_pytest.reports.records import record_of
@@ -84,7 +84,7 @@ class SpecItem(pytest.Item):
         if LlmContext.of(self.config).options.traceback:
             return super().repr_failure(excinfo, style)
         if isinstance(exc, LlmPytestError):
-            return describe_problem(exc)
+            return exc.render()
         return internal_error(exc, f"running {self.plan.item_name}")
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
