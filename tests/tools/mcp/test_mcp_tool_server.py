@@ -130,7 +130,7 @@ async def test_a_tool_error_is_an_error_result_with_its_message_and_hint() -> No
     async with Client(build_server(registry(tool)), mode="legacy") as client:
         result = await client.call_tool("login", {})
     assert result.is_error
-    assert text_of(result) == "the account is locked\nhint: unlock it first"
+    assert text_of(result) == "the account is locked\n  hint: unlock it first"
 
 
 async def test_any_other_exception_is_an_error_result_naming_it() -> None:

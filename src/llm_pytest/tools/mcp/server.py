@@ -250,8 +250,7 @@ async def _run(
         value = await _invoke(tool, session.context, args)
         return _result(value, modern=ctx.protocol_version in MODERN_PROTOCOL_VERSIONS), value
     except ToolError as exc:
-        text = f"{exc.message}\nhint: {exc.hint}" if exc.hint else exc.message
-        return _error(text), None
+        return _error(exc.render()), None
     except Exception as exc:
         return _error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), None
 
