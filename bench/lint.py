@@ -19,10 +19,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from llm_pytest.api import build_registry
 from llm_pytest.dsl.compiler import compile_documents
 from llm_pytest.dsl.loader import load_text
 from llm_pytest.lint import LintSettings, lint_text
+from llm_pytest.runtime.tools import build_registry
 
 TARGET = 1.2
 STEPS = 10

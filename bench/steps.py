@@ -26,9 +26,9 @@ from pathlib import Path
 import anyio
 import httpx
 
-from llm_pytest.api import build_registry
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.interpreter.runner import RunSettings, run_plan
+from llm_pytest.runtime.tools import build_registry
 
 HTTP_TARGET = 1.3
 RSS_TARGET_MB = 200.0

@@ -5,12 +5,12 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from llm_pytest.api import build_registry
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.errors import ProviderConfigError
 from llm_pytest.interpreter.runner import RunSettings, run_plan
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import JudgeRecord, RunTrace
+from llm_pytest.runtime.tools import build_registry
 
 SPEC = "test: {name: t}\nsteps:\n  - tool: list_values\n    expect: 'an empty mapping'\n"
 

@@ -6,7 +6,11 @@ from __future__ import annotations
 import pytest
 
 from llm_pytest.api import arun_spec
+from llm_pytest.dsl.compiler import compile_file
+from llm_pytest.interpreter.runner import RunSettings, run_plan
 from llm_pytest.model.trace import RunTrace, StepRecord
+from llm_pytest.tools.builtin import builtin_tools
+from llm_pytest.tools.registry import ToolRegistry
 
 from .conftest import LoadPlugins, WriteSpec
 
@@ -156,7 +160,8 @@ async def test_an_unknown_tool_fails_its_step_naming_the_location_once(
             args: {name: a, value: 1}
         """
     )
-    (trace,) = (await arun_spec(path, plugin_dirs=[])).runs
+    (plan,) = compile_file(path)
+    (trace,) = await run_plan(plan, RunSettings(ToolRegistry(builtin_tools())))
     assert trace.outcome == "FAIL"
     assert trace.steps[0].error is not None
     assert trace.steps[0].error.startswith("unknown tool `store_valu` (known tools: ")

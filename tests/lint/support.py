@@ -6,8 +6,8 @@ import functools
 import textwrap
 from pathlib import Path
 
-from llm_pytest.api import build_registry
 from llm_pytest.lint import CodeFilter, LintReport, LintSettings, lint_files
+from llm_pytest.runtime.tools import build_registry
 from llm_pytest.tools.registry import ToolRegistry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from llm_pytest.api import build_registry
 from llm_pytest.lint import LintSettings, lint_files
-from llm_pytest.lint.config import find_config
 from llm_pytest.lint.discovery import discover
+from llm_pytest.runtime.project import find_config
+from llm_pytest.runtime.tools import build_registry
 
 from .support import REPO_ROOT
 

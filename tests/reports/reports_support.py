@@ -5,9 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from llm_pytest.api import build_registry, run_spec
+from llm_pytest.api import run_spec
 from llm_pytest.judging.judge import make_judge
 from llm_pytest.reports.records import ItemRecord, record_of
+from llm_pytest.runtime.tools import build_registry
 
 SPECS = """\
 test:

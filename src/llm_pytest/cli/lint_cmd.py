@@ -15,12 +15,12 @@ from pathlib import Path
 
 from llm_pytest.errors import UsageError
 from llm_pytest.lint.codes import CODES, check_patterns
-from llm_pytest.lint.config import find_config
 from llm_pytest.lint.discovery import default_paths, discover
 from llm_pytest.lint.engine import LintSettings, lint_files
 from llm_pytest.lint.formats import FORMATS, render
 from llm_pytest.lint.registries import Registries
 from llm_pytest.lint.suppress import CodeFilter
+from llm_pytest.runtime.project import find_config
 
 __all__ = ["add_arguments", "run"]
 

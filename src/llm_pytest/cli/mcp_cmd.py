@@ -71,18 +71,16 @@ def run(args: argparse.Namespace) -> int:
 def _serve(plugin_dirs: list[Path], spec: Path | None, address: tuple[str, int] | None) -> int:
     import anyio
 
-    from llm_pytest.tools.builtin import builtin_tools
+    from llm_pytest.runtime.tools import build_registry
     from llm_pytest.tools.mcp.client import McpConnections
     from llm_pytest.tools.mcp.server import build_server
-    from llm_pytest.tools.plugins.loader import discover_plugins
-    from llm_pytest.tools.registry import ToolRegistry
 
-    base = [*builtin_tools(), *discover_plugins(plugin_dirs)]
+    base = build_registry(plugin_dirs)
     configs = _spec_servers(spec) if spec is not None else []
 
     async def main() -> None:
         async with McpConnections(configs) as connections:
-            server = build_server(ToolRegistry([*base, *connections.tools()]))
+            server = build_server(base.extended(connections.tools()))
             if address is None:
                 await server.run_stdio()
             else:

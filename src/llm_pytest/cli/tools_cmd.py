@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from llm_pytest.api import DEFAULT_PLUGIN_DIRS, build_registry
+from llm_pytest.runtime.project import find_config
+from llm_pytest.runtime.tools import build_registry
 
 __all__ = ["add_arguments", "run"]
 
@@ -18,13 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=Path,
         metavar="DIR",
-        help=f"plugin folder (repeatable; default: {', '.join(DEFAULT_PLUGIN_DIRS)})",
+        help="plugin folder (repeatable; default: llm_plugin_dirs of the pytest configuration, "
+        "else tests/llm/plugins under its rootdir)",
     )
     parser.add_argument("--json", action="store_true", help="print names, descriptions, schemas")
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = build_registry(args.plugins or [Path(d) for d in DEFAULT_PLUGIN_DIRS])
+    registry = build_registry(args.plugins or find_config(Path.cwd()).plugin_dirs)
     if args.json:
         data = [
             {

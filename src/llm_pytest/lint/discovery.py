@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from llm_pytest.errors import UsageError
-from llm_pytest.lint.config import ProjectConfig
+from llm_pytest.runtime.project import ProjectConfig
 
 __all__ = ["default_paths", "discover", "is_spec_file"]
 

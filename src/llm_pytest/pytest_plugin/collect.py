@@ -10,11 +10,9 @@ import pytest
 
 from llm_pytest.dsl.compiler import compile_documents
 from llm_pytest.dsl.loader import load_file
-from llm_pytest.errors import LlmPytestError, SpecError, SpecErrors, ToolError, ValidationError
-from llm_pytest.model.plan import Plan, iter_tool_calls
+from llm_pytest.errors import LlmPytestError
 from llm_pytest.pytest_plugin.context import LlmContext, display_path, internal_error
 from llm_pytest.pytest_plugin.item import SpecItem
-from llm_pytest.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -30,9 +28,7 @@ class SpecFile(pytest.File):
         docs = load_file(display_path(self.config, self.path))
         compiled = compile_documents(docs, ctx.overrides())
         compiled.raise_errors()
-        unknown = _unknown_tools(compiled.plans, ctx.registry_for(self.path))
-        if unknown:
-            raise SpecErrors(unknown)
+        ctx.check_tools(compiled.plans, self.path)
         for plan in compiled.plans:
             yield SpecItem.from_parent(self, name=plan.item_name, plan=plan)
 
@@ -45,24 +41,3 @@ class SpecFile(pytest.File):
         if isinstance(exc, LlmPytestError):
             return exc.render()
         return internal_error(exc, f"collecting {self.name}")
-
-
-def _unknown_tools(plans: list[Plan], registry: ToolRegistry) -> list[SpecError]:
-    """A misspelt tool fails at collection, at its step, not halfway through a run.
-
-    Tools of the spec's MCP servers are only known once the servers run, so names under a
-    declared server (``<server>_`` or ``<server>.``) are left to the run.
-    """
-    errors: dict[str, SpecError] = {}
-    for plan in plans:
-        prefixes = tuple(p for s in plan.mcp_servers for p in (f"{s.name}_", f"{s.name}."))
-        steps = plan.setup + plan.steps + plan.teardown
-        for call in iter_tool_calls(steps):
-            if call.tool in registry or (prefixes and call.tool.startswith(prefixes)):
-                continue
-            try:
-                registry.get(call.tool)
-            except ToolError as exc:
-                key = str(call.location)
-                errors.setdefault(key, ValidationError(exc.message, call.location, exc.hint))
-    return list(errors.values())

@@ -16,10 +16,9 @@ from typing import TYPE_CHECKING
 import anyio
 import pytest
 
-from llm_pytest.api import build_registry, setting_overrides, spec_plugin_dirs
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
-from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, UsageError
+from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, SpecErrors, UsageError
 from llm_pytest.interpreter.runner import RunSettings, run_plan
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.result import ItemResult, SpecResult
@@ -28,6 +27,8 @@ from llm_pytest.model.verdict import Judge
 from llm_pytest.pytest_plugin.keys import CONTEXT
 from llm_pytest.pytest_plugin.live import LiveLog
 from llm_pytest.pytest_plugin.session_options import LlmOptions, read_options
+from llm_pytest.runtime.settings import make_judge, run_settings, setting_overrides
+from llm_pytest.runtime.tools import SpecTools, missing_tools
 from llm_pytest.tools.registry import ToolNameClash, ToolRegistry
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class LlmContext:
         self.config = config
         self.options = options
         self._judge: tuple[Judge, str] | None = None
-        self._registries: dict[tuple[Path, ...], ToolRegistry] = {}
+        self._tools = SpecTools(options.plugin_dirs)
         self._overrides: list[Override] | None = None
 
     @classmethod
@@ -88,8 +89,6 @@ class LlmContext:
 
     def _made_judge(self) -> tuple[Judge, str]:
         if self._judge is None:
-            from llm_pytest.judging.judge import make_judge
-
             opts = self.options
             try:
                 self._judge = make_judge(
@@ -131,16 +130,19 @@ class LlmContext:
     def registry_for(self, spec_path: str | os.PathLike[str]) -> ToolRegistry:
         """Built-in tools, installed plugins, the ini plugin directories and the spec's own
         ``plugins/`` folder (discovered once per set of directories)."""
-        key = spec_plugin_dirs(self.options.plugin_dirs, spec_path)
-        registry = self._registries.get(key)
-        if registry is None:
-            registry = self._registries[key] = build_registry(key)
-        return registry
+        return self._tools.registry(spec_path)
+
+    def check_tools(self, plans: Iterable[Plan], spec_path: str | os.PathLike[str]) -> None:
+        """Raise :class:`SpecErrors` at each step of ``plans`` calling a tool no one offers."""
+        registry = self.registry_for(spec_path)
+        missing = missing_tools(plans, registry, self._tools.dirs(spec_path))
+        if missing:
+            raise SpecErrors(missing)
 
     def run_item(self, plan: Plan, log: Callable[[str], None] | None = None) -> ItemResult:
         """Every run of ``plan``; raises ``LlmPytestError`` for plugin or judge configuration."""
         guard = _JudgeGuard(self.judge)
-        settings = self._settings(plan.path, os.environ, log, guard)
+        settings = self._settings(plan.path, None, log, guard)
         with _our_errors_unwrapped():
             traces = anyio.run(_run_plan, plan, settings)
         guard.raise_config_error()
@@ -156,8 +158,9 @@ class LlmContext:
         """Compile ``path`` with the session's overrides then ``overrides`` and run every item
         that is not skipped."""
         plans = compile_file(path, [*self.overrides(), *overrides])
+        self.check_tools(plans, path)
         guard = _JudgeGuard(self.judge)
-        settings = self._settings(str(path), {**os.environ, **(env or {})}, log, guard)
+        settings = self._settings(str(path), env, log, guard)
 
         async def main() -> SpecResult:
             result = SpecResult()
@@ -180,11 +183,11 @@ class LlmContext:
     def _settings(
         self,
         spec_path: str,
-        env: Mapping[str, str],
+        env: Mapping[str, str] | None,
         log: Callable[[str], None] | None,
         judge: Judge,
     ) -> RunSettings:
-        return RunSettings(
+        return run_settings(
             self.registry_for(spec_path),
             judge=judge,
             env=env,

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from llm_pytest.api import normalize_overrides, setting_overrides
 from llm_pytest.errors import LlmPytestError
 from llm_pytest.model.result import SpecResult
 from llm_pytest.pytest_plugin.context import LlmContext, display_path
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
 from llm_pytest.reports.records import record_of
+from llm_pytest.runtime.settings import normalize_overrides, setting_overrides
 
 __all__ = ["make_runner"]
 

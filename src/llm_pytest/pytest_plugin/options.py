@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import pytest
 
-from llm_pytest._defaults import PLUGIN_DIRS, SPEC_PATTERNS
+from llm_pytest._defaults import PLUGIN_DIR, SPEC_PATTERNS
 
 __all__ = [
     "CACHE_MODES",
@@ -35,7 +35,7 @@ __all__ = [
 T = TypeVar("T")
 
 DEFAULT_SPEC_PATTERNS = SPEC_PATTERNS
-DEFAULT_PLUGIN_DIR = PLUGIN_DIRS[0]
+DEFAULT_PLUGIN_DIR = PLUGIN_DIR
 CACHE_MODES = ("auto", "on", "off")
 
 JUDGE_SETTINGS = {

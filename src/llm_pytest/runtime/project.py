@@ -1,9 +1,11 @@
-"""The pytest configuration lint needs, read from the config files without starting pytest.
+"""The pytest configuration of a project, read from its config file without starting pytest.
 
 The file is found the way pytest finds it: from the start folder upwards, the first of
 ``pytest.toml``, ``.pytest.toml``, ``pytest.ini``, ``.pytest.ini``, ``pyproject.toml`` (with a
 ``[tool.pytest]`` or ``[tool.pytest.ini_options]`` table), ``tox.ini`` (``[pytest]``) and
-``setup.cfg`` (``[tool:pytest]``) that holds pytest settings. Its folder is the rootdir.
+``setup.cfg`` (``[tool:pytest]``) that holds pytest settings. Its folder is the rootdir. Without
+one, the rootdir is the nearest folder at or above the start that holds the default plugin
+folder, so a project is found from any of its specs, whatever the working directory.
 """
 
 from __future__ import annotations
@@ -16,19 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llm_pytest._defaults import PLUGIN_DIRS, SPEC_PATTERNS
+from llm_pytest._defaults import PLUGIN_DIR, SPEC_PATTERNS
 from llm_pytest.errors import UsageError
 
 __all__ = [
     "DEFAULT_NORECURSEDIRS",
-    "DEFAULT_PLUGIN_DIRS",
+    "DEFAULT_PLUGIN_DIR",
     "DEFAULT_SPEC_PATTERNS",
     "ProjectConfig",
     "find_config",
 ]
 
 DEFAULT_SPEC_PATTERNS = SPEC_PATTERNS
-DEFAULT_PLUGIN_DIRS = PLUGIN_DIRS
+DEFAULT_PLUGIN_DIR = PLUGIN_DIR
 DEFAULT_NORECURSEDIRS = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv")
 _CONFIG_NAMES = (
     "pytest.toml",
@@ -43,7 +45,11 @@ _CONFIG_NAMES = (
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    """The settings of one pytest project that decide which specs exist and which tools."""
+    """The settings of one pytest project that decide which specs exist and which tools.
+
+    ``plugin_dirs``: ini ``llm_plugin_dirs`` relative to the rootdir, else its
+    ``tests/llm/plugins``.
+    """
 
     rootdir: Path
     inifile: Path | None
@@ -69,7 +75,8 @@ def find_config(start: Path) -> ProjectConfig:
                 return _config(base, candidate, values)
     if pyproject is not None:
         return _config(pyproject.parent, pyproject, {})
-    return _config(start, None, {})
+    holder = next((b for b in (start, *start.parents) if (b / DEFAULT_PLUGIN_DIR).is_dir()), start)
+    return _config(holder, None, {})
 
 
 def _config(rootdir: Path, inifile: Path | None, values: Mapping[str, Any]) -> ProjectConfig:
@@ -83,7 +90,7 @@ def _config(rootdir: Path, inifile: Path | None, values: Mapping[str, Any]) -> P
         plugin_dirs=tuple(
             rootdir / d
             for d in _strings(values.get("llm_plugin_dirs"), "llm_plugin_dirs" + where)
-            or DEFAULT_PLUGIN_DIRS
+            or (DEFAULT_PLUGIN_DIR,)
         ),
         norecursedirs=_strings(values.get("norecursedirs"), "norecursedirs" + where)
         or DEFAULT_NORECURSEDIRS,
