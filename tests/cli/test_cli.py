@@ -127,3 +127,57 @@ def test_an_error_that_is_not_a_spec_s_is_told_by_llm_pytest_with_its_hint(
         "llm-pytest: error: tool name `run_command` of plugin run is already used by builtin\n"
         "  hint: rename the plugin, method or MCP server so each tool name is unique\n"
     )
+
+
+GREETER = (
+    "from llm_pytest import LLMPlugin\n\n"
+    "class Greeter(LLMPlugin):\n    name = 'greeter'\n\n"
+    "    async def hello(self, who: str) -> dict:\n        '''Say hello.'''\n"
+    "        return {'greeting': f'hello {who}'}\n"
+)
+GREETS = "test: {name: t}\nsteps:\n  - tool: greeter_hello\n    args: {who: you}\n"
+
+
+def llm_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "llm_pytest.cli.main", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_plan_finds_the_plugins_of_the_specs_project_from_another_folder(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "proj/tests/llm/plugins").mkdir(parents=True)
+    (tmp_path / "proj/tests/llm/plugins/greeter.py").write_text(GREETER)
+    (tmp_path / "proj/tests/llm/api").mkdir()
+    (tmp_path / "proj/tests/llm/api/test_greet.yaml").write_text(GREETS)
+    done = llm_pytest(tmp_path, "plan", "proj/tests/llm/api/test_greet.yaml")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["steps"][0]["tool"] == "greeter_hello"
+
+
+def test_plan_of_a_spec_calling_a_tool_no_plugin_offers_is_an_error_at_the_step(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_greet.yaml").write_text(GREETS)
+    done = llm_pytest(tmp_path, "plan", "test_greet.yaml")
+    assert done.returncode == 1
+    assert done.stderr.startswith("test_greet.yaml:3:5: unknown tool `greeter_hello`")
+    assert "hint: no plugin folder was found" in done.stderr
+    assert done.stdout == ""
+
+
+def test_tools_lists_the_plugins_of_the_folders_ini_llm_plugin_dirs_names(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\nllm_plugin_dirs = support/plugins\n")
+    (tmp_path / "support/plugins").mkdir(parents=True)
+    (tmp_path / "support/plugins/greeter.py").write_text(GREETER)
+    (tmp_path / "docs").mkdir()
+    done = llm_pytest(tmp_path / "docs", "tools")
+    assert done.returncode == 0, done.stderr
+    assert "greeter_hello(who)  [plugin greeter]  Say hello." in done.stdout.splitlines()

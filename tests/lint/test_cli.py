@@ -109,6 +109,23 @@ def test_plugins_in_the_spec_folder_are_known_as_with_pytest(
     )
 
 
+@pytest.mark.parametrize(
+    ("cwd", "target"), [(".", "proj"), ("proj", "tests/llm/api"), ("proj/tests", "llm")]
+)
+def test_a_folder_given_finds_the_tests_llm_plugins_of_its_project(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cwd: str,
+    target: str,
+) -> None:
+    write(tmp_path, PLUGIN, "proj/tests/llm/plugins/greeter.py")
+    write(tmp_path, USES_PLUGIN.replace("twice", "2"), "proj/tests/llm/api/test_greet.yaml")
+    monkeypatch.chdir(tmp_path / cwd)
+    assert lint_cli(target) == 0
+    assert capsys.readouterr().out == "No problems found in 1 file.\n"
+
+
 def test_a_plugin_that_cannot_load_is_reported_and_its_tools_are_not_flagged(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -357,3 +357,37 @@ def test_without_llm_no_option_does_anything(project: pytest.Pytester) -> None:
     assert "llm-pytest summary" not in result.stdout.str()
     assert not (project.path / "r.html").exists()
     assert not (project.path / ".llm-pytest").exists()
+
+
+GREETS = """\
+    test: {name: greets}
+    steps:
+      - tool: my_api_fetch_users
+        args: {base_url: "http://127.0.0.1:9", limit: 7}
+        check: result.count == 7
+    """
+
+
+def test_ini_llm_plugin_dirs_names_plugin_folders_relative_to_the_ini_file(
+    project: pytest.Pytester,
+) -> None:
+    (project.path / "tests/llm/plugins").rename(project.path / "support")
+    project.makeini("[pytest]\nllm_plugin_dirs = support\n")
+    write(project, "tests/llm/api/test_greets.yaml", GREETS)
+    run(project, "--llm", "tests/llm/api").assert_outcomes(passed=1)
+
+
+def test_a_tool_of_a_plugin_that_is_not_found_is_a_collection_error_saying_where_it_looked(
+    project: pytest.Pytester,
+) -> None:
+    project.makeini("[pytest]\nllm_plugin_dirs = elsewhere\n")
+    (project.path / "elsewhere").mkdir()
+    write(project, "specs/test_greets.yaml", GREETS)
+    result = run(project, "--llm", "specs")
+    result.stdout.fnmatch_lines(
+        [
+            "specs/test_greets.yaml:3:5: unknown tool `my_api_fetch_users` (known tools: *",
+            "*hint: plugins are looked for in elsewhere (ini llm_plugin_dirs names others);*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED

@@ -76,3 +76,13 @@ def test_an_unreadable_config_is_a_usage_error(tmp_path: Path) -> None:
     write(tmp_path, "[tool.pytest.ini_options\n", "pyproject.toml")
     with pytest.raises(UsageError, match="cannot read"):
         find_config(tmp_path)
+
+
+def test_without_a_config_the_rootdir_is_the_nearest_folder_holding_the_plugin_folder(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "tests" / "llm" / "plugins").mkdir(parents=True)
+    (tmp_path / "tests" / "llm" / "api").mkdir()
+    config = find_config(tmp_path / "tests" / "llm" / "api")
+    assert config.rootdir == tmp_path.resolve()
+    assert config.plugin_dirs == (tmp_path.resolve() / DEFAULT_PLUGIN_DIR,)

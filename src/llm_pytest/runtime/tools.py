@@ -103,14 +103,19 @@ def missing_tools(
 def _hint(name: str, registry: ToolRegistry, dirs: PluginDirs, hint: str | None) -> str | None:
     if closest(name, registry.names()):
         return hint  # the registry's "did you mean"
-    where = ", ".join(_shown(folder) for folder in dict.fromkeys(dirs.looked_in))
+    if not dirs.found:
+        return (
+            "no plugin folder was found: plugins go in tests/llm/plugins under the rootdir, a "
+            "plugins/ folder beside the spec, or a folder ini llm_plugin_dirs names; "
+            "MCP tools are named <server>_<tool>"
+        )
+    where = ", ".join(_shown(folder) for folder in dirs.found)
     return (
-        f"plugins are looked for in {where} (ini llm_plugin_dirs adds folders); "
+        f"plugins are looked for in {where} (ini llm_plugin_dirs names others); "
         "MCP tools are named <server>_<tool>"
     )
 
 
 def _shown(folder: Path) -> str:
     relative = os.path.relpath(folder)
-    shown = folder.as_posix() if relative.startswith("..") else Path(relative).as_posix()
-    return shown if folder.is_dir() else f"{shown} (no such folder)"
+    return folder.as_posix() if relative.startswith("..") else Path(relative).as_posix()
