@@ -8,7 +8,7 @@ import pytest
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.errors import ProviderConfigError
 from llm_pytest.interpreter.runner import RunSettings, run_plan
-from llm_pytest.model.plan import Plan
+from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import JudgeRecord, RunTrace
 from llm_pytest.runtime.tools import build_registry
 
@@ -18,14 +18,14 @@ SPEC = "test: {name: t}\nsteps:\n  - tool: list_values\n    expect: 'an empty ma
 class _RejectedKey:
     name = "openai"
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         raise ProviderConfigError("openai rejected the API key (401): set OPENAI_API_KEY")
 
 
 class _Crashing:
     name = "buggy"
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         raise RuntimeError("boom")
 
 

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from llm_pytest.api import arun_spec
-from llm_pytest.model.plan import Plan
+from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import MAX_DETAILED_STEPS, JudgeRecord, Outcome, RunTrace
 from llm_pytest.model.verdict import NO_JUDGE_REASON
 from llm_pytest.tools.registry import Tool, ToolContext
@@ -28,7 +28,7 @@ class RecordingJudge:
         self.reason = reason
         self.seen: list[RunTrace] = []
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         self.seen.append(trace)
         return JudgeRecord(
             verdict=self.verdict, reason=self.reason, provider=self.name, issues=[self.reason]
@@ -38,7 +38,7 @@ class RecordingJudge:
 class BrokenJudge:
     name = "broken"
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         raise RuntimeError("provider exploded")
 
 

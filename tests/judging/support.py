@@ -50,7 +50,8 @@ def make_plan(*, iterations: int = 1, extra: str = "") -> Plan:
 
 
 def make_trace(plan: Plan, *, iteration: int = 1, result: Any = None) -> RunTrace:
-    """A finished run of ``plan`` whose step passed its checks."""
+    """A finished run of ``plan`` whose step passed its checks, its texts rendered as the
+    interpreter renders them."""
     value = {"stored": "user", "value": {"name": "Alice"}} if result is None else result
     step = StepRecord(
         id="steps.0",
@@ -67,7 +68,16 @@ def make_trace(plan: Plan, *, iteration: int = 1, result: Any = None) -> RunTrac
         expect="The user is stored with the name Alice",
         analyze="Check the stored value carefully.",
     )
-    return RunTrace(plan.path, plan.test_name, plan.experiment, iteration, steps=[step])
+    return RunTrace(
+        plan.path,
+        plan.test_name,
+        plan.experiment,
+        iteration,
+        steps=[step],
+        verdict={"pass_if": "The user Alice exists", "fail_if": "The user is missing"},
+        description=plan.description,
+        iterations=plan.iterations,
+    )
 
 
 @dataclass
@@ -100,7 +110,7 @@ async def judge_once(
     """``judge``'s record for one run of the sample plan (bounded by ``within`` seconds)."""
     plan = make_plan(extra=extra)
     with anyio.fail_after(within):
-        return await judge(plan, make_trace(plan, iteration=iteration, result=result))
+        return await judge(make_trace(plan, iteration=iteration, result=result), plan.judge)
 
 
 def fake_claude(directory: Path) -> Path:

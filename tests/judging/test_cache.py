@@ -57,7 +57,7 @@ def test_entries_round_trip_and_damaged_ones_are_misses(tmp_path: Path) -> None:
 async def judge_twice(judge: ProviderJudge, *, iterations: int = 1) -> list[JudgeRecord]:
     plan = make_plan(iterations=iterations)
     with anyio.fail_after(10):
-        return [await judge(plan, make_trace(plan)) for _ in range(2)]
+        return [await judge(make_trace(plan), plan.judge) for _ in range(2)]
 
 
 @pytest.mark.anyio
@@ -78,9 +78,9 @@ async def test_a_different_trace_or_model_misses(tmp_path: Path) -> None:
     cache = JudgeCache(tmp_path)
     provider = RecordingProvider([PASS_JSON])
     plan = make_plan()
-    await ProviderJudge(provider, cache=cache)(plan, make_trace(plan))
-    await ProviderJudge(provider, cache=cache)(plan, make_trace(plan, result={"stored": "x"}))
-    await ProviderJudge(provider, cache=cache, model="gpt-4o")(plan, make_trace(plan))
+    await ProviderJudge(provider, cache=cache)(make_trace(plan), plan.judge)
+    await ProviderJudge(provider, cache=cache)(make_trace(plan, result={"stored": "x"}), plan.judge)
+    await ProviderJudge(provider, cache=cache, model="gpt-4o")(make_trace(plan), plan.judge)
     assert len(provider.requests) == 3
 
 

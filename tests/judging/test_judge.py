@@ -112,7 +112,7 @@ async def test_runs_are_judged_concurrently() -> None:
     records: list[JudgeRecord] = []
 
     async def one(i: int) -> None:
-        records.append(await judge(plan, make_trace(plan, iteration=i)))
+        records.append(await judge(make_trace(plan, iteration=i), plan.judge))
 
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:

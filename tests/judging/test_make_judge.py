@@ -62,7 +62,7 @@ async def test_auto_without_any_judge_is_offline_and_says_how_to_configure(
         "--llm-provider)"
     )
     plan = make_plan()
-    record = await judge(plan, make_trace(plan))
+    record = await judge(make_trace(plan), plan.judge)
     assert (record.verdict, record.reason) == ("UNCLEAR", NO_JUDGE_REASON)
 
 
@@ -116,7 +116,7 @@ async def test_with_auto_a_spec_may_name_its_own_provider(tmp_path: Path, empty_
     script.write_text("['FAIL']\n")
     judge, _ = make_judge(settings={"script": str(script)}, env={"PATH": empty_path})
     plan = make_plan(extra="judge: {provider: scripted}")
-    record = await judge(plan, make_trace(plan))
+    record = await judge(make_trace(plan), plan.judge)
     assert (record.verdict, record.provider) == ("FAIL", "scripted")
 
 
@@ -126,7 +126,7 @@ async def test_a_provider_chosen_by_name_judges_every_spec(tmp_path: Path) -> No
     script.write_text("['PASS']\n")
     judge, _ = make_judge("scripted", settings={"script": str(script)})
     plan = make_plan(extra="judge: {provider: openai}")
-    record = await judge(plan, make_trace(plan))
+    record = await judge(make_trace(plan), plan.judge)
     assert (record.verdict, record.provider) == ("PASS", "scripted")
 
 
@@ -149,7 +149,7 @@ async def test_a_registered_provider_is_found_by_name(monkeypatch: pytest.Monkey
 @pytest.mark.anyio
 async def test_the_offline_provider_answers_unclear_through_any_judge() -> None:
     plan = make_plan()
-    record = await ProviderJudge(OfflineProvider())(plan, make_trace(plan))
+    record = await ProviderJudge(OfflineProvider())(make_trace(plan), plan.judge)
     assert (record.verdict, record.reason) == ("UNCLEAR", NO_JUDGE_REASON)
 
 
@@ -158,7 +158,7 @@ async def test_a_spec_naming_an_unknown_provider_stops_with_its_path(empty_path:
     judge, _ = make_judge(env={"PATH": empty_path})
     plan = make_plan(extra="judge: {provider: opnai}")
     with pytest.raises(ProviderConfigError) as exc:
-        await judge(plan, make_trace(plan))
+        await judge(make_trace(plan), plan.judge)
     assert str(exc.value).startswith(
         "<string>: judge.provider: unknown judge provider `opnai`; did you mean `openai`?"
     )

@@ -1,4 +1,4 @@
-"""The judge prompt: rendered in a sandbox from the plan and the run's trace."""
+"""The judge prompt: rendered in a sandbox from the run's trace."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .support import make_plan, make_trace
 def render(template: str | Path | None = None, *, budget: int = 4000, **trace_args: object) -> str:
     plan = make_plan()
     trace = make_trace(plan, **trace_args)  # type: ignore[arg-type]
-    return JudgePrompt(template).render(plan, trace, max_result_chars=budget)
+    return JudgePrompt(template).render(trace, max_result_chars=budget)
 
 
 def test_the_prompt_holds_the_test_its_steps_expectations_and_verdict() -> None:
@@ -32,7 +32,6 @@ def test_the_prompt_holds_the_test_its_steps_expectations_and_verdict() -> None:
     assert '- `result.stored == "user"`: passed (x = 1)' in prompt
     assert "Expectation: The user is stored with the name Alice" in prompt
     assert "Analysis instructions:\nCheck the stored value carefully." in prompt
-    # the verdict's ${vars...} is filled in from the plan
     assert "Pass if: The user Alice exists" in prompt
     assert "Fail if: The user is missing" in prompt
 
@@ -68,7 +67,7 @@ def test_steps_that_did_not_run_show_why_and_no_data() -> None:
         StepRecord("teardown.0", "teardown", "tool", None, "sleep", "x:1:1", note="setup failed")
     )
     trace.steps[0].checks.append(CheckRecord("len(result) > 0", False, "x:2:2", error="boom"))
-    prompt = JudgePrompt().render(plan, trace, max_result_chars=4000)
+    prompt = JudgePrompt().render(trace, max_result_chars=4000)
     assert (
         "### 2. sleep\n\n- Id: `teardown.0`; phase: teardown; tool: `sleep`; status: not_run\n"
         in (prompt)

@@ -24,7 +24,7 @@ async def verdicts(
     judge = ProviderJudge(provider)
     plan = make_plan(iterations=runs, extra=extra)
     with anyio.fail_after(10):
-        return [await judge(plan, make_trace(plan, iteration=i + 1)) for i in range(runs)]
+        return [await judge(make_trace(plan, iteration=i + 1), plan.judge) for i in range(runs)]
 
 
 @pytest.mark.anyio
@@ -151,8 +151,8 @@ async def test_a_yaml_file_is_loaded_through_make_judge(tmp_path: Path) -> None:
     judge, description = make_judge("scripted", settings={"script": str(script)})
     assert description == "judge: scripted (set with --llm-provider or ini llm_provider)"
     plan = make_plan(iterations=2)
-    first = await judge(plan, make_trace(plan))
-    second = await judge(plan, make_trace(plan, iteration=2))
+    first = await judge(make_trace(plan), plan.judge)
+    second = await judge(make_trace(plan, iteration=2), plan.judge)
     assert (first.verdict, second.verdict, second.reason) == ("FAIL", "PASS", "fixed")
 
 

@@ -161,7 +161,14 @@ class Run:
         self.registry = registry
         self.redact = settings.redact
         self.log = run_log(settings.log, iteration, plan.iterations)
-        self.trace = RunTrace(plan.path, plan.test_name, plan.experiment, iteration)
+        self.trace = RunTrace(
+            plan.path,
+            plan.test_name,
+            plan.experiment,
+            iteration,
+            description=plan.description,
+            iterations=plan.iterations,
+        )
         self.ctx = ToolContext(env=settings.env)
         self.ctx.resources[SPEC_DIR] = str(Path(plan.path).resolve().parent)
         self.scope = new_scope(plan, iteration, settings.env, variables={}, stored=self.ctx.stored)
@@ -231,7 +238,7 @@ class Run:
             return
         judge = self.settings.judge
         try:
-            record = await judge(plan, trace)
+            record = await judge(trace, plan.judge)
         except ProviderConfigError:
             raise  # a judge that cannot work at all stops the session with one message
         except Exception as exc:  # the protocol says never raise; a broken judge is no verdict

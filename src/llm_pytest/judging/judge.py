@@ -29,7 +29,7 @@ from llm_pytest.judging.prompt import SYSTEM_PROMPT, JudgePrompt
 from llm_pytest.judging.registry import create_provider, resolve_provider
 from llm_pytest.judging.settings import Settings, float_setting, int_setting, str_setting
 from llm_pytest.model.judge import VERDICT_SCHEMA, JudgeRequest, Provider, ProviderReply
-from llm_pytest.model.plan import JudgePlan, Plan
+from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import JudgeRecord, RunTrace
 from llm_pytest.model.verdict import Judge, OfflineJudge
 
@@ -63,7 +63,7 @@ class ProviderJudge:
 
     ``model`` (when set) wins over a spec's ``judge.model``, which wins over the provider's
     default. ``max_result_chars`` is the budget per step result unless the spec sets its own.
-    ``cache_mode`` (auto/on/off) decides per plan whether ``cache`` is used. ``prices``
+    ``cache_mode`` (auto/on/off) decides per run whether ``cache`` is used. ``prices``
     overrides the price table (see :func:`~llm_pytest.judging.pricing.parse_prices`).
     """
 
@@ -95,32 +95,32 @@ class ProviderJudge:
     def name(self) -> str:
         return self.provider.name
 
-    def model_for(self, plan: Plan | None = None) -> str | None:
-        """The model a plan is judged with (None: the provider decides)."""
-        spec_model = plan.judge.model if plan is not None else None
+    def model_for(self, spec: JudgePlan | None = None) -> str | None:
+        """The model a spec's runs are judged with (None: the provider decides)."""
+        spec_model = spec.model if spec is not None else None
         return self.model or spec_model or self.provider.default_model
 
-    def request(self, plan: Plan, trace: RunTrace) -> JudgeRequest:
-        """The judge request for one run (its prompt rendered from the template)."""
-        budget = plan.judge.max_result_chars
+    def request(self, trace: RunTrace, spec: JudgePlan) -> JudgeRequest:
+        """The judge request for one run, its prompt rendered from the trace."""
+        budget = spec.max_result_chars
         if budget == _SPEC_DEFAULT_CHARS:
             budget = self.max_result_chars
         return JudgeRequest(
             system=SYSTEM_PROMPT,
-            prompt=self.prompt.render(plan, trace, max_result_chars=budget),
+            prompt=self.prompt.render(trace, max_result_chars=budget),
             schema=VERDICT_SCHEMA,
-            model=self.model_for(plan),
+            model=self.model_for(spec),
             timeout=self.timeout,
             max_retries=self.max_retries,
-            test_name=plan.test_name,
-            item_name=plan.item_name,
+            test_name=trace.test_name,
+            item_name=trace.item_name,
             iteration=trace.iteration,
         )
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         started = time.perf_counter()
-        request = self.request(plan, trace)
-        cache = self.cache if cache_enabled(self.cache_mode, plan.iterations) else None
+        request = self.request(trace, spec)
+        cache = self.cache if cache_enabled(self.cache_mode, trace.iterations) else None
         key = cache_key(self.name, request.model, request)
         if cache is not None and (hit := cache.get(key)) is not None:
             return self._record(hit, _Spent(model=hit.model), started, cached=True)
@@ -275,17 +275,17 @@ class SessionJudge:
         self._build = build
         self._others: dict[str, Judge] = {}
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
-        wanted = plan.judge.provider
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
+        wanted = spec.provider
         if not wanted or wanted in (self.name, "auto"):
-            return await self.default(plan, trace)
+            return await self.default(trace, spec)
         judge = self._others.get(wanted)
         if judge is None:
             try:
                 judge = self._others[wanted] = self._build(wanted)
             except UsageError as exc:
-                raise ProviderConfigError(f"{plan.path}: judge.provider: {exc}") from None
-        return await judge(plan, trace)
+                raise ProviderConfigError(f"{trace.spec_path}: judge.provider: {exc}") from None
+        return await judge(trace, spec)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The judge prompt: a Jinja2 template rendered in a sandbox from a plan and a run's trace.
+"""The judge prompt: a Jinja2 template rendered in a sandbox from a run's trace alone.
 
 The packaged template is ``templates/judge_prompt.md.j2``; ini ``llm_judge_template`` names
 another. Its context holds only plain data:
@@ -28,10 +28,8 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from llm_pytest.errors import LlmPytestError, ProviderConfigError
-from llm_pytest.expr.parse import Template
+from llm_pytest.errors import ProviderConfigError
 from llm_pytest.model.judge import VERDICT_SCHEMA
-from llm_pytest.model.plan import Plan, render_value, value_to_json
 from llm_pytest.model.trace import RunTrace, StepRecord
 
 __all__ = ["DEFAULT_TEMPLATE", "SYSTEM_PROMPT", "JudgePrompt", "fenced"]
@@ -88,9 +86,9 @@ class JudgePrompt:
                 f"{exc.message}"
             ) from None
 
-    def render(self, plan: Plan, trace: RunTrace, *, max_result_chars: int) -> str:
-        """The prompt for judging ``trace``, a run of ``plan``."""
-        context = prompt_context(plan, trace, max_result_chars)
+    def render(self, trace: RunTrace, *, max_result_chars: int) -> str:
+        """The prompt for judging ``trace``."""
+        context = prompt_context(trace, max_result_chars)
         try:
             return self._template.render(context)
         except jinja2.TemplateError as exc:
@@ -100,22 +98,20 @@ class JudgePrompt:
             ) from None
 
 
-def prompt_context(plan: Plan, trace: RunTrace, max_result_chars: int) -> dict[str, Any]:
-    """The data a judge template sees (documented in the module docstring)."""
+def prompt_context(trace: RunTrace, max_result_chars: int) -> dict[str, Any]:
+    """The data a judge template sees (documented in the module docstring). Every text is the
+    one the run rendered, so a ``${...}`` reading a saved result shows its value."""
     verdict = None
-    if plan.verdict is not None:
-        verdict = {
-            "pass_if": _verdict_text(plan.verdict.pass_if, plan, trace),
-            "fail_if": _verdict_text(plan.verdict.fail_if, plan, trace),
-        }
+    if trace.verdict is not None:
+        verdict = {"pass_if": trace.verdict.get("pass_if"), "fail_if": trace.verdict.get("fail_if")}
     return {
         "test": {
-            "name": plan.test_name,
-            "item": plan.item_name,
+            "name": trace.test_name,
+            "item": trace.item_name,
             "experiment": trace.experiment,
             "iteration": trace.iteration,
-            "description": plan.description,
-            "path": plan.path,
+            "description": trace.description,
+            "path": trace.spec_path,
         },
         "steps": [_step_context(s, max_result_chars) for s in trace.steps],
         "elided_steps": trace.elided_steps,
@@ -174,19 +170,3 @@ def _cut(text: str, budget: int, what: str) -> tuple[str, str | None]:
     return text[:budget], (
         f"[{what} truncated: showing the first {budget} of {len(text)} characters]"
     )
-
-
-def _verdict_text(template: Template | None, plan: Plan, trace: RunTrace) -> str | None:
-    """A verdict text with the ``${...}`` it can fill from the plan filled in; a text that reads
-    names only the run knew (saved results) is shown as written."""
-    if template is None:
-        return None
-    scope = {
-        "vars": value_to_json(plan.vars),
-        "iteration": trace.iteration,
-        "experiment": trace.experiment,
-    }
-    try:
-        return str(render_value(template, scope))
-    except LlmPytestError:
-        return template.source

@@ -149,6 +149,15 @@ class RunTrace:
     """Step records beyond MAX_DETAILED_STEPS whose args and results were not kept."""
     verdict: dict[str, str | None] | None = None
     """The spec's `verdict` texts (``pass_if``, ``fail_if``) with this run's values filled in."""
+    description: str | None = None
+    """The test's description, as the spec wrote it."""
+    iterations: int = 1
+    """How many runs the item has; this is run ``iteration`` of them."""
+
+    @property
+    def item_name(self) -> str:
+        """The pytest item's name: ``test[experiment]``, or the test's name."""
+        return f"{self.test_name}[{self.experiment}]" if self.experiment else self.test_name
 
     @property
     def input_tokens(self) -> int:

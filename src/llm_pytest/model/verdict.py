@@ -7,7 +7,7 @@ from math import comb
 from typing import Protocol
 
 from llm_pytest.errors import UsageError
-from llm_pytest.model.plan import Plan
+from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import JudgeRecord, RunTrace
 
 __all__ = ["ItemStats", "Judge", "OfflineJudge", "item_stats"]
@@ -21,11 +21,12 @@ NO_JUDGE_REASON = (
 
 
 class Judge(Protocol):
-    """Judges one finished run that passed its deterministic checks. A judge that cannot answer
-    returns an UNCLEAR record saying why; it raises only ProviderConfigError, for a judge that
-    cannot work at all (bad key, unknown model), which stops the session with one message."""
+    """Judges one finished run that passed its deterministic checks, from its trace alone
+    (``spec`` is the spec's own ``judge:`` settings). A judge that cannot answer returns an
+    UNCLEAR record saying why; it raises only ProviderConfigError, for a judge that cannot work
+    at all (bad key, unknown model), which stops the session with one message."""
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord: ...
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord: ...
 
 
 class OfflineJudge:
@@ -33,7 +34,7 @@ class OfflineJudge:
 
     name = "offline"
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         return JudgeRecord(verdict="UNCLEAR", reason=NO_JUDGE_REASON, provider="offline")
 
 

@@ -20,7 +20,7 @@ from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, SpecErrors, UsageError
 from llm_pytest.interpreter.runner import RunSettings, run_plan
-from llm_pytest.model.plan import Plan
+from llm_pytest.model.plan import JudgePlan, Plan
 from llm_pytest.model.result import ItemResult, SpecResult
 from llm_pytest.model.trace import JudgeRecord, RunTrace
 from llm_pytest.model.verdict import Judge
@@ -229,9 +229,9 @@ class _JudgeGuard:
         self.name = str(getattr(judge, "name", type(judge).__name__))
         self._error: ProviderConfigError | None = None
 
-    async def __call__(self, plan: Plan, trace: RunTrace) -> JudgeRecord:
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         try:
-            return await self._judge(plan, trace)
+            return await self._judge(trace, spec)
         except ProviderConfigError as exc:
             self._error = self._error or exc
             raise
