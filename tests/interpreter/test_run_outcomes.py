@@ -10,9 +10,9 @@ import anyio
 import pytest
 
 from llm_pytest.api import arun_spec
+from llm_pytest.judging.registry import no_judge_reason
 from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import MAX_DETAILED_STEPS, JudgeRecord, Outcome, RunTrace
-from llm_pytest.model.verdict import NO_JUDGE_REASON
 from llm_pytest.tools.registry import Tool, ToolContext
 
 from .conftest import LoadPlugins, WriteSpec
@@ -114,7 +114,7 @@ async def test_without_a_judge_expectations_are_unclear_and_the_item_is_skipped(
 ) -> None:
     path = write_spec(JUDGED.replace("VALUE", "7"))
     result = await arun_spec(path, iterations=2)
-    assert [(r.outcome, r.reason) for r in result.runs] == [("UNCLEAR", NO_JUDGE_REASON)] * 2
+    assert [(r.outcome, r.reason) for r in result.runs] == [("UNCLEAR", no_judge_reason())] * 2
     assert result.items[0].outcome == "skipped"
     with pytest.raises(AssertionError, match="no run could be judged: all 2 runs were UNCLEAR"):
         result.require_success()

@@ -10,9 +10,8 @@ import pytest
 from llm_pytest.errors import ProviderConfigError, UsageError
 from llm_pytest.judging import registry
 from llm_pytest.judging.judge import ProviderJudge, SessionJudge, make_judge
-from llm_pytest.judging.offline import OfflineProvider
-from llm_pytest.judging.registry import provider, provider_names
-from llm_pytest.model.verdict import NO_JUDGE_REASON, OfflineJudge
+from llm_pytest.judging.registry import create_provider, no_judge_reason, provider, provider_names
+from llm_pytest.model.verdict import OfflineJudge
 
 from .support import PASS_JSON, RecordingProvider, fake_claude, judge_once, make_plan, make_trace
 
@@ -63,7 +62,7 @@ async def test_auto_without_any_judge_is_offline_and_says_how_to_configure(
     )
     plan = make_plan()
     record = await judge(make_trace(plan), plan.judge)
-    assert (record.verdict, record.reason) == ("UNCLEAR", NO_JUDGE_REASON)
+    assert (record.verdict, record.reason) == ("UNCLEAR", no_judge_reason())
 
 
 def test_a_named_provider_and_model_are_shown(empty_path: str) -> None:
@@ -132,7 +131,7 @@ async def test_a_provider_chosen_by_name_judges_every_spec(tmp_path: Path) -> No
 
 @pytest.mark.anyio
 async def test_a_registered_provider_is_found_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_FACTORIES", dict(registry._FACTORIES))
+    monkeypatch.setattr(registry, "_PROVIDERS", dict(registry._PROVIDERS))
     made: list[Mapping[str, object]] = []
 
     @provider("in-house")
@@ -149,8 +148,8 @@ async def test_a_registered_provider_is_found_by_name(monkeypatch: pytest.Monkey
 @pytest.mark.anyio
 async def test_the_offline_provider_answers_unclear_through_any_judge() -> None:
     plan = make_plan()
-    record = await ProviderJudge(OfflineProvider())(make_trace(plan), plan.judge)
-    assert (record.verdict, record.reason) == ("UNCLEAR", NO_JUDGE_REASON)
+    record = await ProviderJudge(create_provider("offline"))(make_trace(plan), plan.judge)
+    assert (record.verdict, record.reason) == ("UNCLEAR", no_judge_reason())
 
 
 @pytest.mark.anyio

@@ -48,6 +48,7 @@ from llm_pytest.interpreter.stepping import (
     with_hint,
 )
 from llm_pytest.judging.parsing import InvalidVerdict, excerpt, parse_verdict
+from llm_pytest.judging.registry import agent_providers
 from llm_pytest.model.plan import (
     Plan,
     RepeatPlan,
@@ -74,7 +75,6 @@ CLAUDE_ENV = "LLM_PYTEST_CLAUDE"
 MAX_AGENT_TIMEOUT = 1800.0
 THINKING_ALLOWANCE = 60.0
 """Seconds for the agent's own work (reading the plan, writing the verdict)."""
-_AGENT_PROVIDERS = (None, "auto", "claude-code")
 
 
 async def run_agent_iteration(
@@ -170,10 +170,11 @@ def default_agent(plan: Plan, env: Mapping[str, str]) -> AgentDriver:
     """The Claude Code CLI: ``$LLM_PYTEST_CLAUDE``, else ``claude`` on PATH. Raises
     ProviderConfigError when there is none, or when the spec's judge cannot drive tools."""
     provider = plan.judge.provider
-    if provider not in _AGENT_PROVIDERS:
+    if provider not in (None, "auto") and provider not in agent_providers():
         raise ProviderConfigError(
             f"agent mode runs the steps through Claude Code; the spec's judge provider "
-            f"`{provider}` cannot call tools (remove `judge.provider` or set it to claude-code)"
+            f"`{provider}` cannot call tools (remove `judge.provider` or set it to "
+            f"{' or '.join(agent_providers())})"
         )
     command = env.get(CLAUDE_ENV) or shutil.which("claude", path=env.get("PATH"))
     if not command:

@@ -260,7 +260,7 @@ class JudgeSettings(_Model):
     """Per-spec judge settings (usually set with --llm-provider / ini instead)."""
 
     provider: NonEmpty | None = Field(default=None, examples=["openai"])
-    """A registered provider: offline, scripted, openai, anthropic, claude-code, local."""
+    """A registered judge provider (`pytest --help` lists them under --llm-provider)."""
     model: NonEmpty | None = Field(default=None, examples=["gpt-4.1-mini"])
     """The model the provider asks."""
     max_result_chars: Annotated[int, Field(ge=100)] = 4000

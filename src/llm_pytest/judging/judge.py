@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,13 @@ from llm_pytest.judging.cache import CachedVerdict, JudgeCache, cache_enabled, c
 from llm_pytest.judging.parsing import InvalidVerdict, Verdict, excerpt, parse_verdict
 from llm_pytest.judging.pricing import Price, cost_usd, parse_prices
 from llm_pytest.judging.prompt import SYSTEM_PROMPT, JudgePrompt
-from llm_pytest.judging.registry import create_provider, resolve_provider
+from llm_pytest.judging.registry import (
+    OFFLINE,
+    create_provider,
+    known_prices,
+    no_judge_reason,
+    resolve_provider,
+)
 from llm_pytest.judging.settings import Settings, float_setting, int_setting, str_setting
 from llm_pytest.model.judge import VERDICT_SCHEMA, JudgeRequest, Provider, ProviderReply
 from llm_pytest.model.plan import JudgePlan
@@ -47,14 +53,16 @@ class _Spent:
     cost_usd: float = 0.0
     model: str | None = None
 
-    def add(self, reply: ProviderReply, model: str | None, prices: Mapping[str, Price]) -> None:
+    def add(
+        self, reply: ProviderReply, model: str | None, prices: Sequence[Mapping[str, Price]]
+    ) -> None:
         self.model = reply.model or model
         self.input_tokens += reply.input_tokens
         self.output_tokens += reply.output_tokens
         self.cost_usd += (
             reply.cost_usd
             if reply.cost_usd is not None
-            else cost_usd(self.model, reply.input_tokens, reply.output_tokens, prices)
+            else cost_usd(self.model, reply.input_tokens, reply.output_tokens, *prices)
         )
 
 
@@ -64,7 +72,8 @@ class ProviderJudge:
     ``model`` (when set) wins over a spec's ``judge.model``, which wins over the provider's
     default. ``max_result_chars`` is the budget per step result unless the spec sets its own.
     ``cache_mode`` (auto/on/off) decides per run whether ``cache`` is used. ``prices``
-    overrides the price table (see :func:`~llm_pytest.judging.pricing.parse_prices`).
+    overrides the prices the providers declare (see
+    :func:`~llm_pytest.judging.pricing.parse_prices`).
     """
 
     def __init__(
@@ -90,6 +99,7 @@ class ProviderJudge:
         self.timeout = timeout
         self.max_retries = max_retries
         self.prices = parse_prices(prices)
+        self._price_tables = (self.prices, known_prices())
 
     @property
     def name(self) -> str:
@@ -157,13 +167,13 @@ class ProviderJudge:
 
     async def _ask(self, request: JudgeRequest, spent: _Spent) -> Verdict | _Invalid:
         reply = await self.provider.judge(request)
-        spent.add(reply, request.model, self.prices)
+        spent.add(reply, request.model, self._price_tables)
         try:
             return parse_verdict(reply.text)
         except InvalidVerdict as exc:
             problem = str(exc)
         reply = await self.provider.judge(request.repaired(reply.text, problem))
-        spent.add(reply, request.model, self.prices)
+        spent.add(reply, request.model, self._price_tables)
         try:
             return parse_verdict(reply.text)
         except InvalidVerdict as exc:
@@ -211,9 +221,8 @@ def make_judge(
     """The judge for a session and a one-line description of it, e.g.
     ``judge: openai gpt-4.1-mini (auto: OPENAI_API_KEY is set)``.
 
-    Settings (ini values, strings or typed): ``base_url``, ``api_key_env``, ``auth_header``,
-    ``timeout``, ``max_retries``, ``prices``, ``template``, ``max_result_chars``, ``script``,
-    ``claude_command``, ``max_turns``, ``max_tokens``, ``temperature``, ``gguf``.
+    Settings (ini values, strings or typed) are the judge's own and its providers' (see
+    :func:`~llm_pytest.judging.registry.setting_help`).
     Raises ProviderConfigError (the chosen judge cannot work) or UsageError (bad settings).
     """
     settings = settings or {}
@@ -227,8 +236,8 @@ def make_judge(
     provider, why = resolve_provider(name, model=model, settings=settings, env=env)
 
     def build(p: Provider) -> Judge:
-        if p.name == "offline":
-            return OfflineJudge()
+        if p.name == OFFLINE:
+            return OfflineJudge(no_judge_reason())
         return ProviderJudge(
             p,
             model=model,
@@ -253,7 +262,7 @@ def make_judge(
 
 def describe(provider: Provider, model: str | None, why: str) -> str:
     """The session-header line for a judge."""
-    if provider.name == "offline":
+    if provider.name == OFFLINE:
         return (
             f"judge: offline, natural-language expectations will be UNCLEAR ({why}; "
             "choose one with --llm-provider)"

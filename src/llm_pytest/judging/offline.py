@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
-from llm_pytest.judging.settings import Settings
 from llm_pytest.model.judge import JudgeRequest, ProviderReply
 from llm_pytest.model.verdict import NO_JUDGE_REASON
 
@@ -13,15 +11,14 @@ __all__ = ["OfflineProvider"]
 
 
 class OfflineProvider:
-    """Answers UNCLEAR ("no judge configured") without asking anyone."""
+    """Answers UNCLEAR with ``reason`` ("no judge configured") without asking anyone."""
 
     name = "offline"
     default_model: str | None = None
 
-    @classmethod
-    def from_settings(cls, settings: Settings, env: Mapping[str, str]) -> OfflineProvider:
-        return cls()
+    def __init__(self, reason: str = NO_JUDGE_REASON) -> None:
+        self.reason = reason
 
     async def judge(self, request: JudgeRequest) -> ProviderReply:
-        verdict = {"verdict": "UNCLEAR", "reason": NO_JUDGE_REASON, "steps": [], "issues": []}
+        verdict = {"verdict": "UNCLEAR", "reason": self.reason, "steps": [], "issues": []}
         return ProviderReply(text=json.dumps(verdict))

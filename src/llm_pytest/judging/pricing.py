@@ -1,8 +1,10 @@
 """What a judge call costs: USD per million input and output tokens, per model.
 
-A model matches the longest table entry it starts with (``gpt-4.1-mini-2025-04-14`` is priced as
-``gpt-4.1-mini``), after any ``vendor/`` prefix (OpenRouter style). Overrides (ini
-``llm_judge_prices``) win over the table; an unknown model costs 0.
+Each provider declares the prices of its models in its registration
+(:func:`~llm_pytest.judging.registry.known_prices` gathers them). A model matches the longest
+table entry it starts with (``gpt-4.1-mini-2025-04-14`` is priced as ``gpt-4.1-mini``), after any
+``vendor/`` prefix (OpenRouter style). Overrides (ini ``llm_judge_prices``) come first; an
+unknown model costs 0.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from llm_pytest.errors import UsageError
 
-__all__ = ["PRICES", "Price", "cost_usd", "find_price", "parse_prices"]
+__all__ = ["Price", "cost_usd", "find_price", "parse_prices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,35 +28,13 @@ class Price:
         return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1e6
 
 
-PRICES: Mapping[str, Price] = {
-    "gpt-4.1": Price(2.00, 8.00),
-    "gpt-4.1-mini": Price(0.40, 1.60),
-    "gpt-4.1-nano": Price(0.10, 0.40),
-    "gpt-4o": Price(2.50, 10.00),
-    "gpt-4o-mini": Price(0.15, 0.60),
-    "gpt-5": Price(1.25, 10.00),
-    "gpt-5-mini": Price(0.25, 2.00),
-    "gpt-5-nano": Price(0.05, 0.40),
-    "o3": Price(2.00, 8.00),
-    "o3-mini": Price(1.10, 4.40),
-    "o4-mini": Price(1.10, 4.40),
-    "claude-opus-4": Price(15.00, 75.00),
-    "claude-opus-4-5": Price(5.00, 25.00),
-    "claude-sonnet-4": Price(3.00, 15.00),
-    "claude-3-7-sonnet": Price(3.00, 15.00),
-    "claude-haiku-4-5": Price(1.00, 5.00),
-    "claude-3-5-haiku": Price(0.80, 4.00),
-    "claude-3-haiku": Price(0.25, 1.25),
-}
-"""List prices of well-known models (standard tier, uncached input)."""
-
-
-def find_price(model: str | None, overrides: Mapping[str, Price] | None = None) -> Price | None:
-    """The price of ``model``: an exact override, then the longest matching prefix."""
+def find_price(model: str | None, *tables: Mapping[str, Price]) -> Price | None:
+    """The price of ``model`` in the first of ``tables`` that has one: its exact name, else the
+    longest matching prefix."""
     if not model:
         return None
     name = model.rsplit("/", 1)[-1]
-    for table in (overrides or {}, PRICES):
+    for table in tables:
         for candidate in (model, name):
             if candidate in table:
                 return table[candidate]
@@ -67,13 +45,11 @@ def find_price(model: str | None, overrides: Mapping[str, Price] | None = None) 
 
 
 def cost_usd(
-    model: str | None,
-    input_tokens: int,
-    output_tokens: int,
-    overrides: Mapping[str, Price] | None = None,
+    model: str | None, input_tokens: int, output_tokens: int, *tables: Mapping[str, Price]
 ) -> float:
-    """The cost of a call; 0 for a model with no known price."""
-    price = find_price(model, overrides)
+    """The cost of a call, priced by the first of ``tables`` that knows the model; 0 when none
+    does."""
+    price = find_price(model, *tables)
     return price.cost(input_tokens, output_tokens) if price else 0.0
 
 
@@ -108,6 +84,8 @@ def _parse_text(text: str) -> Mapping[str, Any]:
     matches = [_LINE.fullmatch(line) for line in lines]
     if lines and all(matches):
         return {m[1]: {"input_per_mtok": m[2], "output_per_mtok": m[3]} for m in matches if m}
+    import yaml  # only here: the registry imports this module on every pytest run
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

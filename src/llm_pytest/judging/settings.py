@@ -1,5 +1,7 @@
-"""Reading judge settings. Values come from ini files as strings, or typed from pyproject/Python;
-a value of the wrong kind is a :class:`~llm_pytest.errors.UsageError` naming the setting."""
+"""Judge settings: the ones every judge reads, and reading them. Values come from ini files as
+strings, or typed from pyproject/Python; a value of the wrong kind is a
+:class:`~llm_pytest.errors.UsageError` naming the setting. Each provider declares its own
+settings in its registration (:mod:`~llm_pytest.judging.registry`)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,18 @@ from typing import Any
 
 from llm_pytest.errors import UsageError
 
-__all__ = ["Settings", "float_setting", "int_setting", "str_setting"]
+__all__ = ["JUDGE_SETTINGS", "Settings", "float_setting", "int_setting", "str_setting"]
 
 Settings = Mapping[str, Any]
+
+JUDGE_SETTINGS = {
+    "template": "a Jinja2 template for the judge prompt instead of the packaged one",
+    "timeout": "seconds one judge call may take",
+    "max_retries": "retries of a judge call after 429/5xx answers",
+    "max_result_chars": "characters of each step result the judge sees",
+    "prices": "price table overrides: MODEL=INPUT_USD_PER_MTOK/OUTPUT_USD_PER_MTOK lines",
+}
+"""The settings of the judge itself, whichever provider it asks, with what each does."""
 
 
 def str_setting(settings: Settings, key: str) -> str | None:

@@ -10,14 +10,13 @@ from llm_pytest.errors import UsageError
 from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import JudgeRecord, RunTrace
 
-__all__ = ["ItemStats", "Judge", "OfflineJudge", "item_stats"]
+__all__ = ["NO_JUDGE_REASON", "ItemStats", "Judge", "OfflineJudge", "item_stats"]
 
 NO_JUDGE_REASON = (
     "no judge configured: this spec has natural-language expectations (expect/analyze/verdict) "
-    "that need an LLM. Choose one with --llm-provider (openai, anthropic, claude-code, scripted) "
-    "or ini `llm_provider`; set OPENAI_API_KEY or ANTHROPIC_API_KEY, or put `claude` on PATH "
-    "for --llm-provider=auto"
+    "that need an LLM; choose a judge provider with --llm-provider or ini `llm_provider`"
 )
+"""Why a run is UNCLEAR without a judge; the judging stage says it naming its providers."""
 
 
 class Judge(Protocol):
@@ -30,12 +29,15 @@ class Judge(Protocol):
 
 
 class OfflineJudge:
-    """No LLM: every run that needs judgement is UNCLEAR, with the reason and how to fix it."""
+    """No LLM: every run that needs judgement is UNCLEAR, with ``reason`` (how to choose one)."""
 
     name = "offline"
 
+    def __init__(self, reason: str = NO_JUDGE_REASON) -> None:
+        self.reason = reason
+
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
-        return JudgeRecord(verdict="UNCLEAR", reason=NO_JUDGE_REASON, provider="offline")
+        return JudgeRecord(verdict="UNCLEAR", reason=self.reason, provider="offline")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import TypeVar
 import pytest
 
 from llm_pytest._defaults import PLUGIN_DIR, SPEC_PATTERNS
+from llm_pytest.judging.registry import providers, setting_help
 
 __all__ = [
     "CACHE_MODES",
@@ -38,23 +39,9 @@ DEFAULT_SPEC_PATTERNS = SPEC_PATTERNS
 DEFAULT_PLUGIN_DIR = PLUGIN_DIR
 CACHE_MODES = ("auto", "on", "off")
 
-JUDGE_SETTINGS = {
-    "script": "scripted judge: a YAML/JSON file of verdicts, or module:function",
-    "template": "a Jinja2 template for the judge prompt instead of the packaged one",
-    "base_url": "openai/anthropic judge: the API base URL",
-    "api_key_env": "openai/anthropic judge: the environment variable holding the API key",
-    "auth_header": "openai judge: the header that carries the key (authorization or api-key)",
-    "temperature": "openai judge: sampling temperature",
-    "max_tokens": "anthropic judge: the answer's token limit",
-    "claude_command": "claude-code judge: the claude executable",
-    "max_turns": "claude-code judge: --max-turns",
-    "timeout": "seconds one judge call may take",
-    "max_retries": "retries of a judge call after 429/5xx answers",
-    "max_result_chars": "characters of each step result the judge sees",
-    "prices": "price table overrides: MODEL=INPUT_USD_PER_MTOK/OUTPUT_USD_PER_MTOK lines",
-    "gguf": "local judge: the path of a GGUF model file",
-}
-"""Judge settings: each is the ini key ``llm_judge_<name>`` and reaches the judge as ``<name>``."""
+JUDGE_SETTINGS = setting_help()
+"""Judge settings, as the judge and its providers declare them: each is the ini key
+``llm_judge_<name>`` and reaches the judge as ``<name>``."""
 
 
 # -- value parsers (shared by the command line and the ini file) -------------------------------
@@ -173,7 +160,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--llm-provider",
         metavar="NAME",
-        help="judge provider: auto (default), offline, scripted, openai, anthropic, claude-code",
+        help="judge provider: auto (default), " + ", ".join(p.name for p in providers()),
     )
     group.addoption("--llm-model", metavar="MODEL", help="judge model (wins over a spec's own)")
     group.addoption(

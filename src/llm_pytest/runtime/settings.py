@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import UsageError
 from llm_pytest.interpreter.runner import Log, RunSettings
-from llm_pytest.model.verdict import Judge
+from llm_pytest.judging.registry import no_judge_reason
+from llm_pytest.model.verdict import Judge, OfflineJudge
 from llm_pytest.tools.registry import ToolRegistry
 
 if TYPE_CHECKING:
@@ -76,10 +77,11 @@ def run_settings(
     log: Log | None = None,
     concurrency: int | None = None,
 ) -> RunSettings:
-    """What every run shares; ``env`` is added to the process environment."""
+    """What every run shares; ``env`` is added to the process environment. Without a judge,
+    runs that need one are UNCLEAR, saying how to configure one."""
     return RunSettings(
         registry,
-        judge=judge,
+        judge=judge or OfflineJudge(no_judge_reason()),
         env={**os.environ, **(env or {})},
         log=log,
         concurrency=concurrency,
