@@ -6,7 +6,7 @@ import pytest
 
 from llm_pytest.errors import UsageError
 from llm_pytest.judging.pricing import Price, cost_usd, find_price, parse_prices
-from llm_pytest.judging.registry import known_prices, provider_info
+from llm_pytest.judging.registry import known_prices, providers
 
 TABLE = known_prices()
 
@@ -50,8 +50,8 @@ def test_a_bad_override_names_the_entry() -> None:
 
 
 def test_each_provider_declares_the_prices_of_its_own_models() -> None:
-    openai, anthropic = provider_info("openai"), provider_info("anthropic")
-    assert openai is not None and anthropic is not None
+    declared = {p.name: p for p in providers()}
+    openai, anthropic = declared["openai"], declared["anthropic"]
     assert openai.prices["gpt-4.1-mini"] == Price(0.40, 1.60)
     assert anthropic.prices["claude-sonnet-4"] == Price(3.00, 15.00)
     assert not set(openai.prices) & set(anthropic.prices)

@@ -54,7 +54,8 @@ def empty_path(tmp_path: Path) -> str:
 def test_the_help_lists_every_provider_and_the_settings_they_read(
     pytester: pytest.Pytester,
 ) -> None:
-    shown = " ".join(pytester.runpytest("--help").stdout.str().split())
+    result = pytester.runpytest("-p", "no:benchmark", "-p", "no:cacheprovider", "--help")
+    shown = " ".join(result.stdout.str().split())
     assert (
         "--llm-provider=NAME judge provider: auto (default), offline, scripted, openai, "
         "anthropic, claude-code, local" in shown

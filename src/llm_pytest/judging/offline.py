@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from llm_pytest.model.judge import JudgeRequest, ProviderReply
-from llm_pytest.model.verdict import NO_JUDGE_REASON
 
 __all__ = ["OfflineProvider"]
 
@@ -16,7 +15,7 @@ class OfflineProvider:
     name = "offline"
     default_model: str | None = None
 
-    def __init__(self, reason: str = NO_JUDGE_REASON) -> None:
+    def __init__(self, reason: str) -> None:
         self.reason = reason
 
     async def judge(self, request: JudgeRequest) -> ProviderReply:

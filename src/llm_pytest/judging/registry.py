@@ -38,7 +38,6 @@ __all__ = [
     "known_prices",
     "no_judge_reason",
     "provider",
-    "provider_info",
     "provider_names",
     "providers",
     "resolve_provider",
@@ -111,10 +110,6 @@ def provider(
 def providers() -> list[ProviderInfo]:
     """Every registered provider, in registration order."""
     return list(_PROVIDERS.values())
-
-
-def provider_info(name: str) -> ProviderInfo | None:
-    return _PROVIDERS.get(name)
 
 
 def provider_names() -> list[str]:
