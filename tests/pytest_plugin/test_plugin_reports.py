@@ -121,3 +121,30 @@ def test_html_report_holds_items_iterations_reasons_and_steps(project: pytest.Py
     assert "no judge configured" in html
     assert "Store the iteration" in html
     assert "--llm --llm-provider offline --llm-html report.html" in html  # the command line
+
+
+def test_items_file_lists_every_item_with_its_outcome_under_xdist_too(
+    project: pytest.Pytester,
+) -> None:
+    write(project, "tests/llm/test_half.yaml", HALF)
+    write(
+        project,
+        "tests/test_runner.py",
+        """\
+        def test_half_twice(llm_runner):
+            llm_runner("llm/test_half.yaml", iterations=2)
+        """,
+    )
+    result = run(project, "--llm", "-n", "2", "--llm-report-dir", "out")
+    result.assert_outcomes(passed=2)
+    items = sorted(_lines(project.path / "out" / "items.jsonl"), key=lambda i: str(i["nodeid"]))
+    assert [(i["nodeid"], i["group"], i["label"], i["outcome"], i["runs"]) for i in items] == [
+        ("tests/llm/test_half.yaml::Half", "tests/llm/test_half.yaml", "Half", "passed", 4),
+        (
+            "tests/test_runner.py::test_half_twice",
+            "tests/test_runner.py::test_half_twice",
+            "test_half.yaml::Half",
+            "passed",
+            2,
+        ),
+    ]

@@ -66,6 +66,7 @@ def test_two_workers_give_the_outcomes_and_reports_of_one_process(
     )
     parallel.stdout.fnmatch_lines(["*= llm-pytest summary =*", "total: 2/4 items passed * 7 *"])
     assert sorted(p.name for p in (project.path / "par").iterdir()) == [
+        "items.jsonl",
         "per_trace.jsonl",
         "trace_summary.jsonl",
     ]

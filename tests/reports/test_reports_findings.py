@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from llm_pytest.errors import SourceLocation
 from llm_pytest.model.trace import StepRecord
 from llm_pytest.reports.findings import finding_step
 
 
 def step(id: str, name: str | None, tool: str = "my_api_create_user") -> StepRecord:
-    return StepRecord(id, "steps", "tool", name, tool, f"t.yaml:{len(id)}:5")
+    return StepRecord(id, "steps", "tool", name, tool, SourceLocation("t.yaml", len(id), 5))
 
 
 STEPS = [

@@ -53,7 +53,8 @@ def test_verdicts_from_the_judge_cache_are_counted_under_the_totals(tmp_path: Pa
     records = run_records(tmp_path)
     assert "judge cache" not in "\n".join(summary_table(records))
     judged = next(r for r in records if r.label.startswith("Judged"))
-    judged.runs[0]["judge"]["cached"] = True
+    assert judged.runs[0].judge is not None
+    judged.runs[0].judge.cached = True
     lines = summary_table(records)
     assert lines[-1] == (
         "1 of 2 verdicts came from the judge cache (--llm-cache off asks the judge again)"

@@ -301,7 +301,7 @@ class Replay:
             kind="tool",
             name=None,
             tool=call.tool,
-            location=str(self.plan.location),
+            location=self.plan.location,
             status="passed" if call.ok else "failed",
             error=self.redact(call.error),
             attempts=[Attempt(1, call.duration_ms, call.ok, self.redact(call.error))],

@@ -98,7 +98,7 @@ def step_record(step: StepPlan, phase: Phase, **fields: Any) -> StepRecord:
         kind=step.kind,
         name=step.name,
         tool=step.tool if isinstance(step, ToolCallPlan) else None,
-        location=str(step.location),
+        location=step.location,
         continue_on_error=isinstance(step, ToolCallPlan) and step.continue_on_error,
         **fields,
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from llm_pytest.errors import UsageError
 from llm_pytest.model.plan import Plan
+from llm_pytest.model.stats import ItemStats, item_stats
 from llm_pytest.model.trace import RunTrace
-from llm_pytest.model.verdict import ItemStats, item_stats
 
 __all__ = ["ItemResult", "SpecResult"]
 
@@ -76,16 +75,12 @@ class SpecResult:
 
     @property
     def avg_duration_ms(self) -> float:
-        runs = self.runs
-        return sum(r.duration_ms for r in runs) / len(runs) if runs else 0.0
+        return self._stats.avg_ms
 
     @property
     def p95_duration_ms(self) -> float:
         """The 95th percentile of run durations (nearest rank)."""
-        durations = sorted(r.duration_ms for r in self.runs)
-        if not durations:
-            return 0.0
-        return durations[max(0, math.ceil(0.95 * len(durations)) - 1)]
+        return self._stats.p95_ms
 
     @property
     def total_tokens(self) -> int:

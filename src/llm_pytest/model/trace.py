@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from llm_pytest.errors import SourceLocation
+
 __all__ = [
     "MAX_DETAILED_STEPS",
     "Attempt",
@@ -93,7 +95,8 @@ class StepRecord:
     kind: Literal["tool", "repeat", "use"]
     name: str | None
     tool: str | None
-    location: str
+    location: SourceLocation
+    """Where the step is in its spec; written as ``path:line:col`` in JSON."""
     status: StepStatus = "not_run"
     args: Any = None
     result: Any = None
@@ -173,6 +176,8 @@ class RunTrace:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        for step, record in zip(data["steps"], self.steps, strict=True):
+            step["location"] = str(record.location)
         data["input_tokens"] = self.input_tokens
         data["output_tokens"] = self.output_tokens
         data["cost_usd"] = self.cost_usd

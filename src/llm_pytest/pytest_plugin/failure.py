@@ -97,7 +97,7 @@ def _run_lines(run: RunTrace, total: int) -> list[str]:
 def _step_lines(step: StepRecord) -> list[str]:
     tool = f" ({step.tool})" if step.tool and step.tool != step.label else ""
     lines = [f"  step `{step.label}`{tool} at {step.location}"]
-    text = _spec_text(step.location)
+    text = source_line(step.location.path, step.location.line)
     if text is not None:
         lines.append(f"    | {text.strip()}")
     if step.loop:
@@ -125,14 +125,6 @@ def _check_lines(check: CheckRecord) -> list[str]:
     if check.error:
         lines.append(f"      error: {check.error}")
     return lines
-
-
-def _spec_text(location: str) -> str | None:
-    path, _, rest = location.rpartition(":")
-    path, _, line = path.rpartition(":")
-    if not path or not line.isdigit() or not rest.isdigit():
-        return None
-    return source_line(path, int(line))
 
 
 def _excerpt(value: Any) -> str:

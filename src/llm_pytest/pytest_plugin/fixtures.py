@@ -63,8 +63,7 @@ def make_runner(request: pytest.FixtureRequest) -> Runner:
         records = node.stash.setdefault(ITEM_RECORDS, [])
         for item in result.items:
             label = f"{Path(item.plan.path).name}::{item.plan.item_name}"
-            record = record_of(item, nodeid=node.nodeid, group=node.nodeid, label=label)
-            records.append(record.to_json())
+            records.append(record_of(item, nodeid=node.nodeid, group=node.nodeid, label=label))
         return result
 
     return llm_runner

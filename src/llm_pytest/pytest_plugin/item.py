@@ -67,7 +67,7 @@ class SpecItem(pytest.Item):
             raise
         group = self.nodeid.rpartition("::")[0]
         record = record_of(result, nodeid=self.nodeid, group=group, label=self.name)
-        self.stash[ITEM_RECORDS] = [record.to_json()]
+        self.stash[ITEM_RECORDS] = [record]
         if result.outcome == "skipped":
             pytest.skip(skip_reason(result))
         if result.outcome == "failed":

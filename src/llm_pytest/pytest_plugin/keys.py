@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from llm_pytest.pytest_plugin.context import LlmContext
+    from llm_pytest.reports.records import ItemRecord
 
 __all__ = ["CONTEXT", "ITEM_RECORDS", "REPORT_ATTRIBUTE", "SESSION_RECORDS", "SPEC_ITEM"]
 
@@ -18,11 +19,12 @@ SPEC_ITEM = pytest.StashKey[bool]()
 """On a spec item: tells the report hook, without importing the item's class, that the item's
 skips are to point at its spec line."""
 
-ITEM_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
-"""On an item: the item records (see :mod:`llm_pytest.reports.records`) its call produced."""
+ITEM_RECORDS: pytest.StashKey[list[ItemRecord]] = pytest.StashKey()
+"""On an item: the item records its call produced."""
 
-SESSION_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+SESSION_RECORDS: pytest.StashKey[list[ItemRecord]] = pytest.StashKey()
 """On the config: every item record reported in this process (the controller under xdist)."""
 
 REPORT_ATTRIBUTE = "llm_items"
-"""The test-report attribute that carries an item's records (serialised by pytest-xdist)."""
+"""The test-report attribute that carries an item's records as ``ItemRecord.to_json()`` data:
+pytest-xdist sends only plain data from a worker to the controller."""

@@ -16,8 +16,10 @@ import pytest
 from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
 from llm_pytest.pytest_plugin.item import SpecItem
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, REPORT_ATTRIBUTE, SESSION_RECORDS
-from llm_pytest.reports.jsonl import ReportFiles, new_run_dir, write_jsonl
+from llm_pytest.reports import registry
+from llm_pytest.reports.jsonl import new_run_dir
 from llm_pytest.reports.records import ItemRecord
+from llm_pytest.reports.registry import ReportContext
 
 __all__ = [
     "finish_report",
@@ -28,7 +30,7 @@ __all__ = [
     "write_reports",
 ]
 
-_FILES = pytest.StashKey[tuple[ReportFiles, Path | None]]()
+_WRITTEN = pytest.StashKey[tuple[Path, Path | None]]()
 _WRITE_ERROR = pytest.StashKey[str]()
 
 
@@ -48,7 +50,7 @@ def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
     does for a test function's skips, rather than at our code."""
     records = item.stash.get(ITEM_RECORDS, None)
     if records and report.when == "call":
-        setattr(report, REPORT_ATTRIBUTE, records)
+        setattr(report, REPORT_ATTRIBUTE, [r.to_json() for r in records])
     if isinstance(item, SpecItem) and report.skipped and isinstance(report.longrepr, tuple):
         path, line, _ = item.reportinfo()
         report.longrepr = (os.fspath(path), (line or 0) + 1, report.longrepr[2])
@@ -57,29 +59,24 @@ def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
 def gather_records(config: pytest.Config, report: pytest.TestReport) -> None:
     records = getattr(report, REPORT_ATTRIBUTE, None)
     if records:
-        config.stash.setdefault(SESSION_RECORDS, []).extend(records)
-
-
-def _records(config: pytest.Config) -> list[ItemRecord]:
-    return [ItemRecord.from_json(r) for r in config.stash.get(SESSION_RECORDS, [])]
+        gathered = config.stash.setdefault(SESSION_RECORDS, [])
+        gathered.extend(ItemRecord.from_json(r) for r in records)
 
 
 def write_reports(session: pytest.Session) -> None:
     """Write the JSONL files (and the HTML file when asked) for every item that ran."""
     config = session.config
-    records = _records(config)
+    records = config.stash.get(SESSION_RECORDS, [])
     if not records or is_xdist_worker(config):
         return
     opts = LlmContext.of(config).options
+    context = ReportContext(command=shlex.join(["pytest", *config.invocation_params.args]))
     html: Path | None = None
     try:
         directory = opts.report_dir or new_run_dir(config.rootpath)
-        files = write_jsonl(records, directory)
+        traces = registry.reporter("jsonl").write(records, directory, context)
         if opts.html is not None:
-            from llm_pytest.reports.html import write_html
-
-            command = shlex.join(["pytest", *config.invocation_params.args])
-            html = write_html(opts.html, records, command=command)
+            html = registry.reporter("html").write(records, opts.html, context)
     except OSError as exc:
         # The tests have run; a report that cannot be written must not hide their outcome.
         target = exc.filename or opts.html or opts.report_dir
@@ -90,12 +87,12 @@ def write_reports(session: pytest.Session) -> None:
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         return
-    config.stash[_FILES] = (files, html)
+    config.stash[_WRITTEN] = (traces, html)
 
 
 def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The per-item table and where the reports are; nothing when no spec ran."""
-    records = _records(config)
+    records = config.stash.get(SESSION_RECORDS, [])
     if not records or is_xdist_worker(config):
         return
     from llm_pytest.reports.terminal import summary_table
@@ -106,10 +103,10 @@ def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -
     error = config.stash.get(_WRITE_ERROR, None)
     if error is not None:
         reporter.write_line(error, red=True, bold=True)
-    written = config.stash.get(_FILES, None)
+    written = config.stash.get(_WRITTEN, None)
     if written is not None:
-        files, html = written
-        reporter.write_line(f"traces: {_shown(files.directory, config)}/")
+        traces, html = written
+        reporter.write_line(f"traces: {_shown(traces, config)}/")
         if html is not None:
             reporter.write_line(f"html report: {_shown(html, config)}")
 

@@ -17,9 +17,10 @@ from typing import Any
 import jinja2
 
 from llm_pytest.reports.records import ItemRecord, totals
+from llm_pytest.reports.registry import ReportContext
 from llm_pytest.reports.terminal import format_cost, format_ms, format_rate
 
-__all__ = ["MAX_VALUE_CHARS", "render_html", "write_html"]
+__all__ = ["MAX_VALUE_CHARS", "REPORTER", "render_html", "write_html"]
 
 MAX_VALUE_CHARS = 20_000
 """Characters of one argument or result value shown; the full value is in per_trace.jsonl."""
@@ -49,6 +50,16 @@ def write_html(path: Path, records: Sequence[ItemRecord], *, command: str = "") 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(records, command=command), encoding="utf-8")
     return path
+
+
+class _HtmlReporter:
+    help = "a file to write the HTML report to"
+
+    def write(self, records: Sequence[ItemRecord], target: Path, context: ReportContext) -> Path:
+        return write_html(target, records, command=context.command)
+
+
+REPORTER = _HtmlReporter()
 
 
 def _item_view(index: int, rec: ItemRecord) -> dict[str, Any]:

@@ -1,29 +1,40 @@
-"""The report directory: ``trace_summary.jsonl`` (one line per run) and ``per_trace.jsonl`` (one
-full trace per line), written once, by the process that saw every item (the xdist controller)."""
+"""The run folder: ``trace_summary.jsonl`` (one line per run), ``per_trace.jsonl`` (one full
+trace per line) and ``items.jsonl`` (one line per item: its outcome and how many runs of
+``per_trace.jsonl`` are its own). Written once, by the process that saw every item (the xdist
+controller), and read back by ``llm-pytest report``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from llm_pytest.errors import UsageError
+from llm_pytest.reports.decode import decode_trace
 from llm_pytest.reports.records import ItemRecord
+from llm_pytest.reports.registry import ReportContext
 
 __all__ = [
+    "ITEMS",
     "PER_TRACE",
+    "REPORTER",
     "RUNS_DIR",
     "TRACE_SUMMARY",
     "ReportFiles",
     "new_run_dir",
+    "read_run_dir",
     "write_jsonl",
 ]
 
 RUNS_DIR = Path(".llm-pytest", "runs")
 TRACE_SUMMARY = "trace_summary.jsonl"
 PER_TRACE = "per_trace.jsonl"
+ITEMS = "items.jsonl"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,11 @@ class ReportFiles:
     directory: Path
     trace_summary: Path
     per_trace: Path
+    items: Path
+
+    @classmethod
+    def of(cls, directory: Path) -> ReportFiles:
+        return cls(directory, directory / TRACE_SUMMARY, directory / PER_TRACE, directory / ITEMS)
 
 
 def new_run_dir(rootdir: Path, now: datetime | None = None) -> Path:
@@ -52,20 +68,90 @@ def new_run_dir(rootdir: Path, now: datetime | None = None) -> Path:
     raise FileExistsError(f"too many report directories named {base / stamp}*")
 
 
-def write_jsonl(records: Iterable[ItemRecord], directory: Path) -> ReportFiles:
-    """Write both files into ``directory`` (created if needed), replacing earlier ones."""
+def write_jsonl(records: Sequence[ItemRecord], directory: Path) -> ReportFiles:
+    """Write the three files into ``directory`` (created if needed), replacing earlier ones."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(directory, directory / TRACE_SUMMARY, directory / PER_TRACE)
+    files = ReportFiles.of(directory)
     with (
         files.trace_summary.open("w", encoding="utf-8") as summary,
         files.per_trace.open("w", encoding="utf-8") as traces,
+        files.items.open("w", encoding="utf-8") as items,
     ):
         for record in records:
-            for line in record.summaries:
-                summary.write(_line({"nodeid": record.nodeid, **line}))
+            items.write(_line({**record.head(), "runs": len(record.runs)}))
             for run in record.runs:
-                traces.write(_line({"nodeid": record.nodeid, **run}))
+                summary.write(_line({"nodeid": record.nodeid, **run.summary()}))
+                traces.write(_line({"nodeid": record.nodeid, **run.to_json()}))
     return files
+
+
+class _JsonlReporter:
+    help = "a folder to write trace_summary.jsonl, per_trace.jsonl and items.jsonl to"
+
+    def write(self, records: Sequence[ItemRecord], target: Path, context: ReportContext) -> Path:
+        return write_jsonl(records, target).directory
+
+
+REPORTER = _JsonlReporter()
+
+
+def read_run_dir(directory: Path) -> list[ItemRecord]:
+    """The records a run folder holds; UsageError, saying where and what to do, for a folder
+    that is not one or a line that is not what llm-pytest writes."""
+    files = ReportFiles.of(directory)
+    for needed in (files.items, files.per_trace):
+        if not needed.is_file():
+            raise UsageError(
+                f"{directory} is not a run folder: it has no {needed.name}; give a folder that "
+                f"`pytest --llm` wrote (one of {RUNS_DIR}/*, or its --llm-report-dir)"
+            )
+    traces = _lines(files.per_trace)
+    records = []
+    for where, head in _lines(files.items):
+        record = _parse(where, ItemRecord.head_from_json, head)
+        for _ in range(_run_count(where, head)):
+            at, data = next(traces, (f"{files.per_trace}: end of file", {}))
+            if data.get("nodeid") != record.nodeid:
+                raise _bad(at, f"expected a run of {record.nodeid} (listed at {where})")
+            record.runs.append(_parse(at, decode_trace, data))
+        records.append(record)
+    extra = next(traces, None)
+    if extra is not None:
+        raise _bad(extra[0], f"a run that no item of {files.items} lists")
+    return records
+
+
+def _run_count(where: str, head: dict[str, Any]) -> int:
+    runs = head.get("runs")
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0:
+        raise _bad(where, f"`runs` is the number of the item's runs, got {runs!r}")
+    return runs
+
+
+def _lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            data = _parse(where, json.loads, line)
+            if not isinstance(data, dict):
+                raise _bad(where, "a line is one JSON object")
+            yield where, data
+
+
+def _parse(where: str, parse: Callable[[Any], T], value: Any) -> T:
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise _bad(where, str(exc).splitlines()[0]) from None
+
+
+def _bad(where: str, problem: str) -> UsageError:
+    return UsageError(
+        f"{where}: not a line llm-pytest writes ({problem}); the run folder is damaged or "
+        "was edited: run `pytest --llm` again to write a new one"
+    )
 
 
 def _line(data: dict[str, Any]) -> str:

@@ -5,10 +5,12 @@ verdicts came from the judge cache when any did."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from llm_pytest.reports.records import ItemRecord, totals
+from llm_pytest.reports.registry import ReportContext
 
-__all__ = ["HEADERS", "format_cost", "format_ms", "format_rate", "summary_table"]
+__all__ = ["HEADERS", "REPORTER", "format_cost", "format_ms", "format_rate", "summary_table"]
 
 HEADERS = ("item", "runs", "pass rate", "flaky", "pass^3", "avg", "p95", "tokens", "cost")
 PASS_HAT_K = 3
@@ -38,8 +40,8 @@ def _row(rec: ItemRecord) -> tuple[str, ...]:
         format_rate(stats.pass_rate if stats.judged_runs else None),
         "yes" if stats.flaky else "no",
         format_rate(stats.pass_hat_k(PASS_HAT_K)),
-        format_ms(rec.avg_ms),
-        format_ms(rec.p95_ms),
+        format_ms(stats.avg_ms),
+        format_ms(stats.p95_ms),
         str(rec.tokens),
         format_cost(rec.cost),
     )
@@ -50,12 +52,12 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
     t = totals(records)
     total_row = (
         f"total: {t.passed}/{t.items} items passed",
-        str(t.runs),
-        format_rate(t.pass_rate if t.judged_runs else None),
+        str(t.stats.total_runs),
+        format_rate(t.stats.pass_rate if t.stats.judged_runs else None),
         "",
         "",
-        format_ms(t.duration_ms / t.runs if t.runs else 0.0),
-        format_ms(t.p95_ms),
+        format_ms(t.stats.avg_ms),
+        format_ms(t.stats.p95_ms),
         str(t.tokens),
         format_cost(t.cost),
     )
@@ -90,3 +92,16 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class _TextReporter:
+    help = "a text file to write the summary table to"
+
+    def write(self, records: Sequence[ItemRecord], target: Path, context: ReportContext) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lines = summary_table(records, width=context.width)
+        target.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        return target
+
+
+REPORTER = _TextReporter()
