@@ -58,7 +58,8 @@ def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
 
 def gather_records(config: pytest.Config, report: pytest.TestReport) -> None:
     records = getattr(report, REPORT_ATTRIBUTE, None)
-    if records:
+    # A worker's records are the controller's to read and report.
+    if records and not is_xdist_worker(config):
         gathered = config.stash.setdefault(SESSION_RECORDS, [])
         gathered.extend(ItemRecord.from_json(r) for r in records)
 
@@ -67,7 +68,7 @@ def write_reports(session: pytest.Session) -> None:
     """Write the JSONL files (and the HTML file when asked) for every item that ran."""
     config = session.config
     records = config.stash.get(SESSION_RECORDS, [])
-    if not records or is_xdist_worker(config):
+    if not records:
         return
     opts = LlmContext.of(config).options
     context = ReportContext(command=shlex.join(["pytest", *config.invocation_params.args]))
@@ -93,7 +94,7 @@ def write_reports(session: pytest.Session) -> None:
 def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The per-item table and where the reports are; nothing when no spec ran."""
     records = config.stash.get(SESSION_RECORDS, [])
-    if not records or is_xdist_worker(config):
+    if not records:
         return
     from llm_pytest.reports.terminal import summary_table
 
