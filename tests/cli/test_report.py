@@ -82,6 +82,7 @@ def test_report_writes_the_html_the_session_wrote_from_its_run_folder(
     assert _without_header(again_html) == _without_header(session_html)
     for text in ("Half", "Users[two]", "Users[none]", "no judge configured"):
         assert text in again_html
+    assert f"<code>llm-pytest report {run_dir} --html again.html</code>" in again_html
     assert again_html.count('<details class="run"') == 6
     table = _summary_table(session.stdout.lines)
     assert done.stdout.splitlines() == [*table, "html report: again.html"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import shutil
-import sys
 from pathlib import Path
 
 from llm_pytest.reports import registry
@@ -35,13 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     records = read_run_dir(args.run_dir)
+    targets: dict[str, Path] = {
+        name: getattr(args, name)
+        for name in registry.format_names()
+        if getattr(args, name) is not None
+    }
+    options = [str(part) for name, path in targets.items() for part in (f"--{name}", path)]
+    command = shlex.join(["llm-pytest", "report", str(args.run_dir), *options])
     width = shutil.get_terminal_size().columns
-    context = ReportContext(command=shlex.join(["llm-pytest", *sys.argv[1:]]), width=width)
+    context = ReportContext(command=command, width=width)
     for line in summary_table(records, width=width):
         print(line)
-    for name in registry.format_names():
-        target: Path | None = getattr(args, name)
-        if target is not None:
-            written = registry.reporter(name).write(records, target, context)
-            print(f"{name} report: {written}")
+    for name, target in targets.items():
+        written = registry.reporter(name).write(records, target, context)
+        print(f"{name} report: {written}")
     return 0

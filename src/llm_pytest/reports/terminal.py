@@ -94,7 +94,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class _TextReporter:
+class _SummaryReporter:
     help = "a text file to write the summary table to"
 
     def write(self, records: Sequence[ItemRecord], target: Path, context: ReportContext) -> Path:
@@ -104,4 +104,4 @@ class _TextReporter:
         return target
 
 
-REPORTER = _TextReporter()
+REPORTER = _SummaryReporter()
