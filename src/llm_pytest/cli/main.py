@@ -1,4 +1,4 @@
-"""`llm-pytest`: lint | schema | plan | tools | mcp serve | init.
+"""`llm-pytest`: lint | schema | plan | tools | mcp serve | init | report.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``;
 this module only builds the parser and turns our errors into messages and exit codes
