@@ -9,8 +9,9 @@ One run, :func:`run_agent_iteration`:
 3. a unique temporary MCP config pointing at it is handed to the agent (by default the Claude
    Code CLI, :class:`~llm_pytest.agent.driver.ClaudeCodeAgent`), which calls the tools
    and answers with the verdict JSON;
-4. the recorded calls are matched to the plan (:mod:`~llm_pytest.agent.replay`), so the
-   trace reads like an interpreter trace and ``check``s run on the recorded results.
+4. the recorded calls are matched to the plan (:mod:`~llm_pytest.agent.replay`) by the
+   interpreter's step walker, so the trace reads like an interpreter trace and ``check``s run
+   on the recorded results.
 
 Outcome: a failed step or check is FAIL; else, when the agent did not finish (timeout, error,
 turn limit), UNCLEAR with why; else the agent's verdict, parsed as a judge's is, and UNCLEAR when
@@ -36,7 +37,7 @@ import anyio
 
 from llm_pytest.agent.driver import AgentDriver, AgentResult, ClaudeCodeAgent
 from llm_pytest.agent.prompt import mcp_tool_name, render_prompt
-from llm_pytest.agent.replay import Replay
+from llm_pytest.agent.replay import replay
 from llm_pytest.agent.server import recording_server
 from llm_pytest.errors import ExpressionError, ProviderConfigError, ToolError
 from llm_pytest.interpreter.runner import RunSettings, run_log
@@ -146,17 +147,16 @@ async def _run(
         trace.outcome, trace.reason = "UNCLEAR", str(exc)
         return
     latency = (time.perf_counter() - began) * 1000
-    replay = Replay(
+    failure = await replay(
         plan,
         trace,
+        settings=settings,
         registry=registry,
         context=context,
         calls=calls,
         variables=variables,
-        redact=settings.redact,
         agent_finished=result.error is None,
     )
-    failure = await replay.run()
     trace.judge = _judge_record(driver, result, latency)
     if failure is not None:
         trace.outcome, trace.reason = "FAIL", failure

@@ -1,6 +1,6 @@
-"""What walking a plan's steps means, shared by the interpreter's :class:`~.runner.Run` and agent
-mode's replay of recorded calls: one run scope, one way to look up a step's tool, evaluate its
-conditions, record it, and word its failures, so both traces read the same.
+"""The pieces of walking a plan's steps: the run scope, a step's tool, its conditions, its record
+and the wording of its failures, used by :class:`~.walker.Walk` and by agent mode before it walks
+(vars, records of steps no agent ran), so every trace reads the same.
 """
 
 from __future__ import annotations

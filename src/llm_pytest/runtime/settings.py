@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from llm_pytest.agent.modes import run_by_mode
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import UsageError
 from llm_pytest.interpreter.runner import Log, RunSettings
@@ -78,11 +79,13 @@ def run_settings(
     concurrency: int | None = None,
 ) -> RunSettings:
     """What every run shares; ``env`` is added to the process environment. Without a judge,
-    runs that need one are UNCLEAR, saying how to configure one."""
+    runs that need one are UNCLEAR, saying how to configure one. ``mode: agent`` plans run by
+    an agent."""
     return RunSettings(
         registry,
         judge=judge or OfflineJudge(no_judge_reason()),
         env={**os.environ, **(env or {})},
         log=log,
         concurrency=concurrency,
+        execute=run_by_mode,
     )

@@ -1,0 +1,92 @@
+"""The interpreter's tool calls: a step's arguments rendered and checked, then the tool called
+under the step's time limit, once per attempt (waiting ``retry_delay`` between attempts)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from llm_pytest.interpreter.stepping import StepFailed, check_args, compact
+from llm_pytest.interpreter.walker import Attempted, NotCalled, StepCalls, Walk
+from llm_pytest.model.plan import ToolCallPlan
+from llm_pytest.model.trace import Phase
+from llm_pytest.tools.calls import call_tool
+from llm_pytest.tools.registry import Tool, ToolContext
+
+__all__ = ["InterpreterCalls"]
+
+SurelyValid = Callable[[Tool, dict[str, Any]], bool]
+
+
+class InterpreterCalls:
+    """Calls the tools with the run's state ``ctx``; ``surely_valid`` spares the full schema
+    check of arguments it vouches for."""
+
+    keep_going = False
+
+    def __init__(self, ctx: ToolContext, surely_valid: SurelyValid) -> None:
+        self.ctx = ctx
+        self.surely_valid = surely_valid
+
+    async def open(
+        self, walk: Walk, step: ToolCallPlan, tool: Tool, phase: Phase
+    ) -> StepCalls | NotCalled:
+        args: dict[str, Any] | None = None
+        try:
+            args = walk.render(step.args)
+            if not self.surely_valid(tool, args):
+                check_args(walk.registry, step, tool, args)
+        except StepFailed as exc:
+            return NotCalled(error=str(exc), args=args)
+        limit = step.timeout if step.timeout is not None else walk.plan.timeout
+        return _Calls(walk, step, tool, self.ctx, args, limit)
+
+
+class _Calls:
+    def __init__(
+        self,
+        walk: Walk,
+        step: ToolCallPlan,
+        tool: Tool,
+        ctx: ToolContext,
+        args: dict[str, Any],
+        limit: float,
+    ) -> None:
+        self.walk = walk
+        self.step = step
+        self.tool = tool
+        self.ctx = ctx
+        self.args = args
+        self.limit = limit
+        self.started = time.perf_counter()
+
+    async def first(self) -> Attempted:
+        return await self._call()
+
+    async def again(self, number: int) -> Attempted | None:
+        if self.step.retry_delay > 0:
+            await anyio.sleep(self.step.retry_delay)
+        return await self._call()
+
+    def duration_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def note(self) -> str | None:
+        return None
+
+    async def _call(self) -> Attempted:
+        walk = self.walk
+        if walk.log is not None:
+            walk.say(f"[tool] {self.step.tool}({compact(walk.redact(self.args))})")
+        started = time.perf_counter()
+        out = await call_tool(self.tool, self.ctx, self.args, self.limit)
+        elapsed = (time.perf_counter() - started) * 1000
+        if walk.log is not None:
+            if out.ok:
+                walk.say(f"[tool result] OK: {compact(walk.redact(out.result))}")
+            else:
+                walk.say(f"[tool result] ERROR: {walk.redact(out.error)}")
+        return Attempted(out.ok, self.args, out.result, out.error, elapsed, out.note)
