@@ -26,7 +26,7 @@ from llm_pytest.agent.run import (
 from llm_pytest.agent.server import recording_server
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.errors import ToolError
-from llm_pytest.interpreter.runner import RunSettings
+from llm_pytest.interpreter.runner import RunSettings, interpret
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import RunTrace
 from llm_pytest.tools.builtin import builtin_tools
@@ -255,6 +255,41 @@ teardown:
     teardown = trace.steps[-1]
     assert (teardown.phase, teardown.status, teardown.note) == ("teardown", "passed", TEARDOWN_NOTE)
     assert teardown.args == {"name": "cleaned", "value": "ada"}
+
+
+async def test_a_skipped_teardown_step_polls_with_until_and_retry_as_the_interpreter_does(
+    tmp_path: Path,
+) -> None:
+    plan = plan_of(
+        """
+test: {name: polling cleanup, mode: agent}
+steps:
+  - tool: store_value
+    args: {name: user, value: ada}
+teardown:
+  - tool: store_value
+    args: {name: gone, value: 1}
+    retry: 2
+    until: result.value > 5
+""",
+        tmp_path,
+    )
+    s = settings()
+    interpreted = await interpret(plan, 1, s, s.registry)
+    replayed = await run(plan, ScriptedAgent([("store_value", {"name": "user", "value": "ada"})]))
+
+    for trace in (interpreted, replayed):
+        assert trace.outcome == "FAIL"
+        assert trace.reason.endswith(
+            "failed: `until: result.value > 5` was still false after 3 attempts"
+        )
+        assert [(a.number, a.ok) for a in trace.steps[-1].attempts] == [
+            (1, False),
+            (2, False),
+            (3, False),
+        ]
+    assert replayed.reason == interpreted.reason
+    assert replayed.steps[-1].note == TEARDOWN_NOTE
 
 
 async def test_arguments_the_server_rejects_fail_the_step_with_its_message(tmp_path: Path) -> None:
