@@ -96,7 +96,7 @@ class AgentCalls:
             self.later[i] = self.later[i + 1] | {registry.canonical(everything[i].tool)}
         self.bodies: dict[RepeatPlan, frozenset[str]] = {}
 
-    async def open(
+    def open(
         self, walk: Walk, step: ToolCallPlan, tool: Tool, phase: Phase
     ) -> StepCalls | NotCalled:
         later = self._later(walk, step)
@@ -105,7 +105,7 @@ class AgentCalls:
                 break
             self._extra(walk, self.take(), phase)
         if self.peek_tool() != tool.name:
-            return await self._missing(walk, step, tool, phase)
+            return self._missing(walk, step, tool, phase)
         return _Recorded(self, tool.name, _planned_args(step, walk), walk)
 
     def record_the_rest(self, walk: Walk, phase: Phase) -> None:
@@ -123,11 +123,11 @@ class AgentCalls:
         self.next += 1
         return call
 
-    async def _missing(
+    def _missing(
         self, walk: Walk, step: ToolCallPlan, tool: Tool, phase: Phase
     ) -> StepCalls | NotCalled:
         if phase == "teardown":
-            calls = await self.fallback.open(walk, step, tool, phase)
+            calls = self.fallback.open(walk, step, tool, phase)
             if isinstance(calls, NotCalled):
                 return replace(calls, note=TEARDOWN_NOTE)
             return _RunHere(calls, self.fallback.ctx)

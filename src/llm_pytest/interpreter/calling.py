@@ -31,7 +31,7 @@ class InterpreterCalls:
         self.ctx = ctx
         self.surely_valid = surely_valid
 
-    async def open(
+    def open(
         self, walk: Walk, step: ToolCallPlan, tool: Tool, phase: Phase
     ) -> StepCalls | NotCalled:
         args: dict[str, Any] | None = None
@@ -64,20 +64,6 @@ class _Calls:
         self.started = time.perf_counter()
 
     async def first(self) -> Attempted:
-        return await self._call()
-
-    async def again(self, number: int) -> Attempted | None:
-        if self.step.retry_delay > 0:
-            await anyio.sleep(self.step.retry_delay)
-        return await self._call()
-
-    def duration_ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000
-
-    def note(self) -> str | None:
-        return None
-
-    async def _call(self) -> Attempted:
         walk = self.walk
         if walk.log is not None:
             walk.say(f"[tool] {self.step.tool}({compact(walk.redact(self.args))})")
@@ -90,3 +76,14 @@ class _Calls:
             else:
                 walk.say(f"[tool result] ERROR: {walk.redact(out.error)}")
         return Attempted(out.ok, self.args, out.result, out.error, elapsed, out.note)
+
+    async def again(self, number: int) -> Attempted | None:
+        if self.step.retry_delay > 0:
+            await anyio.sleep(self.step.retry_delay)
+        return await self.first()
+
+    def duration_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def note(self) -> str | None:
+        return None

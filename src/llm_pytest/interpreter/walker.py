@@ -91,7 +91,7 @@ class CallSource(Protocol):
     keep_going: bool
     """Walk every step after a failure too, instead of recording the rest as not run."""
 
-    async def open(
+    def open(
         self, walk: Walk, step: ToolCallPlan, tool: Tool, phase: Phase
     ) -> StepCalls | NotCalled:
         """The calls of ``step`` (which calls ``tool``), or why it makes none."""
@@ -247,7 +247,7 @@ class Walk:
                 self.keep(rec)
                 return True
             tool = find_tool(self.registry, step)
-            calls = await self.source.open(self, step, tool, phase)
+            calls = self.source.open(self, step, tool, phase)
         except StepFailed as exc:
             kept = self.keep(rec)
             return self._step_failed(step, rec, kept, str(exc), step.continue_on_error)
