@@ -292,6 +292,27 @@ teardown:
     assert replayed.steps[-1].note == TEARDOWN_NOTE
 
 
+async def test_a_failing_block_step_reads_as_the_interpreter_words_it(tmp_path: Path) -> None:
+    plan = plan_of(
+        """
+test: {name: bad count, mode: agent}
+vars: {times: three}
+steps:
+  - repeat: vars.times
+    steps:
+      - tool: list_values
+""",
+        tmp_path,
+    )
+    s = settings()
+    interpreted = await interpret(plan, 1, s, s.registry)
+    replayed = await run(plan, ScriptedAgent([]))
+
+    assert interpreted.outcome == replayed.outcome == "FAIL"
+    assert replayed.reason == interpreted.reason
+    assert "step `repeat vars.times` (steps[0])" in replayed.reason
+
+
 async def test_arguments_the_server_rejects_fail_the_step_with_its_message(tmp_path: Path) -> None:
     plan = plan_of(
         "test: {name: bad, mode: agent}\nsteps:\n  - tool: get_value\n    args: {name: k}\n",
