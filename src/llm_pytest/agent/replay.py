@@ -188,7 +188,7 @@ class _Recorded:
     async def first(self) -> Attempted:
         return self._take()
 
-    async def again(self, number: int) -> Attempted | None:
+    async def again(self) -> Attempted | None:
         return self._take() if self.source.peek_tool() == self.tool else None
 
     def duration_ms(self) -> float:
@@ -219,8 +219,8 @@ class _RunHere:
     async def first(self) -> Attempted:
         return self._seen(await self.calls.first())
 
-    async def again(self, number: int) -> Attempted | None:
-        out = await self.calls.again(number)
+    async def again(self) -> Attempted | None:
+        out = await self.calls.again()
         return None if out is None else self._seen(out)
 
     def duration_ms(self) -> float:

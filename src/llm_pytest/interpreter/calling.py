@@ -77,7 +77,7 @@ class _Calls:
                 walk.say(f"[tool result] ERROR: {walk.redact(out.error)}")
         return Attempted(out.ok, self.args, out.result, out.error, elapsed, out.note)
 
-    async def again(self, number: int) -> Attempted | None:
+    async def again(self) -> Attempted | None:
         if self.step.retry_delay > 0:
             await anyio.sleep(self.step.retry_delay)
         return await self.first()

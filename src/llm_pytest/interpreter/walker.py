@@ -75,8 +75,8 @@ class StepCalls(Protocol):
 
     async def first(self) -> Attempted: ...
 
-    async def again(self, number: int) -> Attempted | None:
-        """Attempt ``number`` (2 or more), or None when there is none."""
+    async def again(self) -> Attempted | None:
+        """The next attempt (a retry), or None when there is none."""
 
     def duration_ms(self) -> float:
         """How long the step's attempts took."""
@@ -156,6 +156,7 @@ class Walk:
         return ok
 
     def not_run(self, steps: Sequence[StepPlan], phase: Phase, why: str) -> None:
+        """Record ``steps`` as not run, saying ``why``."""
         for step in steps:
             rec = step_record(step, phase, note=why)
             self.keep(rec)
@@ -187,9 +188,11 @@ class Walk:
             raise StepFailed(with_hint(exc)) from None
 
     def text(self, template: Template) -> str:
+        """A judge text (``expect``, ``analyze``, verdict) as the run's names render it."""
         return text_of(template, self.scope.view, self.redact)
 
     def say(self, line: str) -> None:
+        """One line of live output (``--llm-verbose``), when anyone listens."""
         if self.log is not None:
             self.log(line)
 
@@ -299,7 +302,7 @@ class Walk:
             error = self._attempt(step, out, number, rec, kept)
             if error is None or number > step.retry:
                 return out, error
-            following = await calls.again(number + 1)
+            following = await calls.again()
             if following is None:
                 return out, error
             out, number = following, number + 1
