@@ -103,7 +103,8 @@ async def test_agent_mode_refuses_a_provider_that_cannot_drive_an_agent(
 ) -> None:
     spec = tmp_path / "test_agent.yaml"
     spec.write_text(AGENT_SPEC.replace("PROVIDER", "openai"))
-    result = await arun_spec(spec, env={"PATH": empty_path}, registry=build_registry())
+    env = {"PATH": empty_path, "LLM_PYTEST_CLAUDE": ""}  # no agent, whatever this machine has
+    result = await arun_spec(spec, env=env, registry=build_registry())
     (run,) = result.runs
     assert (run.outcome, run.reason) == (
         "UNCLEAR",
@@ -119,6 +120,7 @@ async def test_agent_mode_accepts_a_provider_that_declares_it_drives_an_agent(
 ) -> None:
     spec = tmp_path / "test_agent.yaml"
     spec.write_text(AGENT_SPEC.replace("PROVIDER", "in-house"))
-    result = await arun_spec(spec, env={"PATH": empty_path}, registry=build_registry())
+    env = {"PATH": empty_path, "LLM_PYTEST_CLAUDE": ""}  # no agent, whatever this machine has
+    result = await arun_spec(spec, env=env, registry=build_registry())
     (run,) = result.runs
     assert run.reason.startswith("no agent configured: agent mode needs the Claude Code CLI")
