@@ -50,13 +50,15 @@ async def run_in_own_group(
     cwd: Path | str | None = None,
     env: Mapping[str, str] | None = None,
     leftovers: Leftovers,
+    output: tuple[bytearray, bytearray] | None = None,
 ) -> Finished:
     """Run ``argv`` (no shell) and return its exit code and output.
 
     ``stdin`` is written in full and then closed; without it the program reads end of file at
     once. ``timeout`` None waits without limit; ``env`` None inherits this process's
-    environment. Raises :class:`OSError` when the program cannot be started (not found, not
-    executable, a missing ``cwd``).
+    environment. ``output``, two buffers that receive stdout and stderr as they arrive, keeps
+    what the program printed for a caller that is cancelled. Raises :class:`OSError` when the
+    program cannot be started (not found, not executable, a missing ``cwd``).
     """
     process = await anyio.open_process(
         list(argv),
@@ -67,7 +69,7 @@ async def run_in_own_group(
         env=env,
         start_new_session=True,
     )
-    stdout, stderr = bytearray(), bytearray()
+    stdout, stderr = output or (bytearray(), bytearray())
     exited = False
     try:
         with anyio.move_on_after(timeout):

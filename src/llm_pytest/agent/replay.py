@@ -58,7 +58,7 @@ async def replay(
     steps run here).
     """
     scope = new_scope(plan, trace.iteration, context.env, variables=dict(variables), stored={})
-    fallback = InterpreterCalls(context, settings.surely_valid)
+    fallback = InterpreterCalls(context)
     source = AgentCalls(plan, registry, calls, agent_finished=agent_finished, fallback=fallback)
     walk = Walk(plan, trace, scope, registry=registry, source=source, redact=settings.redact)
     await walk.phases()

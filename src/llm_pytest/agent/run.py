@@ -58,7 +58,6 @@ from llm_pytest.model.plan import (
     iter_tool_calls,
 )
 from llm_pytest.model.trace import JudgeRecord, Phase, RunTrace
-from llm_pytest.tools.builtin.files import SPEC_DIR
 from llm_pytest.tools.mcp.server import ServedCall
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
@@ -256,9 +255,7 @@ def _judge_record(driver: AgentDriver, result: AgentResult, latency_ms: float) -
 
 def _context(plan: Plan, env: Mapping[str, str]) -> ToolContext:
     """The run's state, as the interpreter makes it (relative paths mean the spec's folder)."""
-    context = ToolContext(env=env)
-    context.resources[SPEC_DIR] = str(Path(plan.path).resolve().parent)
-    return context
+    return ToolContext(env=env, spec_dir=Path(plan.path).resolve().parent)
 
 
 def _variables(plan: Plan, env: Mapping[str, str], iteration: int) -> dict[str, Any]:

@@ -4,7 +4,6 @@ under the step's time limit, once per attempt (waiting ``retry_delay`` between a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -18,18 +17,14 @@ from llm_pytest.tools.registry import Tool, ToolContext
 
 __all__ = ["InterpreterCalls"]
 
-SurelyValid = Callable[[Tool, dict[str, Any]], bool]
-
 
 class InterpreterCalls:
-    """Calls the tools with the run's state ``ctx``; ``surely_valid`` spares the full schema
-    check of arguments it vouches for."""
+    """Calls the tools with the run's state ``ctx``."""
 
     keep_going = False
 
-    def __init__(self, ctx: ToolContext, surely_valid: SurelyValid) -> None:
+    def __init__(self, ctx: ToolContext) -> None:
         self.ctx = ctx
-        self.surely_valid = surely_valid
 
     def open(
         self, walk: Walk, step: ToolCallPlan, tool: Tool, phase: Phase
@@ -37,8 +32,7 @@ class InterpreterCalls:
         args: dict[str, Any] | None = None
         try:
             args = walk.render(step.args)
-            if not self.surely_valid(tool, args):
-                check_args(walk.registry, step, tool, args)
+            check_args(step, tool, args)
         except StepFailed as exc:
             return NotCalled(error=str(exc), args=args)
         limit = step.timeout if step.timeout is not None else walk.plan.timeout

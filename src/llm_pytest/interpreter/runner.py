@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import anyio
 
@@ -25,9 +24,7 @@ from llm_pytest.interpreter.walker import Walk
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import JudgeRecord, Redactor, RunTrace
 from llm_pytest.model.verdict import Judge, OfflineJudge
-from llm_pytest.tools.argcheck import Predicate, compile_schema
-from llm_pytest.tools.builtin.files import SPEC_DIR
-from llm_pytest.tools.registry import Tool, ToolContext, ToolRegistry
+from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
 __all__ = ["ExecuteRun", "Log", "Run", "RunSettings", "interpret", "run_plan"]
 
@@ -61,16 +58,6 @@ class RunSettings:
         self.concurrency = concurrency
         self.execute: ExecuteRun = execute or interpret
         self.redact = Redactor(self.env)
-        self._predicates: dict[str, tuple[Mapping[str, Any], Predicate | None]] = {}
-
-    def surely_valid(self, tool: Tool, args: dict[str, Any]) -> bool:
-        """True when ``args`` certainly match the tool's schema (no jsonschema needed)."""
-        entry = self._predicates.get(tool.name)
-        if entry is None or entry[0] is not tool.input_schema:
-            entry = (tool.input_schema, compile_schema(tool.input_schema))
-            self._predicates[tool.name] = entry
-        predicate = entry[1]
-        return predicate is not None and predicate(args)
 
 
 def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:
@@ -143,14 +130,14 @@ class Run:
             iterations=plan.iterations,
         )
         self.ctx = ToolContext(env=settings.env)
-        self.ctx.resources[SPEC_DIR] = str(Path(plan.path).resolve().parent)
+        self.ctx.spec_dir = Path(plan.path).resolve().parent
         scope = new_scope(plan, iteration, settings.env, variables={}, stored=self.ctx.stored)
         self.walk = Walk(
             plan,
             self.trace,
             scope,
             registry=registry,
-            source=InterpreterCalls(self.ctx, settings.surely_valid),
+            source=InterpreterCalls(self.ctx),
             redact=settings.redact,
             log=run_log(settings.log, iteration, plan.iterations),
         )

@@ -112,11 +112,9 @@ def find_tool(registry: ToolRegistry, step: ToolCallPlan) -> Tool:
         raise StepFailed(error_text(exc)) from None
 
 
-def check_args(
-    registry: ToolRegistry, step: ToolCallPlan, tool: Tool, args: Mapping[str, Any]
-) -> None:
+def check_args(step: ToolCallPlan, tool: Tool, args: Mapping[str, Any]) -> None:
     """StepFailed when ``args`` do not match ``tool``'s input schema, saying how."""
-    problems = registry.validate(tool.name, args)
+    problems = tool.arguments.problems(args)
     if problems:
         raise StepFailed(
             f"arguments of `{step.tool}` at {step.location} do not match its schema: "

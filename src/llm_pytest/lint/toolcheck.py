@@ -17,11 +17,11 @@ import jsonschema
 
 from llm_pytest.errors import ToolError, closest
 from llm_pytest.expr.parse import Template
-from llm_pytest.lint.argschema import argument_schema
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.nodes import StepNodes
 from llm_pytest.model.plan import ToolCallPlan
-from llm_pytest.tools.registry import Tool, ToolRegistry, format_schema_error
+from llm_pytest.tools.arguments import format_schema_error
+from llm_pytest.tools.registry import Tool, ToolRegistry
 
 __all__ = ["check_tool_calls"]
 
@@ -59,10 +59,9 @@ def check_tool_calls(
 def _arguments(step: ToolCallPlan, tool: Tool, nodes: StepNodes) -> list[Finding]:
     templates: dict[Path_, str | None] = {}
     instance = _literal(step.args, (), templates)
-    errors = argument_schema(tool).errors(instance)
+    errors = tool.arguments.errors(instance)
     if not errors:
         return []
-    errors.sort(key=lambda e: list(e.absolute_path))
     out: list[Finding] = []
     required_done: set[Path_] = set()
     for err in errors:
@@ -87,8 +86,6 @@ def _arguments(step: ToolCallPlan, tool: Tool, nodes: StepNodes) -> list[Finding
 def _literal(value: Any, path: Path_, templates: dict[Path_, str | None]) -> Any:
     """``value`` with each template replaced by an empty string, and where templates were: the
     source of a template with text around its ``${...}`` (always a string), else None.
-
-    One placeholder for every template lets the schema's memo of valid values answer them.
     """
     if isinstance(value, Template):
         templates[path] = None if value.whole is not None else value.source

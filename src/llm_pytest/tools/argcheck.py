@@ -2,7 +2,7 @@
 
 Schemas made of the common keywords compile to small Python predicates. A predicate answers
 True only when the schema surely accepts the value; False means "not sure", and the caller then
-asks :meth:`ToolRegistry.validate`, which decides and writes the messages. So the fast path can
+asks jsonschema (:mod:`~.arguments`), which decides and writes the messages. So the fast path can
 never let through what jsonschema would refuse, and the common case skips jsonschema entirely.
 """
 

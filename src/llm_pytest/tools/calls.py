@@ -1,8 +1,10 @@
-"""One tool call under a deadline.
+"""One tool call under a deadline: the one way the interpreter, agent mode and the MCP server
+call a tool.
 
 An async tool is cancelled at its deadline. A blocking (plain ``def``) tool runs in a daemon
-thread of its own: at the deadline the step fails and the thread is abandoned — it may still be
-running, but it can neither hold up the run nor keep the process alive at exit.
+thread of its own: at the deadline the call fails and the thread is abandoned — it may still be
+running, but it can neither hold up the run nor keep the process alive at exit. A call that ran
+out of time fails with what the tool's ``explain_timeout`` says, else "timed out after Ns".
 """
 
 from __future__ import annotations
@@ -36,42 +38,41 @@ class CallOutcome:
     result: Any = None
     error: str | None = None
     note: str | None = None
+    failure: Exception | None = None
+    """What the call failed with (the tool's exception, or the timeout's error), for callers
+    that word errors their own way."""
 
 
 async def call_tool(
     tool: Tool, ctx: ToolContext, args: dict[str, Any], limit: float
 ) -> CallOutcome:
     """Call ``tool`` with ``args``, bounded by ``limit`` seconds; never raises for its failures."""
-    ctx.timeout = limit
+    call = ctx.for_call(limit)
     scope = anyio.CancelScope(deadline=anyio.current_time() + limit)
     try:
         with scope:
             if tool.blocking:
-                result = await _in_daemon_thread(tool, ctx, args)
+                result = await _in_daemon_thread(tool, call, args)
             else:
-                result = await tool.func(ctx, args)
+                result = await tool.func(call, args)
     except Exception as exc:
         if scope.cancel_called:  # a tool that turns its cancellation into an error ran out of time
-            return _timed_out(tool, limit)
-        return CallOutcome(False, None, _why(exc))
-    finally:
-        ctx.timeout = None
+            return _timed_out(tool, call, limit)
+        return CallOutcome(False, None, _why(exc), failure=exc)
     if scope.cancel_called:
-        return _timed_out(tool, limit)
+        return _timed_out(tool, call, limit)
     return CallOutcome(True, result)
 
 
-def _timed_out(tool: Tool, limit: float) -> CallOutcome:
+def _timed_out(tool: Tool, call: ToolContext, limit: float) -> CallOutcome:
     note = ABANDONED_NOTE if tool.blocking else None
-    message = f"timed out after {limit:g}s"
+    error = ToolError(f"timed out after {limit:g}s")
     if tool.explain_timeout is not None:
         try:
-            detail = tool.explain_timeout()
+            error = tool.explain_timeout(call) or error
         except Exception as exc:  # an explanation must not turn a timeout into a crash
-            detail = f"(no more detail: {type(exc).__name__}: {exc})"
-        if detail:
-            message = f"{message}\n{detail}"
-    return CallOutcome(False, None, message, note)
+            error = ToolError(f"{error.message}\n(no more detail: {_described(exc)})")
+    return CallOutcome(False, None, error_text(error), note, error)
 
 
 def error_text(exc: ToolError) -> str:

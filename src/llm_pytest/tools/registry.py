@@ -2,24 +2,25 @@
 
 Built-in tools, plugin methods and the tools of MCP servers all become :class:`Tool` objects in a
 :class:`ToolRegistry`. The interpreter calls them, lint reads their names and schemas, and the MCP
-server exposes them. A tool is called with a :class:`ToolContext` that carries the state of one
-run (``stored`` values, plugin instances, resources to close when the run ends).
+server exposes them. A tool is called (:func:`~.calls.call_tool`) with a :class:`ToolContext`
+that carries the state of one run (``stored`` values, plugin instances, resources to close when
+the run ends) and the call's own deadline.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.protocols import Validator
-
 from llm_pytest.errors import ToolError, closest
+from llm_pytest.tools.arguments import ArgumentCheck
 
-__all__ = ["Tool", "ToolContext", "ToolNameClash", "ToolRegistry", "format_schema_error"]
+__all__ = ["TimeoutExplainer", "Tool", "ToolContext", "ToolNameClash", "ToolRegistry"]
 
 AsyncToolFunc = Callable[["ToolContext", dict[str, Any]], Awaitable[Any]]
 SyncToolFunc = Callable[["ToolContext", dict[str, Any]], Any]
@@ -37,12 +38,29 @@ class ToolContext:
     """Per-run objects tools create lazily (an HTTP client, plugin instances, ...)."""
     exit_stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     """Closed when the run ends, after teardown: register cleanups here."""
+    spec_dir: Path | None = None
+    """The folder of the running spec: the built-in tools resolve relative paths from there
+    (from the current directory when None)."""
     timeout: float | None = None
-    """Seconds left for the current step, for tools that pass a deadline on."""
+    """Seconds the current call may take, for tools that pass a deadline on; the call path
+    enforces it."""
+    progress: object = None
+    """What the current call keeps for its tool's ``explain_timeout`` (a running command)."""
+
+    def for_call(self, timeout: float) -> ToolContext:
+        """The context one call sees: this run's state, with the call's own deadline and
+        progress, so calls made at once (through the MCP server) do not share them."""
+        return ToolContext(
+            self.env, self.stored, self.resources, self.exit_stack, self.spec_dir, timeout
+        )
 
     async def aclose(self) -> None:
         """Run every registered cleanup (always called by the runner when a run ends)."""
         await self.exit_stack.aclose()
+
+
+TimeoutExplainer = Callable[[ToolContext], ToolError | None]
+"""What a tool says about a call of it that ran out of time, given that call's context."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +79,14 @@ class Tool:
     source: str = "builtin"
     aliases: tuple[str, ...] = ()
     output_schema: Mapping[str, Any] | None = None
-    explain_timeout: Callable[[], str | None] | None = None
-    """What the tool's backend can add when a call runs out of time (an MCP server's stderr)."""
+    explain_timeout: TimeoutExplainer | None = None
+    """Called when a call runs out of time: the error it fails with instead of the bare
+    "timed out after Ns" (a command's output so far, an MCP server's stderr); None keeps that."""
+
+    @functools.cached_property
+    def arguments(self) -> ArgumentCheck:
+        """The check of this tool's arguments, compiled on first use and kept with the tool."""
+        return ArgumentCheck(self.input_schema)
 
     @property
     def blocking(self) -> bool:
@@ -74,19 +98,6 @@ class Tool:
             (k.__dict__["__call__"] for k in type(func).__mro__ if "__call__" in k.__dict__), None
         )
         return not inspect.iscoroutinefunction(call)
-
-
-def format_schema_error(err: jsonschema.ValidationError) -> str:
-    """One line for an argument that does not match a tool's schema."""
-    where = "".join(f"[{p!r}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
-    where = f"`args{where}`" if where else "the arguments"
-    if err.validator == "required":
-        return f"{where}: missing required argument {err.message.split(' is a required')[0]}"
-    if err.validator == "additionalProperties":
-        return f"{where}: {err.message}"
-    if err.validator == "type":
-        return f"{where}: expected {err.validator_value}, got {err.instance!r}"
-    return f"{where}: {err.message}"
 
 
 class ToolNameClash(ToolError):
@@ -108,7 +119,6 @@ class ToolRegistry:
     def __init__(self, tools: Iterable[Tool] = ()) -> None:
         self._tools: dict[str, Tool] = {}
         self._names: dict[str, Tool] = {}
-        self._validators: dict[str, Validator] = {}
         self._unavailable: dict[str, ToolError] = {}
         for tool in tools:
             self.add(tool)
@@ -176,12 +186,5 @@ class ToolRegistry:
         )
 
     def validate(self, name: str, args: Mapping[str, Any]) -> list[str]:
-        """Every mismatch between ``args`` and the tool's schema, one line each."""
-        tool = self.get(name)
-        validator = self._validators.get(tool.name)
-        if validator is None:
-            cls = jsonschema.validators.validator_for(tool.input_schema)
-            validator = cls(tool.input_schema)
-            self._validators[tool.name] = validator
-        errors = sorted(validator.iter_errors(dict(args)), key=lambda e: list(e.absolute_path))
-        return [format_schema_error(e) for e in errors]
+        """Every mismatch between ``args`` and the schema of the tool ``name``, one line each."""
+        return self.get(name).arguments.problems(args)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from llm_pytest.errors import ToolError
-from llm_pytest.tools.builtin import SPEC_DIR
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
 
@@ -33,7 +32,7 @@ async def test_relative_path_is_read_from_the_spec_directory(
 ) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "users.json").write_text('{"n": 1}')
-    ctx.resources[SPEC_DIR] = tmp_path
+    ctx.spec_dir = tmp_path
     result = await read(registry, ctx, "data/users.json")
     assert result["path"] == str(tmp_path / "data" / "users.json")
     assert result["content"] == '{"n": 1}'
@@ -64,7 +63,7 @@ async def test_binary_file_is_flagged_and_decoded_with_replacement(
 async def test_missing_file_error_names_the_path(
     registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
 ) -> None:
-    ctx.resources[SPEC_DIR] = tmp_path
+    ctx.spec_dir = tmp_path
     with pytest.raises(ToolError) as err:
         await read(registry, ctx, "absent.txt")
     assert str(err.value) == f"file not found: {tmp_path / 'absent.txt'}"

@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from llm_pytest.errors import ToolError
-from llm_pytest.tools.builtin import SPEC_DIR
+from llm_pytest.tools.calls import call_tool
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
 from tests.process_support import FAMILY, assert_family_killed
 
@@ -63,7 +63,7 @@ async def test_relative_cwd_is_taken_from_the_spec_directory(
     registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
 ) -> None:
     (tmp_path / "app").mkdir()
-    ctx.resources[SPEC_DIR] = tmp_path
+    ctx.spec_dir = tmp_path
     result = await run(registry, ctx, argv=[PY, "-c", "import os; print(os.getcwd())"], cwd="app")
     assert result["stdout"].strip() == str(tmp_path / "app")
 
@@ -113,8 +113,37 @@ async def test_cancelling_the_step_kills_the_whole_process_group(
 
 
 @pytest.mark.anyio
-async def test_the_step_timeout_bounds_a_command_without_its_own(registry: ToolRegistry) -> None:
-    ctx = ToolContext(env=dict(os.environ), timeout=0.5)
-    with pytest.raises(ToolError, match=r"timed out after 0\.5s"):
-        await run(registry, ctx, argv=[PY, "-c", "import time; time.sleep(60)"])
-    await ctx.aclose()
+@pytest.mark.usefixtures("subreaper")
+async def test_a_command_ended_by_the_calls_deadline_fails_with_its_output_and_a_hint(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    # The command has no timeout of its own: only the call's deadline ends it, so the error
+    # always comes from the tool's explanation, never from a race between two timers.
+    args = {"argv": ["sh", "-c", FAMILY], "cwd": str(tmp_path)}
+    outcome = await call_tool(registry.get("run_command"), ctx, args, 1)
+    assert not outcome.ok
+    assert outcome.error is not None
+    assert outcome.error.startswith("command timed out after 1s: sh -c ")
+    assert "\nstdout:\nstarted\n" in outcome.error
+    assert outcome.error.endswith("so redirect its output (`cmd > log 2>&1 &`)")
+    await assert_family_killed(tmp_path)
+
+
+@pytest.mark.anyio
+async def test_a_command_timeout_longer_than_the_call_gives_way_to_the_calls_deadline(
+    registry: ToolRegistry, ctx: ToolContext
+) -> None:
+    args = {"argv": [PY, "-c", "import time; time.sleep(60)"], "timeout": 60}
+    outcome = await call_tool(registry.get("run_command"), ctx, args, 0.5)
+    assert outcome.error is not None
+    assert outcome.error.startswith("command timed out after 0.5s: ")
+
+
+@pytest.mark.anyio
+async def test_a_command_timeout_shorter_than_the_call_ends_the_command_first(
+    registry: ToolRegistry, ctx: ToolContext
+) -> None:
+    args = {"argv": [PY, "-c", "import time; time.sleep(60)"], "timeout": 0.5}
+    outcome = await call_tool(registry.get("run_command"), ctx, args, 30)
+    assert outcome.error is not None
+    assert outcome.error.startswith("command timed out after 0.5s: ")

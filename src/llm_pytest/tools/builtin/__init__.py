@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from llm_pytest.tools.builtin.files import READ_FILE_TOOL, SPEC_DIR
+from llm_pytest.tools.builtin.files import READ_FILE_TOOL
 from llm_pytest.tools.builtin.http import HTTP_CLIENT, HTTP_REQUEST_TOOL
 from llm_pytest.tools.builtin.process import RUN_COMMAND_TOOL
 from llm_pytest.tools.builtin.sleep import SLEEP_TOOL
 from llm_pytest.tools.builtin.state import STATE_TOOLS
 from llm_pytest.tools.registry import Tool
 
-__all__ = ["HTTP_CLIENT", "SPEC_DIR", "builtin_tools"]
+__all__ = ["HTTP_CLIENT", "builtin_tools"]
 
 
 def builtin_tools() -> list[Tool]:

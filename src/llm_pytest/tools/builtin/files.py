@@ -10,10 +10,7 @@ import anyio.to_thread
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["READ_FILE_TOOL", "SPEC_DIR", "resolve_path"]
-
-SPEC_DIR = "spec_dir"
-"""Key in ``ToolContext.resources``: the directory of the running spec, for relative paths."""
+__all__ = ["READ_FILE_TOOL", "resolve_path"]
 
 
 def resolve_path(ctx: ToolContext, path: str) -> Path:
@@ -21,8 +18,7 @@ def resolve_path(ctx: ToolContext, path: str) -> Path:
     candidate = Path(path).expanduser()
     if candidate.is_absolute():
         return candidate
-    base = ctx.resources.get(SPEC_DIR)
-    return (Path(base) if base is not None else Path.cwd()) / candidate
+    return (ctx.spec_dir or Path.cwd()) / candidate
 
 
 def _read(path: Path) -> bytes:

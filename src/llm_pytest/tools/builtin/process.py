@@ -1,14 +1,17 @@
 """``run_command``: run a program (an argv list, never a shell string) and capture its output.
 
-The child starts in a session of its own. When the command outlives its timeout, or the step is
+The child starts in a session of its own. When the command outlives its timeout, or the call is
 cancelled at its deadline, the whole process group is killed and the child reaped, so commands
-that start children of their own leave nothing running behind.
+that start children of their own leave nothing running behind. Either way the call fails with
+the command line and the tail of what it printed: the call path asks :func:`_explain_timeout`
+when its deadline ended the command.
 """
 
 from __future__ import annotations
 
 import shlex
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +23,25 @@ from llm_pytest.tools.registry import Tool, ToolContext
 __all__ = ["RUN_COMMAND_TOOL"]
 
 _TAIL_CHARS = 2000
-_STEP_MARGIN = 0.05
 
 
-def _timeout(ctx: ToolContext, requested: float | None) -> float | None:
-    if requested is None:
-        return ctx.timeout
-    return requested if ctx.timeout is None else min(requested, ctx.timeout)
+@dataclass(frozen=True)
+class _Running:
+    """A command in flight: what its timeout error says if the call's deadline ends it."""
+
+    argv: list[str]
+    timeout: float | None
+    """Seconds it may run; None when nothing bounds it (then it cannot time out)."""
+    stdout: bytearray
+    stderr: bytearray
 
 
-def _deadline(ctx: ToolContext, timeout: float | None) -> float | None:
-    """Seconds until the command is killed: when the step's deadline bounds it, a moment
-    before that deadline, so the step fails with the command's output instead of a bare
-    timeout."""
-    if timeout is None or ctx.timeout is None or timeout < ctx.timeout:
-        return timeout
-    return timeout - min(_STEP_MARGIN, timeout * 0.05)
+def _own_timeout(ctx: ToolContext, requested: float | None) -> float | None:
+    """The command's own timer: its ``timeout`` argument when that ends before the call's
+    deadline; else None, as the call's deadline ends it."""
+    if requested is None or (ctx.timeout is not None and requested >= ctx.timeout):
+        return None
+    return requested
 
 
 def _start_failure(program: str, cwd: Path | None, exc: OSError) -> ToolError:
@@ -51,7 +57,7 @@ def _start_failure(program: str, cwd: Path | None, exc: OSError) -> ToolError:
     return ToolError(f"cannot start {program}: {exc.strerror or exc}")
 
 
-def _tail(label: str, data: bytes) -> str:
+def _tail(label: str, data: bytes | bytearray) -> str:
     text = data.decode("utf-8", errors="replace")
     if not text:
         return ""
@@ -60,33 +66,45 @@ def _tail(label: str, data: bytes) -> str:
     return f"\n{label}:\n{text}"
 
 
+def _timed_out(running: _Running) -> ToolError:
+    return ToolError(
+        f"command timed out after {running.timeout:g}s: {shlex.join(running.argv)}"
+        + _tail("stdout", running.stdout)
+        + _tail("stderr", running.stderr),
+        hint="raise the step's `timeout` or the command's `timeout` argument; a "
+        "background process (`cmd &`) that keeps stdout or stderr open holds the command "
+        "until then, so redirect its output (`cmd > log 2>&1 &`)",
+    )
+
+
+def _explain_timeout(call: ToolContext) -> ToolError | None:
+    running = call.progress
+    return _timed_out(running) if isinstance(running, _Running) else None
+
+
 async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     argv: list[str] = args["argv"]
     cwd = resolve_path(ctx, args["cwd"]) if "cwd" in args else None
     stdin: str | None = args.get("stdin")
-    timeout = _timeout(ctx, args.get("timeout"))
+    own_timeout = _own_timeout(ctx, args.get("timeout"))
+    timeout = own_timeout if own_timeout is not None else ctx.timeout
+    running = ctx.progress = _Running(argv, timeout, bytearray(), bytearray())
     started = time.perf_counter()
     try:
         run = await run_in_own_group(
             argv,
-            timeout=_deadline(ctx, timeout),
+            timeout=own_timeout,
             stdin=None if stdin is None else stdin.encode(),
             cwd=cwd,
             env={**ctx.env, **args.get("env", {})},
             # What a command starts in the background (a server for later steps) may outlive it.
             leftovers="keep",
+            output=(running.stdout, running.stderr),
         )
     except OSError as exc:
         raise _start_failure(argv[0], cwd, exc) from None
     if run.exit_code is None:
-        raise ToolError(
-            f"command timed out after {timeout:g}s: {shlex.join(argv)}"
-            + _tail("stdout", run.stdout)
-            + _tail("stderr", run.stderr),
-            hint="raise the step's `timeout` or the command's `timeout` argument; a "
-            "background process (`cmd &`) that keeps stdout or stderr open holds the command "
-            "until then, so redirect its output (`cmd > log 2>&1 &`)",
-        )
+        raise _timed_out(running)
     return {
         "exit_code": run.exit_code,
         "stdout": run.stdout.decode("utf-8", errors="replace"),
@@ -139,4 +157,5 @@ RUN_COMMAND_TOOL = Tool(
         "additionalProperties": False,
     },
     func=run_command,
+    explain_timeout=_explain_timeout,
 )

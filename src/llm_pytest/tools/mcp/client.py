@@ -22,7 +22,7 @@ import anyio
 import anyio.abc
 from mcp_types import Tool as McpTool
 
-from llm_pytest.errors import UsageError
+from llm_pytest.errors import ToolError, UsageError
 from llm_pytest.tools.mcp.config import McpServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
@@ -130,6 +130,10 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
     async def call(ctx: ToolContext, args: dict[str, Any]) -> Any:
         return await connection.call(name, args, output_schema)
 
+    def explain(call: ToolContext) -> ToolError | None:
+        detail = connection.timeout_detail()
+        return None if detail is None else ToolError(f"timed out after {call.timeout:g}s\n{detail}")
+
     server = connection.name
     return Tool(
         name=tool_name(server, name),
@@ -139,7 +143,7 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
         source=f"mcp:{server}",
         aliases=(f"{server}.{name}",),
         output_schema=output_schema,
-        explain_timeout=connection.timeout_detail,
+        explain_timeout=explain,
     )
 
 
