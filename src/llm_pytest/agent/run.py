@@ -138,7 +138,8 @@ async def _run(
     log = _call_logger(settings, trace.iteration, plan.iterations)
     began = time.perf_counter()
     try:
-        async with recording_server(tools, context, on_call=log) as server:
+        limits = _call_limits(plan, registry)
+        async with recording_server(tools, context, on_call=log, timeouts=limits) as server:
             result = await _drive(driver, prompt, server.mcp_config(), allowed, seconds, plan)
             calls = list(server.calls)
     except ProviderConfigError as exc:
@@ -272,6 +273,16 @@ def _plan_tools(plan: Plan, registry: ToolRegistry) -> ToolRegistry:
             continue
         chosen.setdefault(tool.name, tool)
     return ToolRegistry(chosen.values())
+
+
+def _call_limits(plan: Plan, registry: ToolRegistry) -> dict[str, float]:
+    """Seconds a call of each tool may take: the longest time limit of the steps calling it."""
+    limits: dict[str, float] = {}
+    for step in iter_tool_calls(plan.setup + plan.steps + plan.teardown):
+        name = registry.canonical(step.tool)
+        limit = step.timeout if step.timeout is not None else plan.timeout
+        limits[name] = max(limit, limits.get(name, 0.0))
+    return limits
 
 
 def _call_logger(

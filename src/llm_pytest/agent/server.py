@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,8 +63,10 @@ async def recording_server(
     context: ToolContext,
     *,
     on_call: Callable[[ServedCall], None] | None = None,
+    timeouts: Mapping[str, float] | None = None,
 ) -> AsyncIterator[RecordingServer]:
-    """Serve ``registry`` over streamable HTTP for the block; ``on_call`` sees each call too."""
+    """Serve ``registry`` over streamable HTTP for the block; ``on_call`` sees each call too.
+    A call of a tool may take ``timeouts[its name]`` seconds (see ``build_server``)."""
     token = secrets.token_urlsafe(24)
     with _listening_socket() as sock:
         port = sock.getsockname()[1]
@@ -75,7 +77,9 @@ async def recording_server(
             if on_call is not None:
                 on_call(call)
 
-        tools = build_server(registry, name=SERVER_NAME, context=context, observer=record)
+        tools = build_server(
+            registry, name=SERVER_NAME, context=context, observer=record, timeouts=timeouts
+        )
         app = _RequireToken(tools.http_app(host="127.0.0.1"), token)
         config = uvicorn.Config(
             app,

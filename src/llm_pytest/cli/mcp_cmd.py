@@ -2,19 +2,21 @@
 
 ::
 
-    llm-pytest mcp serve [--plugins DIR ...] [--spec FILE] [--http HOST:PORT]
+    llm-pytest mcp serve [--plugins DIR ...] [--spec FILE] [--http HOST:PORT] [--timeout SECONDS]
 
 Serves the built-in tools, the tools of the plugins in ``DIR``, and with ``--spec`` the tools of
 that spec's ``mcp_servers`` (proxied), over stdio, or over streamable HTTP at
 ``http://HOST:PORT/mcp`` with ``--http``. The spec is compiled as for a run, so ``${vars...}``
 and ``${env...}`` in its server configs are resolved; the servers of all its tests are served
 (a name declared twice must mean the same server). In stdio mode stdout carries the protocol,
-so every message of this command goes to stderr.
+so every message of this command goes to stderr. A tool call that takes longer than
+``--timeout`` seconds (default 120, as a spec step's) fails with a timeout error.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -50,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also serve the tools of this spec's mcp_servers (started for the server's life)",
     )
     serve.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="seconds a tool call may take (default: 120, as a spec step's)",
+    )
+    serve.add_argument(
         "--http",
         metavar="HOST:PORT",
         help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio",
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``llm-pytest mcp <command>``; the exit status."""
     try:
         address = _address(args.http) if args.http else None
-        return _serve(args.plugins, args.spec, address)
+        return _serve(args.plugins, args.spec, address, args.timeout)
     except LlmPytestError as exc:
         print(describe(exc), file=sys.stderr)
     except KeyboardInterrupt:
@@ -68,10 +76,16 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
-def _serve(plugin_dirs: list[Path], spec: Path | None, address: tuple[str, int] | None) -> int:
+def _serve(
+    plugin_dirs: list[Path],
+    spec: Path | None,
+    address: tuple[str, int] | None,
+    timeout: float | None,
+) -> int:
     import anyio
 
     from llm_pytest.runtime.tools import build_registry
+    from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT
     from llm_pytest.tools.mcp.client import McpConnections
     from llm_pytest.tools.mcp.server import build_server
 
@@ -80,7 +94,8 @@ def _serve(plugin_dirs: list[Path], spec: Path | None, address: tuple[str, int] 
 
     async def main() -> None:
         async with McpConnections(configs) as connections:
-            server = build_server(base.extended(connections.tools()))
+            registry = base.extended(connections.tools())
+            server = build_server(registry, timeout=timeout or DEFAULT_CALL_TIMEOUT)
             if address is None:
                 await server.run_stdio()
             else:
@@ -108,6 +123,16 @@ def _spec_servers(spec: Path) -> list[McpServerConfig]:
                     f"`{first[1]}` and `{plan.item_name}`: serve a spec whose tests agree on it"
                 )
     return [config for config, _ in chosen.values()]
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
 
 
 def _address(text: str) -> tuple[str, int]:

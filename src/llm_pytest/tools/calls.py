@@ -22,7 +22,10 @@ import anyio.lowlevel
 from llm_pytest.errors import LlmPytestError, ToolError
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["ABANDONED_NOTE", "CallOutcome", "call_tool", "error_text"]
+__all__ = ["ABANDONED_NOTE", "DEFAULT_CALL_TIMEOUT", "CallOutcome", "call_tool", "error_text"]
+
+DEFAULT_CALL_TIMEOUT = 120.0
+"""Seconds a call may take when nothing else says (the default of a spec step's ``timeout``)."""
 
 ABANDONED_NOTE = (
     "the blocking tool did not return by its deadline: its worker thread was abandoned "

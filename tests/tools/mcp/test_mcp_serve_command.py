@@ -14,6 +14,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp_types import TextContent
 
+import llm_pytest
 from llm_pytest.cli import mcp_cmd
 
 from .support import SCRIPTED_SERVER, free_port, wait_for_port
@@ -143,6 +144,46 @@ async def test_http_keeps_state_per_session_and_closes_it_when_the_session_ends(
     assert mine.structured_content == {"name": "k", "value": 1, "found": True}
     assert theirs.structured_content == {"name": "k", "value": None, "found": False}
     assert (project / "journal.log").read_text() == "closed after 2 entries\n"
+
+
+STUCK_PLUGIN = """
+import threading
+from llm_pytest.tools.plugins.loader import LLMPlugin
+
+
+class Stuck(LLMPlugin):
+    name = "stuck"
+
+    def forever(self) -> dict:
+        \"\"\"Block the calling thread until the process ends.\"\"\"
+        threading.Event().wait()
+        return {}
+"""
+
+
+async def test_a_blocking_plugin_tool_past_the_time_limit_is_a_timeout_error_not_a_hang(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "stuck.py").write_text(STUCK_PLUGIN)
+    args = ["-c", COMMAND, "serve", "--plugins", str(tmp_path), "--timeout", "0.5"]
+    # The child imports the llm_pytest under test, wherever this process found it.
+    env = {"PYTHONPATH": str(Path(llm_pytest.__file__).parents[1])}
+    params = StdioServerParameters(command=sys.executable, args=args, env=env)
+    with anyio.fail_after(60):
+        async with Client(params) as client:
+            stuck = await client.call_tool("stuck_forever", {})
+            after = await client.call_tool("store_value", {"name": "k", "value": 1})
+    assert stuck.is_error
+    assert text_of(stuck) == "timed out after 0.5s"
+    assert after.structured_content == {"stored": "k", "value": 1}
+
+
+def test_a_time_limit_that_is_not_a_positive_number_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        run_command("serve", "--timeout", "0")
+    assert "expected a number of seconds > 0, got '0'" in capsys.readouterr().err
 
 
 def run_command(*argv: str) -> int:

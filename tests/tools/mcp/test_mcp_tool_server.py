@@ -212,3 +212,46 @@ async def test_a_call_the_client_cancels_is_cancelled_in_the_tool() -> None:
             await cancelled.wait()
         result = await client.call_tool("get_value", {"name": "x"})
     assert not result.is_error
+
+
+async def test_a_call_past_its_time_limit_is_a_timeout_error_and_the_server_stays_usable() -> None:
+    async def wait_forever(ctx: ToolContext, args: dict[str, Any]) -> None:
+        await anyio.sleep_forever()
+
+    tool = Tool("wait", "Wait forever.", OBJECT, wait_forever)
+    server = build_server(registry(tool), timeout=30, timeouts={"wait": 0.2})
+    async with Client(server, mode="legacy") as client:
+        with anyio.fail_after(10):
+            result = await client.call_tool("wait", {})
+        after = await client.call_tool("get_value", {"name": "x"})
+    assert result.is_error
+    assert text_of(result) == "timed out after 0.2s"
+    assert not after.is_error
+
+
+async def test_calls_made_at_once_each_see_their_own_time_limit() -> None:
+    started, release = anyio.Event(), anyio.Event()
+
+    async def slow(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+        started.set()
+        await release.wait()
+        return {"timeout": ctx.timeout}
+
+    async def fast(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+        release.set()
+        return {"timeout": ctx.timeout}
+
+    tools = [Tool("slow", "", OBJECT, slow), Tool("fast", "", OBJECT, fast)]
+    server = build_server(registry(*tools), timeouts={"slow": 20, "fast": 10})
+    seen: dict[str, Any] = {}
+
+    async def call(client: Client, name: str) -> None:
+        seen[name] = (await client.call_tool(name, {})).structured_content
+
+    async with Client(server, mode="legacy") as client:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call, client, "slow")
+                await started.wait()
+                tg.start_soon(call, client, "fast")
+    assert seen == {"slow": {"timeout": 20}, "fast": {"timeout": 10}}

@@ -6,7 +6,10 @@ connection is not seen by another), closed when the connection ends. A connectio
 stream of a stdio (or in-memory) client, or the session of a streamable HTTP client; a
 stateless HTTP request (no session) gets a fresh context of its own.
 
-A tool that fails gives an ``isError`` result carrying the error's message.
+Every call goes through :func:`~llm_pytest.tools.calls.call_tool`, as the interpreter's do: it
+may take the seconds ``timeouts`` gives its tool, else the server's ``timeout``; a blocking tool
+that outlives them is abandoned in its thread. A tool that fails or runs out of time gives an
+``isError`` result carrying the error's message.
 
 Agent mode passes one ``context`` (the run's state, which it owns and closes) and an
 ``observer`` that sees every call as it finishes (:class:`ServedCall`).
@@ -23,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-import anyio.to_thread
 import pydantic_core
 from mcp.server import Server
 from mcp.server.context import ServerRequestContext
@@ -43,6 +45,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
+from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT, call_tool
 from llm_pytest.tools.registry import Tool, ToolContext, ToolRegistry
 
 __all__ = ["CallObserver", "ServedCall", "ToolServer", "build_server"]
@@ -80,13 +83,23 @@ def build_server(
     name: str = "llm-pytest",
     context: ToolContext | None = None,
     observer: CallObserver | None = None,
+    timeout: float = DEFAULT_CALL_TIMEOUT,
+    timeouts: Mapping[str, float] | None = None,
 ) -> ToolServer:
     """A server exposing every tool of the registry; a callable is called once per connection.
 
     With ``context``, every connection shares that state and the server never closes it (its
-    owner does); ``observer`` is called after every tool call, in the order calls finish.
+    owner does); ``observer`` is called after every tool call, in the order calls finish. A call
+    may take ``timeouts[tool name]`` seconds, else ``timeout``.
     """
-    return ToolServer(make_registry, name=name, context=context, observer=observer)
+    return ToolServer(
+        make_registry,
+        name=name,
+        context=context,
+        observer=observer,
+        timeout=timeout,
+        timeouts=timeouts,
+    )
 
 
 @dataclass
@@ -140,6 +153,8 @@ class ToolServer(Server[_Sessions]):
         name: str,
         context: ToolContext | None = None,
         observer: CallObserver | None = None,
+        timeout: float = DEFAULT_CALL_TIMEOUT,
+        timeouts: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__(
             name,
@@ -151,6 +166,8 @@ class ToolServer(Server[_Sessions]):
         self._make_registry = make_registry
         self._context = context
         self._observer = observer
+        self._timeout = timeout
+        self._timeouts: Mapping[str, float] = timeouts or {}
         self._lifespans: list[_Sessions] = []
 
     @asynccontextmanager
@@ -206,7 +223,7 @@ class ToolServer(Server[_Sessions]):
         try:
             args = dict(params.arguments or {})
             started = time.perf_counter()
-            result, value = await _run(session, params.name, args, ctx)
+            result, value = await _run(session, params.name, args, ctx, self._limit)
             if self._observer is not None:
                 self._observer(
                     ServedCall(
@@ -225,6 +242,9 @@ class ToolServer(Server[_Sessions]):
             if stateless:
                 await _close(session)
 
+    def _limit(self, tool: Tool) -> float:
+        return self._timeouts.get(tool.name, self._timeout)
+
     def _session(self, ctx: ServerRequestContext[_Sessions]) -> tuple[_Session, bool]:
         """The caller's session, and whether it lives for this request only."""
         sessions = ctx.lifespan_context
@@ -238,7 +258,11 @@ class ToolServer(Server[_Sessions]):
 
 
 async def _run(
-    session: _Session, name: str, args: dict[str, Any], ctx: ServerRequestContext[_Sessions]
+    session: _Session,
+    name: str,
+    args: dict[str, Any],
+    ctx: ServerRequestContext[_Sessions],
+    limit: Callable[[Tool], float],
 ) -> tuple[CallToolResult, Any]:
     """The result to send, and the tool's own return value (None when it failed)."""
     registry = session.registry
@@ -247,7 +271,7 @@ async def _run(
         problems = registry.validate(name, args)
         if problems:
             raise ToolError(f"invalid arguments for `{name}`: " + "; ".join(problems))
-        value = await _invoke(tool, session.context, args)
+        value = await _invoke(tool, session.context, args, limit(tool))
         return _result(value, modern=ctx.protocol_version in MODERN_PROTOCOL_VERSIONS), value
     except ToolError as exc:
         return _error(exc.render()), None
@@ -255,10 +279,13 @@ async def _run(
         return _error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), None
 
 
-async def _invoke(tool: Tool, context: ToolContext, args: dict[str, Any]) -> Any:
-    if tool.blocking:
-        return await anyio.to_thread.run_sync(tool.func, context, args, abandon_on_cancel=True)
-    return await tool.func(context, args)
+async def _invoke(tool: Tool, context: ToolContext, args: dict[str, Any], limit: float) -> Any:
+    """The tool's value, through the one call path (deadline, blocking thread, timeout
+    explanation); what the call failed with is raised."""
+    outcome = await call_tool(tool, context, args, limit)
+    if outcome.failure is not None:
+        raise outcome.failure
+    return outcome.result
 
 
 def _result(value: Any, *, modern: bool) -> CallToolResult:
