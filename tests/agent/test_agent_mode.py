@@ -458,3 +458,18 @@ async def test_a_step_whose_tool_is_unknown_fails_with_the_registry_message(
     assert trace.outcome == "FAIL"
     assert "unknown tool `list_valus`" in trace.reason
     assert "did you mean `list_values`?" in trace.reason
+
+
+async def test_an_agent_call_past_its_steps_time_limit_fails_the_step_with_a_timeout(
+    tmp_path: Path,
+) -> None:
+    plan = plan_of(
+        "test: {name: slow, mode: agent}\n"
+        "steps:\n  - tool: sleep\n    args: {seconds: 600}\n    timeout: 0.3\n",
+        tmp_path,
+    )
+    with anyio.fail_after(60):
+        trace = await run(plan, ScriptedAgent([("sleep", {"seconds": 600})]))
+
+    assert trace.outcome == "FAIL"
+    assert trace.reason.endswith("failed: timed out after 0.3s")
