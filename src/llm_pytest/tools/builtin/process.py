@@ -3,8 +3,8 @@
 The child starts in a session of its own. When the command outlives its timeout, or the call is
 cancelled at its deadline, the whole process group is killed and the child reaped, so commands
 that start children of their own leave nothing running behind. Either way the call fails with
-the command line and the tail of what it printed: the call path asks :func:`_explain_timeout`
-when its deadline ended the command.
+the command line and the tail of what it printed: when the call's deadline ended the command,
+the call path asks the tool's ``explain_timeout``, which reads what the call kept.
 """
 
 from __future__ import annotations
