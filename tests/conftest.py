@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 import llm_pytest
+from tests.spec_support import http_server, load_plugins, write_spec  # noqa: F401
 
 
 def _import_every_module() -> None:
@@ -27,6 +28,12 @@ def _import_every_module() -> None:
 
 
 _import_every_module()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio, the loop llm-pytest runs on under pytest."""
+    return "asyncio"
 
 
 @pytest.fixture

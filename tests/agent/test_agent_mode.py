@@ -313,6 +313,21 @@ steps:
     assert "step `repeat vars.times` (steps[0])" in replayed.reason
 
 
+async def test_a_tool_error_with_a_hint_reads_as_the_interpreter_words_it(tmp_path: Path) -> None:
+    plan = plan_of(
+        "test: {name: missing, mode: agent}\nsteps:\n  - tool: read_file\n"
+        "    args: {path: nowhere.txt}\n",
+        tmp_path,
+    )
+    s = settings()
+    interpreted = await interpret(plan, 1, s, s.registry)
+    replayed = await run(plan, ScriptedAgent([("read_file", {"path": "nowhere.txt"})]))
+
+    assert interpreted.outcome == replayed.outcome == "FAIL"
+    assert replayed.reason == interpreted.reason
+    assert "(relative paths are read from the spec's directory)" in replayed.reason
+
+
 async def test_arguments_the_server_rejects_fail_the_step_with_its_message(tmp_path: Path) -> None:
     plan = plan_of(
         "test: {name: bad, mode: agent}\nsteps:\n  - tool: get_value\n    args: {name: k}\n",

@@ -14,8 +14,7 @@ from llm_pytest.judging.registry import no_judge_reason
 from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import MAX_DETAILED_STEPS, JudgeRecord, Outcome, RunTrace
 from llm_pytest.tools.registry import Tool, ToolContext
-
-from .conftest import LoadPlugins, WriteSpec
+from tests.spec_support import LoadPlugins, WriteSpec
 
 
 class RecordingJudge:

@@ -11,8 +11,7 @@ from llm_pytest.interpreter.runner import RunSettings, run_plan
 from llm_pytest.model.trace import RunTrace, StepRecord
 from llm_pytest.tools.builtin import builtin_tools
 from llm_pytest.tools.registry import ToolRegistry
-
-from .conftest import LoadPlugins, WriteSpec
+from tests.spec_support import LoadPlugins, WriteSpec
 
 COUNTER = {
     "counter.py": """

@@ -14,8 +14,7 @@ from llm_pytest.api import arun_spec
 from llm_pytest.tools.calls import ABANDONED_NOTE
 from llm_pytest.tools.registry import Tool, ToolContext
 from tests.process_support import FAMILY, assert_family_killed
-
-from .conftest import LoadPlugins, WriteSpec
+from tests.spec_support import LoadPlugins, WriteSpec
 
 HANG = {
     "hang.py": """

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from llm_pytest.api import arun_spec
-
-from .conftest import WriteSpec
+from tests.spec_support import WriteSpec
 
 PY = sys.executable
 

@@ -51,7 +51,6 @@ class AgentResult:
     output_tokens: int = 0
     cost_usd: float = 0.0
     model: str | None = None
-    num_turns: int | None = None
     permission_denials: list[str] = field(default_factory=list)
     """The tools the agent tried to call but was not allowed to."""
 
@@ -174,8 +173,6 @@ def _read_result(event: dict[str, Any], out: AgentResult) -> None:
     usage = result_usage(event)
     out.input_tokens, out.output_tokens = usage.input_tokens, usage.output_tokens
     out.cost_usd = usage.cost_usd or 0.0
-    turns = event.get("num_turns")
-    out.num_turns = turns if isinstance(turns, int) else None
     out.permission_denials = [
         str(d.get("tool_name", "?")) if isinstance(d, dict) else str(d)
         for d in event.get("permission_denials") or []

@@ -94,7 +94,6 @@ def describe_path(path: Sequence[str | int]) -> str:
 class _Resolved:
     path: list[str | int]
     model: type[BaseModel] | None  # the innermost model on the path
-    union_members: int  # >1 when the last value is an untagged union
 
 
 def _translate(
@@ -284,12 +283,10 @@ def _resolve(root: type[BaseModel], loc: Sequence[str | int]) -> _Resolved:
     path: list[str | int] = []
     tp: Any = root
     model: type[BaseModel] | None = root
-    members = 0
     i = 0
     while i < len(loc):
         part = loc[i]
         tp, tags = _unwrap(tp)
-        members = 0
         if tags is not None:  # tagged union: this part is the tag
             tp = tags.get(str(part), tp)
             inner = _unwrap(tp)[0]
@@ -299,7 +296,6 @@ def _resolve(root: type[BaseModel], loc: Sequence[str | int]) -> _Resolved:
             continue
         options = _union_options(tp)
         if len(options) > 1:  # untagged union: this part names a member
-            members = len(options)
             tp = next((o for o in options if _label_matches(o, part)), options[0])
             i += 1
             continue
@@ -321,7 +317,7 @@ def _resolve(root: type[BaseModel], loc: Sequence[str | int]) -> _Resolved:
             path.append(part)
             tp = Any
         i += 1
-    return _Resolved(path, model, members)
+    return _Resolved(path, model)
 
 
 def _with_metadata(annotation: Any, metadata: list[Any]) -> Any:

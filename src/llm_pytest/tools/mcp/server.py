@@ -45,7 +45,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
-from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT, call_tool
+from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT, call_tool, error_text
 from llm_pytest.tools.registry import Tool, ToolContext, ToolRegistry
 
 __all__ = ["CallObserver", "ServedCall", "ToolServer", "build_server"]
@@ -223,7 +223,7 @@ class ToolServer(Server[_Sessions]):
         try:
             args = dict(params.arguments or {})
             started = time.perf_counter()
-            result, value = await _run(session, params.name, args, ctx, self._limit)
+            result, value, error = await _run(session, params.name, args, ctx, self._limit)
             if self._observer is not None:
                 self._observer(
                     ServedCall(
@@ -231,7 +231,7 @@ class ToolServer(Server[_Sessions]):
                         args=args,
                         ok=not result.is_error,
                         result=value,
-                        error=_text(result) if result.is_error else None,
+                        error=error,
                         started=started,
                         duration_ms=(time.perf_counter() - started) * 1000,
                         stored=dict(session.context.stored),
@@ -263,8 +263,9 @@ async def _run(
     args: dict[str, Any],
     ctx: ServerRequestContext[_Sessions],
     limit: Callable[[Tool], float],
-) -> tuple[CallToolResult, Any]:
-    """The result to send, and the tool's own return value (None when it failed)."""
+) -> tuple[CallToolResult, Any, str | None]:
+    """The result to send, the tool's own return value (None when it failed) and the error as
+    a step's record words it (the client is sent the error's full rendering)."""
     registry = session.registry
     try:
         tool = registry.get(name)
@@ -272,11 +273,13 @@ async def _run(
         if problems:
             raise ToolError(f"invalid arguments for `{name}`: " + "; ".join(problems))
         value = await _invoke(tool, session.context, args, limit(tool))
-        return _result(value, modern=ctx.protocol_version in MODERN_PROTOCOL_VERSIONS), value
+        modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+        return _result(value, modern=modern), value, None
     except ToolError as exc:
-        return _error(exc.render()), None
+        return _error(exc.render()), None, error_text(exc)
     except Exception as exc:
-        return _error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__), None
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return _error(text), None, text
 
 
 async def _invoke(tool: Tool, context: ToolContext, args: dict[str, Any], limit: float) -> Any:
@@ -299,10 +302,6 @@ def _result(value: Any, *, modern: bool) -> CallToolResult:
 
 def _error(text: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(text=text)], is_error=True)
-
-
-def _text(result: CallToolResult) -> str:
-    return "\n".join(b.text for b in result.content if isinstance(b, TextContent))
 
 
 def _describe(tool: Tool) -> McpTool:

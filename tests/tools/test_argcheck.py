@@ -12,8 +12,7 @@ import pytest
 
 from llm_pytest.tools.argcheck import compile_schema
 from llm_pytest.tools.builtin import builtin_tools
-
-from .conftest import LoadPlugins
+from tests.spec_support import LoadPlugins
 
 # The first twelve are combined pairwise into argument maps.
 POOL: list[Any] = [

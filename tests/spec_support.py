@@ -1,5 +1,5 @@
-"""Fixtures for running real specs: files in a temporary directory, plugins written there, and a
-loopback HTTP server."""
+"""Fixtures for running real specs, shared by every test folder through the root conftest: files
+in a temporary directory, plugins written there, and a loopback HTTP server."""
 
 from __future__ import annotations
 
@@ -18,11 +18,6 @@ from llm_pytest.tools.registry import Tool, ToolRegistry
 
 WriteSpec = Callable[[str], Path]
 LoadPlugins = Callable[..., tuple[ToolRegistry, dict[str, type[LLMPlugin]]]]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.errors import UsageError
 from llm_pytest.model.result import ItemResult, SpecResult
 from llm_pytest.model.trace import Outcome, RunTrace
-
-from .conftest import WriteSpec
+from tests.spec_support import WriteSpec
 
 FLAKY = """
 test: {name: flaky}
