@@ -10,20 +10,8 @@ from pathlib import Path
 import pytest
 
 from llm_pytest.reports.jsonl import write_jsonl
-from tests.pytest_plugin.plugin_support import MY_API_PLUGIN, run, write
+from tests.pytest_plugin.plugin_support import HALF, MY_API_PLUGIN, run, write
 from tests.reports.reports_support import run_records
-
-HALF = """\
-    test:
-      name: "Half"
-      iterations: 4
-      min_pass_rate: 0.5
-    steps:
-      - name: "Store the iteration"
-        tool: store_value
-        args: {name: i, value: "${iteration}"}
-        check: result.value % 2 == 1
-    """
 
 USERS = """\
     test:

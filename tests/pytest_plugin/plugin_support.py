@@ -67,3 +67,17 @@ def write(pytester: pytest.Pytester, path: str, text: str) -> None:
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """``pytest`` in-process, without cache or benchmark plugins."""
     return pytester.runpytest(*NO_NOISE, *args)
+
+
+HALF = """\
+    test:
+      name: "Half"
+      iterations: 4
+      min_pass_rate: 0.5
+    steps:
+      - name: "Store the iteration"
+        tool: store_value
+        args: {name: i, value: "${iteration}"}
+        check: result.value % 2 == 1
+    """
+"""A spec whose four runs pass every other time: an item that passes at its 0.5 threshold."""

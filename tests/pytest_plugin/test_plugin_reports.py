@@ -7,19 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pytest_plugin.plugin_support import run, write
-
-HALF = """\
-    test:
-      name: "Half"
-      iterations: 4
-      min_pass_rate: 0.5
-    steps:
-      - name: "Store the iteration"
-        tool: store_value
-        args: {name: i, value: "${iteration}"}
-        check: result.value % 2 == 1
-    """
+from tests.pytest_plugin.plugin_support import HALF, run, write
 
 JUDGED = """\
     test:
