@@ -1,1 +1,1 @@
-"""The interpreter: runs compiled plans, records traces, decides outcomes."""
+"""The interpreter: one step walker that runs compiled plans into traces, for every mode."""

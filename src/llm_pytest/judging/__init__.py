@@ -1,5 +1,4 @@
-"""Judging: the providers (judge LLMs), registered by name and imported lazily, and the judge
-built on them.
+"""Judging: judge LLM providers, registered by name and imported lazily, and the judge on them.
 
 - :mod:`~llm_pytest.judging.registry`: ``provider`` registers one, with what it declares;
 - :mod:`~llm_pytest.judging.judge`: ``make_judge`` (a session's judge) and ``ProviderJudge``;

@@ -1,2 +1,5 @@
-"""The wiring every entry point shares: a spec's plugin folders, its tool registry, the judge
-and the run settings, built the same way for ``run_spec``, ``pytest --llm``, lint and the CLI."""
+"""The wiring every entry point shares: plugin folders, tool registry, judge, run settings.
+
+``run_spec``, ``pytest --llm``, lint and the CLI build them here, the same way from the same
+inputs.
+"""
