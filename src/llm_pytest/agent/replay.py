@@ -11,8 +11,9 @@ calls instead of calling the tool:
   had already failed or the agent stopped early (then it is recorded as not run);
 - further calls to the same tool after a failed attempt (an error, or ``until`` still false)
   are the step's retries, up to ``retry``;
-- ``check``, ``until`` and ``save_as`` work on the recorded result, with ``stored`` as it was
-  right after the call;
+- ``check``, ``until``, ``save_as`` and ``expect_error`` work on the recorded result and error,
+  with ``stored`` as it was right after the call; a call the server refused (an unknown tool,
+  invalid arguments) fails its step whatever ``continue_on_error`` or ``expect_error`` say;
 - a teardown step the agent did not call is run here by the interpreter, after the agent,
   because teardown always runs;
 - the walk goes on after a failure, so every call the agent made is in the trace.
@@ -204,7 +205,15 @@ class _Recorded:
         call = self.source.take()
         self.taken.append(call)
         return Attempted(
-            call.ok, call.args, call.result, call.error, call.duration_ms, stored=call.stored
+            call.ok,
+            call.args,
+            call.result,
+            call.error,
+            call.duration_ms,
+            stored=call.stored,
+            error_types=call.error_types,
+            refused=call.refused,
+            details=call.details,
         )
 
 

@@ -7,6 +7,7 @@ compiles yields one :class:`Plan` per test × experiment. Nothing is parsed whil
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from llm_pytest.dsl.loader import Document, load_file, load_text
 from llm_pytest.dsl.names import check_names
 from llm_pytest.dsl.overrides import Override, apply_overrides
 from llm_pytest.dsl.spec import (
+    ExpectedError,
     Experiment,
     McpStdioServer,
     RepeatStep,
@@ -37,6 +39,7 @@ from llm_pytest.errors import (
 )
 from llm_pytest.expr.parse import Expression, Template, parse_expression, parse_template
 from llm_pytest.model.plan import (
+    ExpectedErrorPlan,
     JudgePlan,
     McpServerPlan,
     Plan,
@@ -342,6 +345,7 @@ class _Builder:
                 when=self.condition(step.when, doc, (*path, "when")),
                 continue_on_error=step.continue_on_error,
                 location=loc,
+                expect_error=self.expected_error(step.expect_error, doc, path),
             )
         if isinstance(step, RepeatStep):
             count: int | Expression | None = (
@@ -506,6 +510,39 @@ class _Builder:
             return parse_expression(value, loc, locate)
         except ExpressionError as exc:
             self.errors.append(exc)
+            self.lossy = True
+            return None
+
+    def expected_error(
+        self, value: str | ExpectedError | None, doc: Document, path: Path_
+    ) -> ExpectedErrorPlan | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return ExpectedErrorPlan(self.regex(value, doc, (*path, "expect_error")), None)
+        pattern = value.matches
+        compiled = (
+            None
+            if pattern is None
+            else self.regex(pattern, doc, (*path, "expect_error", "matches"))
+        )
+        return ExpectedErrorPlan(compiled, value.type)
+
+    def regex(self, value: str, doc: Document, path: Path_) -> re.Pattern[str] | None:
+        """``value`` compiled; None (and a located error) when it is not a regular expression."""
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            loc, locate = string_locator(doc.locate(list(path)), value)
+            where = loc if exc.pos is None else locate(exc.pos)
+            self.errors.append(
+                ValidationError(
+                    f"`expect_error` is not a regular expression: {exc.msg}",
+                    where,
+                    hint="escape characters such as `(`, `[` or `*` with a backslash to match "
+                    "them literally",
+                )
+            )
             self.lossy = True
             return None
 

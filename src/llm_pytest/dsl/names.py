@@ -12,6 +12,8 @@ from llm_pytest.model.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCal
 __all__ = ["BUILTIN_NAMES", "check_names"]
 
 BUILTIN_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment"})
+STEP_NAMES = frozenset({"result", "call"})
+"""Names of the current step's outcome, read in its `check` and `until` only."""
 
 
 def check_names(plan: Plan) -> list[SpecError]:
@@ -60,11 +62,11 @@ class _Checker:
             if isinstance(step, ToolCallPlan):
                 self.value(step.args, names)
                 if step.until is not None:  # polled before the result is saved
-                    self.expression(step.until, names | {"result"})
+                    self.expression(step.until, names | STEP_NAMES)
                 if step.save_as:
                     bound.add(step.save_as)
                 for c in step.checks:  # checked after the result is saved
-                    self.expression(c, bound | local | {"result"})
+                    self.expression(c, bound | local | STEP_NAMES)
                 self.value(step.expect, bound | local)
                 self.value(step.analyze, bound | local)
             elif isinstance(step, RepeatPlan):
@@ -115,11 +117,16 @@ class _Checker:
             return
         if ref.root in BUILTIN_NAMES or ref.root in names:
             return
-        available = sorted(BUILTIN_NAMES | set(names) - {"result"})
+        available = sorted(BUILTIN_NAMES | set(names) - STEP_NAMES)
         guess = closest(ref.root, [*names, *BUILTIN_NAMES])
-        if ref.root == "result":
-            message = "`result` can only be read in `check` and `until`"
+        if ref.root in STEP_NAMES:
+            message = f"`{ref.root}` can only be read in `check` and `until`"
             hint = "save the step's result with `save_as: NAME` and read `${NAME}` later"
+            if ref.root == "call":
+                hint = (
+                    "read it in this step's `check`; after an `expect_error` step, "
+                    "`save_as: NAME` binds it for later steps"
+                )
         else:
             message = (
                 f"`{ref.root}` is read in `{source}` before any step binds it "

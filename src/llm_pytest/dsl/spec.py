@@ -22,6 +22,7 @@ from pydantic import (
 
 __all__ = [
     "RESERVED_NAMES",
+    "ExpectedError",
     "Experiment",
     "FragmentDef",
     "FragmentFile",
@@ -38,7 +39,7 @@ __all__ = [
     "Verdict",
 ]
 
-RESERVED_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment", "result"})
+RESERVED_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment", "result", "call"})
 """Names that specs read as built-ins; `save_as`, loop variables and params may not use them."""
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -65,6 +66,22 @@ def _not_reserved(name: str | None) -> str | None:
     return name
 
 
+class ExpectedError(_Model):
+    """The error a step expects its tool to fail with."""
+
+    matches: NonEmpty | None = Field(default=None, examples=["not found"])
+    """A regular expression searched for in the error message (Python `re` syntax)."""
+    type: Identifier | None = Field(default=None, examples=["KeyError"])
+    """The name of the exception's class or of one of its bases (`LookupError` accepts a
+    `KeyError`); `ToolError` for errors the tool reports as such."""
+
+    @model_validator(mode="after")
+    def _needs_one(self) -> ExpectedError:
+        if self.matches is None and self.type is None:
+            raise ValueError("`expect_error` needs `matches`, `type` or both")
+        return self
+
+
 class ToolStep(_Model):
     """A step that calls one tool."""
 
@@ -83,8 +100,10 @@ class ToolStep(_Model):
     analyze: str | None = None
     """Extra instructions for the judge: what to look at in the actual data."""
     check: str | list[str] | None = Field(default=None, examples=[["result.status == 200"]])
-    """Deterministic assertions (expressions over `result` and earlier names), checked without an
-    LLM. A failing check fails the run and shows the values it read."""
+    """Deterministic assertions (expressions over `result`, `call` and earlier names), checked
+    without an LLM. A failing check fails the run and shows the values it read. `call` holds the
+    call's details: `error`, `error_type`, `attempts`, `duration_ms` and `text` (the result's
+    raw text)."""
     timeout: Seconds | None = Field(default=None, examples=[30])
     """Seconds this step may take; overrides `test.timeout` (default 120)."""
     retry: Annotated[int, Field(ge=0)] = 0
@@ -92,11 +111,19 @@ class ToolStep(_Model):
     retry_delay: Annotated[float, Field(ge=0)] | None = None
     """Seconds to wait between attempts (default 1.0)."""
     until: str | None = Field(default=None, examples=["result.json.ready == true"])
-    """Poll: also retry (within `retry`) while this expression over `result` is false."""
+    """Poll: also retry (within `retry`) while this expression over `result` and `call` is
+    false."""
     when: bool | str | None = Field(default=None, examples=["vars.enabled"])
     """Run the step only if this expression is true; otherwise it is recorded as skipped."""
     continue_on_error: bool = False
-    """Record a failure of this step (the judge sees it) but neither stop nor fail the run."""
+    """Record a failure of this step (the judge sees it) but neither stop nor fail the run. An
+    unknown tool or arguments that do not match its schema fail the run all the same."""
+    expect_error: NonEmpty | ExpectedError | None = Field(
+        default=None, examples=["not found", {"matches": "not found", "type": "ToolError"}]
+    )
+    """The step passes only if the tool fails with this error: a regular expression searched for
+    in the message, or `{matches, type}`. `check` then reads `call` (`result` is null) and
+    `save_as` binds `call`."""
 
     _check_reserved = field_validator("save_as")(_not_reserved)
 

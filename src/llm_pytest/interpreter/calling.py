@@ -8,11 +8,11 @@ from typing import Any
 
 import anyio
 
-from llm_pytest.interpreter.stepping import StepFailed, check_args, compact
+from llm_pytest.interpreter.stepping import CallRefused, StepFailed, check_args, compact
 from llm_pytest.interpreter.walker import Attempted, NotCalled, StepCalls, Walk
 from llm_pytest.model.plan import ToolCallPlan
 from llm_pytest.model.trace import Phase
-from llm_pytest.tools.calls import call_tool
+from llm_pytest.tools.calls import call_tool, error_types
 from llm_pytest.tools.registry import Tool, ToolContext
 
 __all__ = ["InterpreterCalls"]
@@ -34,7 +34,7 @@ class InterpreterCalls:
             args = walk.render(step.args)
             check_args(step, tool, args)
         except StepFailed as exc:
-            return NotCalled(error=str(exc), args=args)
+            return NotCalled(error=str(exc), args=args, refused=isinstance(exc, CallRefused))
         limit = step.timeout if step.timeout is not None else walk.plan.timeout
         return _Calls(walk, step, tool, self.ctx, args, limit)
 
@@ -69,7 +69,16 @@ class _Calls:
                 walk.say(f"[tool result] OK: {compact(walk.redact(out.result))}")
             else:
                 walk.say(f"[tool result] ERROR: {walk.redact(out.error)}")
-        return Attempted(out.ok, self.args, out.result, out.error, elapsed, out.note)
+        return Attempted(
+            out.ok,
+            self.args,
+            out.result,
+            out.error,
+            elapsed,
+            out.note,
+            error_types=error_types(out.failure),
+            details=out.details,
+        )
 
     async def again(self) -> Attempted | None:
         if self.step.retry_delay > 0:

@@ -26,6 +26,7 @@ from llm_pytest.tools.calls import error_text
 from llm_pytest.tools.registry import Tool, ToolRegistry
 
 __all__ = [
+    "CallRefused",
     "StepFailed",
     "check_args",
     "compact",
@@ -44,6 +45,11 @@ __all__ = [
 
 class StepFailed(Exception):
     """A step failed before or around its tool call; carries the message for the trace."""
+
+
+class CallRefused(StepFailed):
+    """A step's call cannot be made: its tool is unknown or its arguments do not match the
+    tool's schema. Neither ``continue_on_error`` nor ``expect_error`` accepts that."""
 
 
 def new_scope(
@@ -109,14 +115,14 @@ def find_tool(registry: ToolRegistry, step: ToolCallPlan) -> Tool:
     try:
         return registry.get(step.tool)
     except ToolError as exc:
-        raise StepFailed(error_text(exc)) from None
+        raise CallRefused(error_text(exc)) from None
 
 
 def check_args(step: ToolCallPlan, tool: Tool, args: Mapping[str, Any]) -> None:
     """StepFailed when ``args`` do not match ``tool``'s input schema, saying how."""
     problems = tool.arguments.problems(args)
     if problems:
-        raise StepFailed(
+        raise CallRefused(
             f"arguments of `{step.tool}` at {step.location} do not match its schema: "
             + "; ".join(problems)
         )

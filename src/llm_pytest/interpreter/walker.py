@@ -10,6 +10,7 @@ are obtained is left to a :class:`CallSource`: the interpreter calls the tool
 from __future__ import annotations
 
 import time
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,7 +21,9 @@ from llm_pytest.errors import ExpressionError
 from llm_pytest.expr.parse import Template
 from llm_pytest.expr.scope import RunScope
 from llm_pytest.interpreter.checks import run_checks, until_error
+from llm_pytest.interpreter.details import call_details
 from llm_pytest.interpreter.stepping import (
+    CallRefused,
     StepFailed,
     compact,
     find_tool,
@@ -58,6 +61,13 @@ class Attempted:
     """For the step's record: that a blocking tool's thread was abandoned."""
     stored: Mapping[str, Any] | None = None
     """``stored`` just after the call, when the run's scope does not see the tools' state live."""
+    error_types: tuple[str, ...] = ()
+    """The names of the failure's class and its bases, most specific first."""
+    refused: bool = False
+    """The call was refused before the tool ran (an unknown tool, arguments not matching its
+    schema): neither ``continue_on_error`` nor ``expect_error`` accepts that."""
+    details: Mapping[str, Any] | None = None
+    """What the tool told about the call, for ``call`` (an MCP result's ``text``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,8 @@ class NotCalled:
     note: str | None = None
     args: Any = None
     """The arguments the record shows (those that were refused)."""
+    refused: bool = False
+    """``error`` says the call was refused (see :attr:`Attempted.refused`)."""
 
 
 class StepCalls(Protocol):
@@ -253,7 +265,8 @@ class Walk:
             calls = self.source.open(self, step, tool, phase)
         except StepFailed as exc:
             kept = self.keep(rec)
-            return self._step_failed(step, rec, kept, str(exc), step.continue_on_error)
+            tolerated = step.continue_on_error and not isinstance(exc, CallRefused)
+            return self._step_failed(step, rec, kept, str(exc), tolerated)
         # Kept only now: a source may first record calls that came before this step's.
         kept = self.keep(rec)
         if isinstance(calls, NotCalled):
@@ -261,7 +274,8 @@ class Walk:
             if calls.error is None:
                 return True
             rec.args = self.redact(calls.args)
-            return self._step_failed(step, rec, kept, calls.error, step.continue_on_error)
+            tolerated = step.continue_on_error and not calls.refused
+            return self._step_failed(step, rec, kept, calls.error, tolerated)
         try:
             last, error = await self._attempts(step, calls, rec, kept)
         except anyio.get_cancelled_exc_class():
@@ -269,16 +283,22 @@ class Walk:
             raise
         rec.duration_ms = calls.duration_ms()
         result = last.result if last.ok else None
-        if last.ok:
-            if step.save_as:
-                self.scope.saved[step.save_as] = result
-            if error is None and step.checks:
-                scope = self.scope.with_result(result)
-                records, error = run_checks(step.checks, scope, self.redact, keep_passed=kept)
-                rec.checks.extend(records)
+        expected = step.expect_error is not None
+        details = None
+        if error is None and (step.checks or (expected and step.save_as)):
+            details = self._details(last, len(rec.attempts), rec.duration_ms)
+        if step.save_as and (error is None if expected else last.ok):
+            # after the error it expected, a step's outcome is its call
+            self.scope.saved[step.save_as] = details if expected else result
+        if error is None and step.checks:
+            names = self._step_names(result, details)
+            records, error = run_checks(step.checks, names, self.redact, keep_passed=kept)
+            rec.checks.extend(records)
         if kept or error is not None:
             rec.args = self.redact(last.args)
             rec.result = self.redact(result)
+            if step.expect_error is not None:
+                rec.expect_error = step.expect_error.describe()
             if step.expect is not None:
                 rec.expect = self.text(step.expect)
             if step.analyze is not None:
@@ -287,7 +307,8 @@ class Walk:
             if note is not None:
                 rec.note = note
         if error is not None:
-            return self._step_failed(step, rec, kept, error, step.continue_on_error)
+            tolerated = step.continue_on_error and not last.refused
+            return self._step_failed(step, rec, kept, error, tolerated)
         rec.status = "passed"
         return True
 
@@ -299,7 +320,7 @@ class Walk:
         out = await calls.first()
         number = 1
         while True:
-            error = self._attempt(step, out, number, rec, kept)
+            error = self._attempt(step, calls, out, number, rec, kept)
             if error is None or number > step.retry:
                 return out, error
             following = await calls.again()
@@ -308,7 +329,13 @@ class Walk:
             out, number = following, number + 1
 
     def _attempt(
-        self, step: ToolCallPlan, out: Attempted, number: int, rec: StepRecord, kept: bool
+        self,
+        step: ToolCallPlan,
+        calls: StepCalls,
+        out: Attempted,
+        number: int,
+        rec: StepRecord,
+        kept: bool,
     ) -> str | None:
         """Record attempt ``number``; the error that makes it a failed one. Attempts that
         polled keep their results when the step is kept in detail."""
@@ -320,15 +347,34 @@ class Walk:
             self.scope.builtins["stored"] = out.stored
         if not out.ok:
             attempt.error = self.redact(out.error)
-            return out.error or "the tool failed"
-        if step.until is None:
-            return None
-        error = until_error(step.until, self.scope.with_result(out.result), number)
+        error = _unexpected(step, out)
+        if error is not None or step.until is None:
+            return error
+        details = self._details(out, number, calls.duration_ms())
+        names = self._step_names(out.result if out.ok else None, details)
+        error = until_error(step.until, names, number)
         if error is not None:
             attempt.ok, attempt.error = False, self.redact(error)
             if kept:
                 attempt.result = self.redact(out.result)
         return error
+
+    def _step_names(self, result: Any, call: dict[str, Any] | None) -> ChainMap[str, Any]:
+        """The names of a step's `check` and `until`: ``result`` and ``call`` over the run's."""
+        names = self.scope.with_result(result)
+        names["call"] = call
+        return names
+
+    def _details(self, out: Attempted, attempts: int, duration_ms: float) -> dict[str, Any]:
+        return call_details(
+            ok=out.ok,
+            result=out.result,
+            error=out.error,
+            error_types=out.error_types,
+            attempts=attempts,
+            duration_ms=duration_ms,
+            told=out.details,
+        )
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -361,3 +407,20 @@ class Walk:
         elif isinstance(value, list):
             for v in value:
                 self._log_interpolations(v)
+
+
+def _unexpected(step: ToolCallPlan, out: Attempted) -> str | None:
+    """The error of a call that did not go as ``step`` expects, or None: success, unless the
+    step expects an error; with ``expect_error``, an error that matches it."""
+    expected = step.expect_error
+    if out.refused or expected is None:
+        return None if out.ok else out.error or "the tool failed"
+    if out.ok:
+        return f"expected an error {expected.describe()}, but the call succeeded"
+    message = out.error or ""
+    if expected.accepts(message, out.error_types):
+        return None
+    got = message
+    if expected.type is not None and out.error_types and not message.startswith(out.error_types[0]):
+        got = f"{out.error_types[0]}: {message}"
+    return f"expected an error {expected.describe()}, got: {got}"

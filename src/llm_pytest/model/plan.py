@@ -7,7 +7,8 @@ while running; :func:`render_value` evaluates a value template against a scope.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from llm_pytest.errors import SourceLocation
 from llm_pytest.expr.parse import Expression, Template
 
 __all__ = [
+    "ExpectedErrorPlan",
     "JudgePlan",
     "McpServerPlan",
     "Plan",
@@ -28,6 +30,30 @@ __all__ = [
 ]
 
 Condition = Expression | bool | None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class ExpectedErrorPlan:
+    """A step's ``expect_error``: a pattern searched for in the message, a class name, or both."""
+
+    pattern: re.Pattern[str] | None
+    type: str | None
+
+    def accepts(self, message: str, types: Sequence[str]) -> bool:
+        """Whether an error with ``message``, raised as one of ``types`` (its class, then its
+        bases), is the expected one."""
+        if self.pattern is not None and self.pattern.search(message) is None:
+            return False
+        return self.type is None or self.type in types
+
+    def describe(self) -> str:
+        """The expectation as a report words it: ``matching `x` of type KeyError``."""
+        parts: list[str] = []
+        if self.pattern is not None:
+            parts.append(f"matching `{self.pattern.pattern}`")
+        if self.type is not None:
+            parts.append(f"of type {self.type}")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -49,6 +75,7 @@ class ToolCallPlan:
     when: Condition
     continue_on_error: bool
     location: SourceLocation
+    expect_error: ExpectedErrorPlan | None = None
     kind: Literal["tool"] = "tool"
 
     @property

@@ -110,6 +110,9 @@ class StepRecord:
     continue_on_error: bool = False
     note: str | None = None
     """Why the step was skipped or not run, or that a blocking tool's thread was abandoned."""
+    expect_error: str | None = None
+    """The error the step's ``expect_error`` asks for (``matching `x` of type KeyError``); the
+    error it got is its last attempt's."""
 
     @property
     def label(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -22,7 +22,14 @@ import anyio.lowlevel
 from llm_pytest.errors import LlmPytestError, ToolError
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["ABANDONED_NOTE", "DEFAULT_CALL_TIMEOUT", "CallOutcome", "call_tool", "error_text"]
+__all__ = [
+    "ABANDONED_NOTE",
+    "DEFAULT_CALL_TIMEOUT",
+    "CallOutcome",
+    "call_tool",
+    "error_text",
+    "error_types",
+]
 
 DEFAULT_CALL_TIMEOUT = 120.0
 """Seconds a call may take when nothing else says (the default of a spec step's ``timeout``)."""
@@ -44,6 +51,8 @@ class CallOutcome:
     failure: Exception | None = None
     """What the call failed with (the tool's exception, or the timeout's error), for callers
     that word errors their own way."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What the tool told about the call (:attr:`ToolContext.details`)."""
 
 
 async def call_tool(
@@ -61,10 +70,10 @@ async def call_tool(
     except Exception as exc:
         if scope.cancel_called:  # a tool that turns its cancellation into an error ran out of time
             return _timed_out(tool, call, limit)
-        return CallOutcome(False, None, _why(exc), failure=exc)
+        return CallOutcome(False, None, _why(exc), failure=exc, details=call.details)
     if scope.cancel_called:
         return _timed_out(tool, call, limit)
-    return CallOutcome(True, result)
+    return CallOutcome(True, result, details=call.details)
 
 
 def _timed_out(tool: Tool, call: ToolContext, limit: float) -> CallOutcome:
@@ -75,7 +84,14 @@ def _timed_out(tool: Tool, call: ToolContext, limit: float) -> CallOutcome:
             error = tool.explain_timeout(call) or error
         except Exception as exc:  # an explanation must not turn a timeout into a crash
             error = ToolError(f"{error.message}\n(no more detail: {_described(exc)})")
-    return CallOutcome(False, None, error_text(error), note, error)
+    return CallOutcome(False, None, error_text(error), note, error, call.details)
+
+
+def error_types(failure: BaseException | None) -> tuple[str, ...]:
+    """The names of ``failure``'s class and its bases, most specific first (none without one)."""
+    if failure is None:
+        return ()
+    return tuple(c.__name__ for c in type(failure).__mro__ if c is not object)
 
 
 def error_text(exc: ToolError) -> str:

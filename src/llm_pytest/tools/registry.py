@@ -46,6 +46,9 @@ class ToolContext:
     enforces it."""
     progress: object = None
     """What the current call keeps for its tool's ``explain_timeout`` (a running command)."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What the current call tells about itself beyond its value, read as ``call.NAME`` in a
+    step's checks: ``text``, the raw text of an MCP result, say."""
 
     def for_call(self, timeout: float) -> ToolContext:
         """The context one call sees: this run's state, with the call's own deadline and

@@ -128,7 +128,7 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
     output_schema: Mapping[str, Any] | None = listed.output_schema
 
     async def call(ctx: ToolContext, args: dict[str, Any]) -> Any:
-        return await connection.call(name, args, output_schema)
+        return await connection.call(name, args, output_schema, ctx.details)
 
     def explain(call: ToolContext) -> ToolError | None:
         detail = connection.timeout_detail()

@@ -25,7 +25,7 @@ from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.mcp.errors import McpServerError, with_stderr
-from llm_pytest.tools.mcp.results import tool_value
+from llm_pytest.tools.mcp.results import content_text, tool_value
 from llm_pytest.tools.mcp.stdio import ServerProcess, describe_exit
 
 __all__ = ["ServerConnection"]
@@ -81,8 +81,11 @@ class ServerConnection:
         """Let :meth:`run` end the session and stop the server."""
         self._closing.set()
 
-    async def call(self, tool: str, args: dict[str, Any], output_schema: Any) -> Any:
-        """Call ``tool`` with ``args``; the value of its result (``results.tool_value``)."""
+    async def call(
+        self, tool: str, args: dict[str, Any], output_schema: Any, details: dict[str, Any]
+    ) -> Any:
+        """Call ``tool`` with ``args``; the value of its result (``results.tool_value``).
+        ``details`` receives the result's raw ``text``."""
         client = self._client
         if self._closing.is_set():
             raise McpServerError(
@@ -104,7 +107,9 @@ class ServerConnection:
             raise ToolError(
                 f"MCP server `{self.name}` gave an unusable answer to `{tool}`: {_explain(exc)}"
             ) from None
-        return tool_value(result, output_schema)
+        value = tool_value(result, output_schema)
+        details["text"] = content_text(result)
+        return value
 
     def timeout_detail(self) -> str | None:
         """For a call that ran out of time: that the server did not answer, and its stderr."""

@@ -27,7 +27,7 @@ from mcp_types import (
 
 from llm_pytest.errors import ToolError
 
-__all__ = ["content_value", "error_text", "tool_value"]
+__all__ = ["content_text", "content_value", "error_text", "tool_value"]
 
 
 def tool_value(result: CallToolResult, output_schema: Mapping[str, Any] | None = None) -> Any:
@@ -54,6 +54,12 @@ def error_text(result: CallToolResult) -> str:
     texts = [block.text for block in result.content if isinstance(block, TextContent)]
     message = "\n".join(t for t in texts if t.strip())
     return message or "the tool reported an error without a message"
+
+
+def content_text(result: CallToolResult) -> str | None:
+    """The raw text of ``result``'s text content, one item per line (None when it has none)."""
+    texts = [block.text for block in result.content if isinstance(block, TextContent)]
+    return "\n".join(texts) if texts else None
 
 
 def content_value(block: ContentBlock) -> Any:

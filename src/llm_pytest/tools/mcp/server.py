@@ -45,7 +45,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
-from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT, call_tool, error_text
+from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT, call_tool, error_text, error_types
 from llm_pytest.tools.registry import Tool, ToolContext, ToolRegistry
 
 __all__ = ["CallObserver", "ServedCall", "ToolServer", "build_server"]
@@ -72,6 +72,12 @@ class ServedCall:
     duration_ms: float
     stored: dict[str, Any]
     """The connection's ``stored`` values just after the call (a shallow copy)."""
+    error_types: tuple[str, ...] = ()
+    """The names of the failure's class and its bases, most specific first."""
+    refused: bool = False
+    """The call was refused before any tool ran: an unknown tool or invalid arguments."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What the tool told about the call (:attr:`ToolContext.details`)."""
 
 
 CallObserver = Callable[[ServedCall], None]
@@ -223,21 +229,24 @@ class ToolServer(Server[_Sessions]):
         try:
             args = dict(params.arguments or {})
             started = time.perf_counter()
-            result, value, error = await _run(session, params.name, args, ctx, self._limit)
+            answer = await _run(session, params.name, args, ctx, self._limit)
             if self._observer is not None:
                 self._observer(
                     ServedCall(
                         tool=params.name,
                         args=args,
-                        ok=not result.is_error,
-                        result=value,
-                        error=error,
+                        ok=not answer.result.is_error,
+                        result=answer.value,
+                        error=answer.error,
                         started=started,
                         duration_ms=(time.perf_counter() - started) * 1000,
                         stored=dict(session.context.stored),
+                        error_types=answer.error_types,
+                        refused=answer.refused,
+                        details=answer.details,
                     )
                 )
-            return result
+            return answer.result
         finally:
             if stateless:
                 await _close(session)
@@ -257,38 +266,51 @@ class ToolServer(Server[_Sessions]):
         return sessions.get(session_id), False
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """The result to send, the tool's own return value (None when it failed) and the error as
+    a step's record words it (the client is sent the error's full rendering)."""
+
+    result: CallToolResult
+    value: Any = None
+    error: str | None = None
+    error_types: tuple[str, ...] = ()
+    refused: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
 async def _run(
     session: _Session,
     name: str,
     args: dict[str, Any],
     ctx: ServerRequestContext[_Sessions],
     limit: Callable[[Tool], float],
-) -> tuple[CallToolResult, Any, str | None]:
-    """The result to send, the tool's own return value (None when it failed) and the error as
-    a step's record words it (the client is sent the error's full rendering)."""
+) -> _Answer:
+    """The answer to one call, through the one call path (deadline, blocking thread, timeout
+    explanation)."""
     registry = session.registry
     try:
         tool = registry.get(name)
         problems = registry.validate(name, args)
         if problems:
             raise ToolError(f"invalid arguments for `{name}`: " + "; ".join(problems))
-        value = await _invoke(tool, session.context, args, limit(tool))
-        modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
-        return _result(value, modern=modern), value, None
     except ToolError as exc:
-        return _error(exc.render()), None, error_text(exc)
-    except Exception as exc:
-        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return _error(text), None, text
-
-
-async def _invoke(tool: Tool, context: ToolContext, args: dict[str, Any], limit: float) -> Any:
-    """The tool's value, through the one call path (deadline, blocking thread, timeout
-    explanation); what the call failed with is raised."""
-    outcome = await call_tool(tool, context, args, limit)
-    if outcome.failure is not None:
-        raise outcome.failure
-    return outcome.result
+        return _Answer(_error(exc.render()), error=error_text(exc), refused=True)
+    outcome = await call_tool(tool, session.context, args, limit(tool))
+    failure = outcome.failure
+    if failure is None:
+        modern = ctx.protocol_version in MODERN_PROTOCOL_VERSIONS
+        value = outcome.result
+        return _Answer(_result(value, modern=modern), value, details=outcome.details)
+    if isinstance(failure, ToolError):
+        shown, error = failure.render(), error_text(failure)
+    else:
+        shown = error = (
+            f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+        )
+    return _Answer(
+        _error(shown), error=error, error_types=error_types(failure), details=outcome.details
+    )
 
 
 def _result(value: Any, *, modern: bool) -> CallToolResult:
