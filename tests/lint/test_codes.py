@@ -220,6 +220,17 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         4,
     ),
+    "W108": (
+        """\
+        test: {name: tolerated expectation}
+        steps:
+          - tool: read_file
+            args: {path: absent.txt}
+            expect_error: "file not found"
+            continue_on_error: true
+        """,
+        6,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py

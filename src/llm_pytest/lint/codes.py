@@ -35,6 +35,8 @@ W105 warning  ``retry_delay`` without ``retry``: there is no second attempt to w
 W106 warning  ``until`` without ``retry``: the condition is never polled again
 W107 warning  a key holding ``${`` (e.g. under ``vars:`` or ``args:``): keys are not
               interpolated, only values are
+W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not fail as expected
+              does not fail the run
 ==== ======== =================================================================================
 """
 
@@ -88,6 +90,11 @@ _TABLE = (
     Code("W105", "retry-delay-without-retry", "retry_delay on a step that never retries."),
     Code("W106", "until-without-retry", "until on a step that never retries."),
     Code("W107", "template-in-key", "A key holding `${`: keys are not interpolated."),
+    Code(
+        "W108",
+        "tolerated-expect-error",
+        "expect_error with continue_on_error: a wrong outcome does not fail the run.",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -18,7 +18,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106 for one plan of ``spec``.
+    """W101–W106 and W108 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -33,7 +33,11 @@ def plan_warnings(
     )
     for step, in_fragment in calls:
         asserts = (
-            asserts or bool(step.checks) or step.expect is not None or step.analyze is not None
+            asserts
+            or bool(step.checks)
+            or step.expect is not None
+            or step.analyze is not None
+            or step.expect_error is not None
         )
         if (
             step.expect is not None
@@ -55,6 +59,8 @@ def plan_warnings(
                 out.append(_retry_delay(step, nodes))
             if step.until is not None or node.get("until") is not None:
                 out.append(_until(step, nodes))
+        if step.expect_error is not None and step.continue_on_error:
+            out.append(_tolerated_expectation(step, nodes))
     if complete and not asserts:
         out.append(
             Finding(
@@ -117,6 +123,16 @@ def _until(step: ToolCallPlan, nodes: StepNodes) -> Finding:
         nodes.locate(step.location, ["until"], key=True),
         "`until` is never polled: the step has no `retry`, so it makes one attempt only",
         "add `retry: N` to poll up to N more times (with `retry_delay` seconds between)",
+    )
+
+
+def _tolerated_expectation(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W108",
+        nodes.locate(step.location, ["continue_on_error"], key=True),
+        "`continue_on_error` makes `expect_error` assert nothing: when the step does not fail "
+        "as expected, the run passes all the same",
+        "remove `continue_on_error`, so that a step that does not fail as expected fails the run",
     )
 
 
