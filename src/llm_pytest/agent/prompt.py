@@ -106,6 +106,7 @@ def _step(step: StepPlan, canonical: Callable[[str], str], redact: Redact) -> di
             retry=step.retry,
             until=step.until.source if step.until is not None else None,
             continue_on_error=step.continue_on_error,
+            expect_error=None if step.expect_error is None else step.expect_error.describe(),
             expect=_text(step.expect),
             analyze=_text(step.analyze),
             checks=[check.source for check in step.checks],
