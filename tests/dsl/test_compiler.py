@@ -277,3 +277,54 @@ def test_a_check_may_read_its_own_steps_save_as_but_until_may_not() -> None:
         "    until: user.ready\n"
     )
     assert "`user` is read in `user.ready` before any step binds it" in message
+
+
+def test_call_is_only_readable_in_check_and_until_with_a_hint_to_save_it() -> None:
+    with pytest.raises(SpecErrors) as info:
+        compile_text(
+            "test: {name: t}\nsteps:\n  - tool: a\n    expect: '${call.error}'\n", "c.yaml"
+        )
+    (err,) = info.value.errors
+    assert str(err) == "c.yaml:4:16: `call` can only be read in `check` and `until`"
+    assert err.hint is not None and "`save_as: NAME` binds it" in err.hint
+
+
+def test_check_and_until_may_read_call() -> None:
+    (plan,) = compile_text(
+        "test: {name: t}\nsteps:\n  - tool: a\n    retry: 2\n"
+        "    until: call.attempts > 1\n    check: call.text == 'x'\n",
+        "c.yaml",
+    )
+    assert isinstance(plan.steps[0], ToolCallPlan)
+
+
+def test_an_expected_error_compiles_to_a_pattern_and_a_type() -> None:
+    (plan,) = compile_text(
+        "test: {name: t}\nsteps:\n  - tool: a\n    expect_error: 'no (such )?user'\n"
+        "  - tool: b\n    expect_error: {matches: gone, type: KeyError}\n",
+        "c.yaml",
+    )
+    first, second = plan.steps
+    assert isinstance(first, ToolCallPlan) and isinstance(second, ToolCallPlan)
+    assert first.expect_error is not None and second.expect_error is not None
+    assert first.expect_error.accepts("no such user: 7", ("ToolError",))
+    assert not first.expect_error.accepts("forbidden", ("ToolError",))
+    assert second.expect_error.accepts("gone", ("KeyError", "LookupError"))
+    assert not second.expect_error.accepts("gone", ("ToolError",))
+
+
+def test_an_expected_error_that_is_not_a_regex_is_located_at_the_bad_character() -> None:
+    (message,) = _messages(
+        "test: {name: t}\nsteps:\n  - tool: a\n    expect_error: {matches: 'a(b'}\n"
+    )
+    assert message.startswith(
+        "c.yaml:4:31: `expect_error` is not a regular expression: missing ), unterminated"
+    )
+
+
+def test_an_expected_error_needs_a_pattern_or_a_type() -> None:
+    messages = _messages("test: {name: t}\nsteps:\n  - tool: a\n    expect_error: {}\n")
+    assert (
+        "c.yaml:4:19: `steps[0].expect_error`: `expect_error` needs `matches`, `type` or both"
+        in messages
+    )
