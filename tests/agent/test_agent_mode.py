@@ -488,3 +488,74 @@ async def test_an_agent_call_past_its_steps_time_limit_fails_the_step_with_a_tim
 
     assert trace.outcome == "FAIL"
     assert trace.reason.endswith("failed: timed out after 0.3s")
+
+
+EXPECTING = """
+test: {name: expected errors, mode: agent}
+steps:
+  - tool: read_file
+    args: {path: nowhere.txt}
+    expect_error: file not found
+    save_as: missing
+    check: [result == null, call.error_type == "ToolError", call.attempts == 1]
+  - tool: flaky_poke
+    expect_error: {matches: not ready, type: ToolError}
+    check: call.error matches "not ready"
+  - tool: store_value
+    args: {name: why, value: "${missing.error_type}"}
+    check: call.text matches "ToolError"
+"""
+
+
+async def test_expected_errors_pass_in_agent_mode_as_in_the_interpreter(tmp_path: Path) -> None:
+    plan = plan_of(EXPECTING, tmp_path)
+    s = settings()
+    interpreted = await interpret(plan, 1, s, s.registry)
+    agent = ScriptedAgent(
+        [
+            ("read_file", {"path": "nowhere.txt"}),
+            ("flaky_poke", {}),
+            ("store_value", {"name": "why", "value": "ToolError"}),
+        ]
+    )
+    replayed = await run(plan, agent)
+
+    assert interpreted.outcome == replayed.outcome == "PASS", replayed.reason
+    for ours, theirs in zip(interpreted.steps, replayed.steps, strict=True):
+        assert (ours.status, ours.error, ours.expect_error) == (
+            theirs.status,
+            theirs.error,
+            theirs.expect_error,
+        )
+        assert [c.values for c in ours.checks] == [c.values for c in theirs.checks]
+    assert "expected to fail: with an error matching `file not found`" in agent.prompt
+
+
+async def test_a_call_that_succeeds_fails_an_expect_error_step_as_the_interpreter_words_it(
+    tmp_path: Path,
+) -> None:
+    plan = plan_of(
+        "test: {name: fine, mode: agent}\nsteps:\n  - tool: list_values\n    expect_error: gone\n",
+        tmp_path,
+    )
+    s = settings()
+    interpreted = await interpret(plan, 1, s, s.registry)
+    replayed = await run(plan, ScriptedAgent([("list_values", {})]))
+
+    assert interpreted.outcome == replayed.outcome == "FAIL"
+    assert replayed.reason == interpreted.reason
+    assert "expected an error matching `gone`, but the call succeeded" in replayed.reason
+
+
+async def test_arguments_the_server_rejects_satisfy_neither_expect_error_nor_continue_on_error(
+    tmp_path: Path,
+) -> None:
+    plan = plan_of(
+        "test: {name: bad, mode: agent}\nsteps:\n  - tool: get_value\n    args: {name: k}\n"
+        "    expect_error: '.'\n    continue_on_error: true\n",
+        tmp_path,
+    )
+    trace = await run(plan, ScriptedAgent([("get_value", {"nom": "k"})]))
+
+    assert trace.outcome == "FAIL"
+    assert "failed: invalid arguments for `get_value`: " in trace.reason
