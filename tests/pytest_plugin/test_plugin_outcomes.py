@@ -286,3 +286,40 @@ def test_a_tool_name_clash_between_a_plugin_and_an_mcp_server_is_told_at_the_ser
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_step_expecting_an_error_passes_on_it_and_fails_saying_what_came_instead(
+    project: pytest.Pytester,
+) -> None:
+    write(
+        project,
+        "tests/llm/test_refusals.yaml",
+        """\
+        test:
+          name: "Refused"
+        steps:
+          - tool: my_api_get_user
+            args: {user_id: 7}
+            expect_error: {matches: "no user 7", type: LookupError}
+            check: call.error_type == "LookupError"
+        ---
+        test:
+          name: "Not refused"
+        steps:
+          - tool: my_api_create_user
+            args: {name: "Alice", email: "alice@example.com"}
+            save_as: alice
+          - tool: my_api_get_user
+            args: {user_id: "${alice.id}"}
+            expect_error: "no user"
+        """,
+    )
+    result = run(project, "--llm", "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_refusals.yaml::Refused PASSED*",
+            "  step `my_api_get_user` at tests/llm/test_refusals.yaml:15:5",
+            "    error:  expected an error matching `no user`, but the call succeeded",
+        ]
+    )
