@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from llm_pytest.api import run_spec
 from llm_pytest.reports.html import render_html, write_html
+from llm_pytest.reports.records import record_of
+from llm_pytest.runtime.tools import build_registry
 from tests.reports.reports_support import run_records
 
 CHROMIUM = next(
@@ -122,3 +125,20 @@ def test_report_filters_and_expands_in_a_headless_browser(tmp_path: Path) -> Non
     body = next(a for t, a in searched if t == "body")
     assert (body["data-filter"], body["data-shown"]) == ("all", "1")
     assert all("open" in a for t, a in searched if t == "details")
+
+
+def test_a_step_that_failed_as_expected_shows_the_expectation_and_the_error(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "test_missing.yaml"
+    spec.write_text(
+        "test: {name: Missing}\nsteps:\n  - tool: read_file\n    args: {path: absent.txt}\n"
+        "    expect_error: file not found\n",
+        encoding="utf-8",
+    )
+    (item,) = run_spec(spec, registry=build_registry()).items
+    html = render_html([record_of(item, nodeid="m::Missing", group="m", label="Missing")])
+    assert (
+        "expect_error: an error matching `file not found`; got <code>file not found: "
+        f"{tmp_path}/absent.txt" in html
+    )
