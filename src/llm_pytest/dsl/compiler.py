@@ -543,7 +543,6 @@ class _Builder:
                     "them literally",
                 )
             )
-            self.lossy = True
             return None
 
     def condition(self, value: bool | str | None, doc: Document, path: Path_) -> Any:
