@@ -4,6 +4,7 @@ loopback HTTP server and a real plugin."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from llm_pytest.model.trace import RunTrace, StepRecord
 from llm_pytest.tools.builtin import builtin_tools
 from llm_pytest.tools.registry import ToolRegistry
 from tests.spec_support import LoadPlugins, WriteSpec
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "spec-examples"
 
 SESSIONS = {
     "sessions.py": """
@@ -276,3 +279,18 @@ async def test_arguments_not_matching_the_schema_fail_the_run_despite_continue_o
     assert [s.status for s in trace.steps] == ["failed", "not_run"]
     error = step(trace, "steps[0]").error or ""
     assert error.startswith("arguments of `store_value` at ")
+
+
+@pytest.mark.anyio
+async def test_the_spec_example_reads_an_mcp_servers_error_and_its_raw_text() -> None:
+    example = EXAMPLES / "valid" / "test_feature_expected_errors.yaml"
+    (trace,) = (await arun_spec(example, plugin_dirs=[])).runs
+    assert trace.outcome == "PASS", trace.reason
+    assert [s.status for s in trace.steps] == ["passed", "passed", "passed"]
+    refusal = step(trace, "steps[0]")
+    assert refusal.attempts[-1].error == (
+        "Error executing tool get_note: no note with id 99 (known ids: none)"
+    )
+    # the server's own text (indented JSON), not the structured content encoded again
+    ((name, shown),) = step(trace, "steps[2]").checks[1].values
+    assert name == "call.text" and '\\n  \\"title\\": \\"groceries\\"' in shown
