@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 
+from llm_pytest._defaults import DEFAULT_UNCLEAR, UNCLEAR_POLICIES, UnclearPolicy
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.errors import SpecErrors, UsageError
 from llm_pytest.interpreter.runner import Log, run_plan
@@ -39,6 +40,7 @@ async def arun_spec(
     plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
     registry: ToolRegistry | None = None,
     log: Log | None = None,
+    unclear: UnclearPolicy = DEFAULT_UNCLEAR,
 ) -> SpecResult:
     """Compile and run every item of the spec file at ``path`` (skipped tests are left out).
 
@@ -51,9 +53,12 @@ async def arun_spec(
     of its project: ``llm_plugin_dirs`` or ``tests/llm/plugins``, and ``plugins/`` beside it)
     and the
     installed entry points, unless a ready ``registry`` is given. ``log`` receives the live
-    lines of ``--llm-verbose``. Spec problems, a step calling a tool no plugin offers among
-    them, raise :class:`~llm_pytest.errors.SpecErrors`.
+    lines of ``--llm-verbose``. ``unclear`` decides what UNCLEAR runs do to each item's
+    ``outcome``, as ``--llm-unclear`` does in pytest. Spec problems, a step calling a tool no
+    plugin offers among them, raise :class:`~llm_pytest.errors.SpecErrors`.
     """
+    if unclear not in UNCLEAR_POLICIES:
+        raise UsageError(f"unclear must be one of {', '.join(UNCLEAR_POLICIES)}, got {unclear!r}")
     if concurrency is not None and (
         isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1
     ):
@@ -75,7 +80,7 @@ async def arun_spec(
     for plan in plans:
         if plan.skip:
             continue
-        result.items.append(ItemResult(plan, await run_plan(plan, settings)))
+        result.items.append(ItemResult(plan, await run_plan(plan, settings), unclear))
     return result
 
 
@@ -91,6 +96,7 @@ def run_spec(
     plugin_dirs: Iterable[str | os.PathLike[str]] | None = None,
     registry: ToolRegistry | None = None,
     log: Log | None = None,
+    unclear: UnclearPolicy = DEFAULT_UNCLEAR,
 ) -> SpecResult:
     """Synchronous :func:`arun_spec` (runs its own event loop; inside one, await
     :func:`arun_spec` instead)."""
@@ -115,6 +121,7 @@ def run_spec(
             plugin_dirs=plugin_dirs,
             registry=registry,
             log=log,
+            unclear=unclear,
         )
 
     return anyio.run(main)

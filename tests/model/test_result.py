@@ -58,7 +58,7 @@ async def test_require_success_lists_the_runs_that_did_not_pass(write_spec: Writ
     with pytest.raises(AssertionError) as err:
         result.require_success(threshold=0.8, message="quality below 80%")
     assert str(err.value) == (
-        "quality below 80%: pass rate 75.0% (3 of 4 judged runs passed) is below the required "
+        "quality below 80%: pass rate 75.0% (3 of 4 runs passed) is below the required "
         f"80.0%\n  - flaky iteration 2: FAIL: step `store_value` (steps[0]) at {path}:3:5 "
         f"failed: check failed at {path}:5:13: result.value != 2  (result.value = 2)"
     )
@@ -70,7 +70,7 @@ def test_unclear_runs_are_left_out_of_the_rates() -> None:
     assert result.pass_rate == 0.75
     assert result.pass_hat_k(3) == comb(3, 3) / comb(4, 3)
     assert result.pass_at_k(2) == 1 - comb(1, 2) / comb(4, 2)
-    with pytest.raises(AssertionError, match=r"3 of 4 judged runs passed, 1 UNCLEAR left out"):
+    with pytest.raises(AssertionError, match=r"3 of 4 runs passed, 1 UNCLEAR left out"):
         result.require_success()
 
 

@@ -56,7 +56,7 @@ def test_runner_returns_the_result_api_and_takes_overrides_iterations_env(
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "E * AssertionError: pass rate 0.0% (0 of 1 judged runs passed) is below the *50*",
+            "E * AssertionError: pass rate 0.0% (0 of 1 runs passed) is below the *50*",
             "E * Users iteration 1: FAIL: step `store_value` (steps[[]1[]]) at *"
             'check failed at tests/llm/test_users.yaml:12:12: result.value == "hello"*',
         ]

@@ -97,9 +97,7 @@ def test_iterations_and_min_pass_rate_decide_the_outcome(project: pytest.Pyteste
     run(project, "--llm").assert_outcomes(passed=1)  # one run: iteration 1 is odd
     failed = run(project, "--llm", "--llm-iterations", "4")
     failed.assert_outcomes(failed=1)
-    failed.stdout.fnmatch_lines(
-        ["Half: 2 of 4 judged runs passed (pass rate 50%, min_pass_rate 100%)"]
-    )
+    failed.stdout.fnmatch_lines(["Half: 2 of 4 runs passed (pass rate 50%, min_pass_rate 100%)"])
     run(project, "--llm", "--llm-iterations", "4", "--llm-min-pass-rate", "0.5").assert_outcomes(
         passed=1
     )

@@ -31,7 +31,9 @@ def scripted(project: pytest.Pytester) -> pytest.Pytester:
     return project
 
 
-def test_runs_all_unclear_make_a_skip_with_the_reasons(project: pytest.Pytester) -> None:
+def test_runs_all_unclear_for_want_of_a_judge_make_a_skip_with_the_reasons(
+    project: pytest.Pytester,
+) -> None:
     write(project, "tests/llm/test_judged.yaml", JUDGED.format(name="Judged"))
     result = run(project, "--llm", "-rs", "--llm-provider", "offline", "--llm-iterations", "2")
     result.assert_outcomes(skipped=1)
@@ -69,7 +71,7 @@ def test_judge_pass_passes_and_fail_fails_with_its_reason_issues_and_the_step(
     result.stdout.fnmatch_lines(
         [
             "*_ Bad _*",
-            "Bad: 0 of 1 judged runs passed (pass rate 0%, min_pass_rate 100%)",
+            "Bad: 0 of 1 runs passed (pass rate 0%, min_pass_rate 100%)",
             "spec: tests/llm/test_judged.yaml:13:9",
             "run 1 of 1: FAIL (judged by scripted)",
             "  judge: the email has no top-level domain",
@@ -80,7 +82,7 @@ def test_judge_pass_passes_and_fail_fails_with_its_reason_issues_and_the_step(
             "    judge: alice@example is not a valid email",
             "  issues:",
             "    - validation.email_valid is false but the user was created anyway",
-            "passed runs: none",
+            "runs passed: 0 of 1",
         ]
     )
     result.stdout.fnmatch_lines(["  Bad  * 1 * 0% * 150 * $0.0020"])
@@ -100,9 +102,9 @@ def test_unclear_runs_are_left_out_of_the_pass_rate(scripted: pytest.Pytester) -
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "Mixed: 2 of 3 judged runs passed (pass rate 67%, min_pass_rate 70%); 1 unclear",
+            "Mixed: 2 of 3 runs passed (pass rate 67%, min_pass_rate 70%); 1 UNCLEAR left out",
             "run 3 of 4: FAIL*",
-            "passed runs: 1, 4",
+            "runs passed: 2 of 4 (runs 1, 4)",
             "unclear runs (left out of the pass rate):",
             "  run 2: cannot tell",
         ]
@@ -110,22 +112,26 @@ def test_unclear_runs_are_left_out_of_the_pass_rate(scripted: pytest.Pytester) -
     result.stdout.fnmatch_lines(["  Mixed  * 4 * 67% * yes * 0% *"])
 
 
-def test_unclear_run_of_a_failed_item_shows_the_judges_unparseable_answer(
+def test_an_answer_still_invalid_after_the_repair_fails_the_item_with_the_answer(
     scripted: pytest.Pytester,
 ) -> None:
     write(scripted, "tests/llm/test_judged.yaml", JUDGED.format(name="Prose"))
     write(
         scripted,
         "verdicts.yaml",
-        "Prose: [FAIL, {raw: 'I think it is fine'}, {raw: 'Still fine, trust me'}]\n",
+        "Prose: [PASS, {raw: 'I think it is fine'}, {raw: 'Still fine, trust me'}]\n",
     )
     result = run(scripted, "--llm", "--llm-iterations", "2", "--llm-concurrency", "1")
     result.assert_outcomes(failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
-            "unclear runs (left out of the pass rate):",
-            "  run 2: the judge's answer is not a valid verdict, even after one repair attempt: "
+            "Prose: the judge failed on 1 of 2 runs, which fails the item",
+            "run 2 of 2: UNCLEAR, the judge failed (scripted)",
+            "  the judge's answer is not a valid verdict, even after one repair attempt: "
             "*; it answered: 'Still fine, trust me'",
+            "  judge's answer: Still fine, trust me",
+            "runs passed: 1 of 2 (run 1)",
         ]
     )
 
@@ -151,7 +157,7 @@ def test_failed_check_shows_the_step_args_result_and_values(project: pytest.Pyte
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "Count: 1 of 3 judged runs passed (pass rate 33%, min_pass_rate 100%)",
+            "Count: 1 of 3 runs passed (pass rate 33%, min_pass_rate 100%)",
             "run 1 of 3: FAIL",
             "  step `List users` (my_api_fetch_users) at tests/llm/test_count.yaml:5:5",
             '    | - name: "List users"',
@@ -161,7 +167,7 @@ def test_failed_check_shows_the_step_args_result_and_values(project: pytest.Pyte
             "      result.count = 9",
             "run 3 of 3: FAIL",
             "*result.count = 11",
-            "passed runs: 2",
+            "runs passed: 1 of 3 (run 2)",
         ]
     )
 

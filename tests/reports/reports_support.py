@@ -7,6 +7,9 @@ from pathlib import Path
 
 from llm_pytest.api import run_spec
 from llm_pytest.judging.judge import make_judge
+from llm_pytest.model.plan import JudgePlan
+from llm_pytest.model.trace import JudgeRecord, RunTrace
+from llm_pytest.model.verdict import Judge, OfflineJudge
 from llm_pytest.reports.records import ItemRecord, record_of
 from llm_pytest.runtime.tools import build_registry
 
@@ -46,8 +49,9 @@ VERDICTS = """\
   input_tokens: 100
   output_tokens: 20
   cost_usd: 0.5
-Unjudged: {verdict: UNCLEAR, reason: "cannot tell"}
 """
+
+NO_JUDGE = "no judge for this item"
 
 
 def run_records(tmp_path: Path) -> list[ItemRecord]:
@@ -56,7 +60,8 @@ def run_records(tmp_path: Path) -> list[ItemRecord]:
     spec.write_text(SPECS, encoding="utf-8")
     script = tmp_path / "verdicts.yaml"
     script.write_text(textwrap.dedent(VERDICTS), encoding="utf-8")
-    judge, _ = make_judge("scripted", settings={"script": str(script)})
+    scripted, _ = make_judge("scripted", settings={"script": str(script)})
+    judge = _UnjudgedHasNoJudge(scripted)
     result = run_spec(spec, judge=judge, registry=build_registry(), concurrency=1)
     return [
         record_of(
@@ -64,3 +69,15 @@ def run_records(tmp_path: Path) -> list[ItemRecord]:
         )
         for item in result.items
     ]
+
+
+class _UnjudgedHasNoJudge:
+    """The scripted judge, except that `Unjudged` meets no judge (so its item is skipped)."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        self.offline = OfflineJudge(NO_JUDGE)
+
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
+        judge = self.offline if trace.test_name == "Unjudged" else self.judge
+        return await judge(trace, spec)

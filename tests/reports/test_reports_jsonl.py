@@ -9,7 +9,7 @@ from pathlib import Path
 from llm_pytest.errors import SourceLocation
 from llm_pytest.reports.jsonl import new_run_dir, read_run_dir, write_jsonl
 from llm_pytest.reports.records import ItemRecord
-from tests.reports.reports_support import run_records
+from tests.reports.reports_support import NO_JUDGE, run_records
 
 
 def test_run_dirs_are_timestamped_and_never_shared(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_records_survive_a_round_trip_through_json(tmp_path: Path) -> None:
     assert again == records
     assert [r.outcome for r in again] == ["passed", "failed", "skipped"]
     assert again[0].stats.flaky
-    assert again[2].reasons("UNCLEAR") == ["cannot tell"]
+    assert again[2].reasons("UNCLEAR") == [NO_JUDGE]
 
 
 def test_items_file_has_one_line_per_item_with_its_outcome_and_number_of_runs(

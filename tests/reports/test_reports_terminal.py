@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from llm_pytest.reports.terminal import format_cost, format_ms, summary_table
-from tests.reports.reports_support import run_records
+from tests.reports.reports_support import NO_JUDGE, run_records
 
 
 def test_table_has_a_row_per_item_under_its_group_and_totals(tmp_path: Path) -> None:
@@ -56,6 +56,16 @@ def test_verdicts_from_the_judge_cache_are_counted_under_the_totals(tmp_path: Pa
     assert judged.runs[0].judge is not None
     judged.runs[0].judge.cached = True
     lines = summary_table(records)
-    assert lines[-1] == (
+    assert lines[7] == (
         "1 of 2 verdicts came from the judge cache (--llm-cache off asks the judge again)"
     )
+
+
+def test_unclear_runs_are_counted_by_cause_and_each_item_with_them_gives_its_reason(
+    tmp_path: Path,
+) -> None:
+    lines = summary_table(run_records(tmp_path))
+    assert lines[7:] == [
+        "UNCLEAR runs: 1 of 6 (no judge configured: 1)",
+        f"SKIPPED specs::Unjudged: {NO_JUDGE}",
+    ]

@@ -238,11 +238,13 @@ def _judge_record(driver: AgentDriver, result: AgentResult, latency_ms: float) -
     )
     if result.error is not None:
         record.reason = f"the agent did not finish: {result.error}"
+        record.unclear = "judge_failed"
         return record
     try:
         verdict = parse_verdict(result.text)
     except InvalidVerdict as exc:
         record.reason = f"the agent's answer holds no valid verdict: {exc}"
+        record.unclear = "judge_failed"
         return record
     record.verdict, record.reason = verdict.verdict, verdict.reason
     record.steps, record.issues = verdict.steps, verdict.issues

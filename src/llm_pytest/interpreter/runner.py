@@ -210,7 +210,9 @@ class Run:
         except Exception as exc:  # the protocol says never raise; a broken judge is no verdict
             name = str(getattr(judge, "name", type(judge).__name__))
             reason = f"the judge failed: {type(exc).__name__}: {exc}"
-            record = JudgeRecord(verdict="UNCLEAR", reason=reason, provider=name)
+            record = JudgeRecord(
+                verdict="UNCLEAR", reason=reason, provider=name, unclear="judge_failed"
+            )
         self._redact_judge(record)
         trace.judge = record
         trace.outcome, trace.reason = record.verdict, record.reason

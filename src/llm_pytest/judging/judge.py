@@ -2,9 +2,10 @@
 
 ``ProviderJudge`` asks one provider one question per run: it renders the prompt, consults the
 cache, calls the provider, parses the answer (with one repair attempt), and records usage and
-cost. A provider that cannot answer makes the run UNCLEAR with the reason; only a configuration
-problem (ProviderConfigError) is raised, so the session can stop with one message. Nothing but
-a parsed PASS is ever a PASS.
+cost. A provider that cannot answer makes the run UNCLEAR with the reason, marked as the judge's
+failure (which fails the item, unlike its own UNCLEAR answer); only a configuration problem
+(ProviderConfigError) is raised, so the session can stop with one message. Nothing but a parsed
+PASS is ever a PASS.
 
 ``make_judge`` chooses the session's judge from options and ini settings and says which and
 why. With ``auto``, a spec that names its own ``judge.provider`` is judged by that provider; a
@@ -140,9 +141,9 @@ class ProviderJudge:
         except ProviderConfigError:
             raise
         except ProviderError as exc:
-            return self._unclear(f"the judge could not answer: {exc}", spent, started)
+            return self._failed(f"the judge could not answer: {exc}", spent, started)
         if isinstance(answer, _Invalid):
-            return self._unclear(
+            return self._failed(
                 "the judge's answer is not a valid verdict, even after one repair attempt: "
                 f"{answer.error}; it answered: {_opening(answer.text)}",
                 spent,
@@ -179,10 +180,13 @@ class ProviderJudge:
         except InvalidVerdict as exc:
             return _Invalid(str(exc), reply.text)
 
-    def _unclear(
+    def _failed(
         self, reason: str, spent: _Spent, started: float, raw_excerpt: str | None = None
     ) -> JudgeRecord:
-        return self._record(Verdict("UNCLEAR", reason), spent, started, raw_excerpt=raw_excerpt)
+        """An UNCLEAR record for a judge that gave no verdict (see ``JudgeRecord.unclear``)."""
+        record = self._record(Verdict("UNCLEAR", reason), spent, started, raw_excerpt=raw_excerpt)
+        record.unclear = "judge_failed"
+        return record
 
     def _record(
         self,
@@ -195,6 +199,7 @@ class ProviderJudge:
     ) -> JudgeRecord:
         return JudgeRecord(
             verdict=answer.verdict,
+            unclear="undecided" if answer.verdict == "UNCLEAR" else None,
             reason=answer.reason,
             provider=self.name,
             model=spent.model,

@@ -4,31 +4,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from llm_pytest._defaults import DEFAULT_UNCLEAR, UnclearPolicy
 from llm_pytest.errors import UsageError
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.stats import ItemStats, item_stats
-from llm_pytest.model.trace import RunTrace
+from llm_pytest.model.trace import RunTrace, UnclearCause
 
-__all__ = ["ItemResult", "SpecResult"]
+__all__ = ["UNCLEAR_CAUSES", "ItemResult", "SpecResult", "unclear_cause"]
+
+UNCLEAR_CAUSES: dict[UnclearCause, str] = {
+    "no_judge": "no judge configured",
+    "judge_failed": "the judge failed",
+    "undecided": "the judge could not decide",
+}
+"""How reports word each cause of an UNCLEAR run."""
+
+
+def unclear_cause(run: RunTrace) -> UnclearCause | None:
+    """Why ``run`` is UNCLEAR (None when it is not): no judge, the judge failed, or the judge
+    answered UNCLEAR. A run with no judge record never had a judge (an agent-mode run without
+    the agent)."""
+    if run.outcome != "UNCLEAR":
+        return None
+    if run.judge is None:
+        return "no_judge"
+    return run.judge.unclear or "undecided"
 
 
 @dataclass
 class ItemResult:
-    """The runs of one item (a test × experiment) and its outcome."""
+    """The runs of one item (a test × experiment) and its outcome under the ``unclear`` policy."""
 
     plan: Plan
     runs: list[RunTrace]
+    unclear: UnclearPolicy = DEFAULT_UNCLEAR
 
     @property
     def stats(self) -> ItemStats:
         return item_stats(self.runs)
 
     @property
+    def unclear_causes(self) -> list[UnclearCause]:
+        """The cause of each UNCLEAR run, in run order."""
+        return [c for run in self.runs if (c := unclear_cause(run)) is not None]
+
+    @property
     def outcome(self) -> str:
-        """``passed``, ``failed`` or ``skipped`` (every run UNCLEAR), as pytest will report it."""
+        """``passed``, ``failed`` or ``skipped``, as pytest will report it.
+
+        With the ``skip`` policy a judge that failed on any run fails the item; runs UNCLEAR for
+        want of a judge, or by the judge's own answer, are left out of the pass rate; when no run
+        is left the item is skipped if no judge was configured, else failed (the judge decided
+        nothing). With ``fail`` any UNCLEAR run fails the item.
+        """
+        causes = self.unclear_causes
+        if causes and (self.unclear == "fail" or "judge_failed" in causes):
+            return "failed"
         stats = self.stats
         if stats.judged_runs == 0:
-            return "skipped"
+            return "skipped" if all(c == "no_judge" for c in causes) else "failed"
         return "passed" if stats.pass_rate >= self.plan.min_pass_rate else "failed"
 
 
@@ -118,7 +152,7 @@ class SpecResult:
             unclear = f", {stats.unclear_runs} UNCLEAR left out" if stats.unclear_runs else ""
             summary = (
                 f"pass rate {stats.pass_rate:.1%} ({stats.passed_runs} of {stats.judged_runs} "
-                f"judged runs passed{unclear}) is below the required {threshold:.1%}"
+                f"runs passed{unclear}) is below the required {threshold:.1%}"
             )
         text = f"{summary}{self._failure_detail()}"
         raise AssertionError(f"{message}: {text}" if message else text)

@@ -25,11 +25,13 @@ __all__ = [
     "RunTrace",
     "StepRecord",
     "StepStatus",
+    "UnclearCause",
 ]
 
 Outcome = Literal["PASS", "FAIL", "UNCLEAR"]
 StepStatus = Literal["passed", "failed", "skipped", "not_run"]
 Phase = Literal["setup", "steps", "teardown"]
+UnclearCause = Literal["no_judge", "judge_failed", "undecided"]
 
 MAX_DETAILED_STEPS = 1000
 """Step records kept with args and results per run; later ones keep status and timing only, so a
@@ -135,6 +137,10 @@ class JudgeRecord:
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     cached: bool = False
+    unclear: UnclearCause | None = None
+    """Why an UNCLEAR verdict is one: ``no_judge`` (none is configured), ``judge_failed`` (it
+    could not answer: unreachable, timed out, no valid verdict after the repair attempt) or
+    ``undecided`` (it answered UNCLEAR, also when this is None)."""
 
 
 @dataclass(slots=True)

@@ -34,4 +34,6 @@ class OfflineJudge:
         self.reason = reason
 
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
-        return JudgeRecord(verdict="UNCLEAR", reason=self.reason, provider="offline")
+        return JudgeRecord(
+            verdict="UNCLEAR", reason=self.reason, provider="offline", unclear="no_judge"
+        )

@@ -146,7 +146,7 @@ class LlmContext:
         with _our_errors_unwrapped():
             traces = anyio.run(_run_plan, plan, settings)
         guard.raise_config_error()
-        return ItemResult(plan, traces)
+        return ItemResult(plan, traces, self.options.unclear)
 
     def run_file(
         self,
@@ -166,7 +166,8 @@ class LlmContext:
             result = SpecResult()
             for plan in plans:
                 if plan.skip is None:
-                    result.items.append(ItemResult(plan, await _run_plan(plan, settings)))
+                    runs = await _run_plan(plan, settings)
+                    result.items.append(ItemResult(plan, runs, self.options.unclear))
             return result
 
         with _our_errors_unwrapped():

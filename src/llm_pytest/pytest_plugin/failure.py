@@ -1,6 +1,6 @@
 """A failed item in the spec's own terms: for each failing run the step and its spec line, the
 interpolated args, an excerpt of the result, the failed check with its values or the judge's
-reason and issues; then which runs passed."""
+reason and issues; each UNCLEAR run that failed the item with why; then which runs passed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from llm_pytest.errors import source_line
-from llm_pytest.model.result import ItemResult
-from llm_pytest.model.trace import CheckRecord, RunTrace, StepRecord
+from llm_pytest.model.result import UNCLEAR_CAUSES, ItemResult, unclear_cause
+from llm_pytest.model.trace import CheckRecord, JudgeRecord, RunTrace, StepRecord
 from llm_pytest.reports.findings import finding_step
 
 __all__ = ["render_failure", "skip_reason"]
@@ -20,31 +20,75 @@ EXCERPT_CHARS = 300
 
 
 def render_failure(result: ItemResult) -> str:
-    """The failure report of an item whose pass rate is below its ``min_pass_rate``."""
-    plan, stats = result.plan, result.stats
+    """The failure report of an item that failed: its pass rate is below its ``min_pass_rate``,
+    or UNCLEAR runs fail it (its judge failed, or the ``unclear`` policy says so)."""
+    plan = result.plan
     failing = [r for r in result.runs if r.outcome == "FAIL"]
-    lines = [
-        f"{plan.item_name}: {stats.passed_runs} of {stats.judged_runs} judged runs passed "
-        f"(pass rate {stats.pass_rate:.0%}, min_pass_rate {plan.min_pass_rate:.0%})"
-        + (f"; {stats.unclear_runs} unclear" if stats.unclear_runs else ""),
-        f"spec: {plan.location}",
-    ]
+    unclear = [r for r in result.runs if r.outcome == "UNCLEAR"]
+    against = [r for r in unclear if _counts_against(result, r)]
+    lines = [f"{plan.item_name}: {_why(result, len(against))}", f"spec: {plan.location}"]
     for run in failing[:DETAILED_RUNS]:
         lines.append("")
         lines.extend(_run_lines(run, len(result.runs)))
     for run in failing[DETAILED_RUNS:]:
         lines.append(f"run {run.iteration}: FAIL: {run.reason}")
+    for run in against[:DETAILED_RUNS]:
+        lines.append("")
+        lines.extend(_unclear_lines(run, len(result.runs)))
+    for run in against[DETAILED_RUNS:]:
+        lines.append(f"run {run.iteration}: UNCLEAR: {run.reason}")
     lines.append("")
-    lines.append("passed runs: " + _iterations(result.runs, "PASS"))
-    unclear = [r for r in result.runs if r.outcome == "UNCLEAR"]
-    if unclear:
+    passed = [r for r in result.runs if r.outcome == "PASS"]
+    which = f" ({'run' if len(passed) == 1 else 'runs'} {_iterations(passed, 'PASS')})"
+    lines.append(f"runs passed: {len(passed)} of {len(result.runs)}{which if passed else ''}")
+    left_out = [r for r in unclear if not _counts_against(result, r)]
+    if left_out:
         # Left out of the pass rate, but a judge that keeps failing to answer is worth seeing.
         lines.append("unclear runs (left out of the pass rate):")
-        for run in unclear[:DETAILED_RUNS]:
+        for run in left_out[:DETAILED_RUNS]:
             lines.append(f"  run {run.iteration}: {run.reason}")
-        if len(unclear) > DETAILED_RUNS:
-            lines.append(f"  and runs {_iterations(unclear[DETAILED_RUNS:], 'UNCLEAR')}")
+        if len(left_out) > DETAILED_RUNS:
+            lines.append(f"  and runs {_iterations(left_out[DETAILED_RUNS:], 'UNCLEAR')}")
     return "\n".join(lines)
+
+
+def _counts_against(result: ItemResult, run: RunTrace) -> bool:
+    """Whether an UNCLEAR run is one of the reasons its item failed."""
+    cause = unclear_cause(run)
+    return cause == "judge_failed" or result.unclear == "fail" or result.stats.judged_runs == 0
+
+
+def _why(result: ItemResult, against: int) -> str:
+    stats, n = result.stats, len(result.runs)
+    if "judge_failed" in result.unclear_causes:
+        failed = result.unclear_causes.count("judge_failed")
+        return f"the judge failed on {failed} of {n} runs, which fails the item"
+    if against and result.unclear == "fail":
+        return f"{against} of {n} runs UNCLEAR, and --llm-unclear=fail fails them"
+    if stats.judged_runs == 0:
+        return f"the judge could not decide any of the {n} runs"
+    left_out = f"; {stats.unclear_runs} UNCLEAR left out" if stats.unclear_runs else ""
+    return (
+        f"{stats.passed_runs} of {stats.judged_runs} runs passed (pass rate "
+        f"{stats.pass_rate:.0%}, min_pass_rate {result.plan.min_pass_rate:.0%}){left_out}"
+    )
+
+
+def _unclear_lines(run: RunTrace, total: int) -> list[str]:
+    cause = unclear_cause(run)
+    head = f"run {run.iteration} of {total}: UNCLEAR, {UNCLEAR_CAUSES[cause or 'undecided']}"
+    judge = run.judge
+    if judge is not None:
+        head += f" ({_judge_name(judge)})"
+    lines = [head, f"  {run.reason}"]
+    if judge is not None and judge.raw_excerpt:
+        lines.append(f"  judge's answer: {_excerpt(judge.raw_excerpt)}")
+    return lines
+
+
+def _judge_name(judge: JudgeRecord) -> str:
+    model = f" {judge.model}" if judge.model and judge.model != judge.provider else ""
+    return f"{judge.provider}{model}"
 
 
 def skip_reason(result: ItemResult) -> str:
@@ -64,8 +108,7 @@ def _run_lines(run: RunTrace, total: int) -> list[str]:
     head = f"run {run.iteration} of {total}: FAIL"
     judge = run.judge
     if judge is not None:
-        model = f" {judge.model}" if judge.model and judge.model != judge.provider else ""
-        head += f" (judged by {judge.provider}{model})"
+        head += f" (judged by {_judge_name(judge)})"
     lines = [head]
     failed = [s for s in run.steps if s.status == "failed" and s.id == run.failed_step]
     if failed:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import pytest
 
-from llm_pytest._defaults import PLUGIN_DIR, SPEC_PATTERNS
+from llm_pytest._defaults import PLUGIN_DIR, SPEC_PATTERNS, UNCLEAR_POLICIES, UnclearPolicy
 from llm_pytest.judging.registry import providers, setting_help
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "pass_rate",
     "positive_float",
     "positive_int",
+    "unclear_policy",
 ]
 
 T = TypeVar("T")
@@ -95,6 +96,14 @@ def cache_mode(text: str) -> str:
     if mode not in CACHE_MODES:
         raise ValueError(f"expected one of {', '.join(CACHE_MODES)}, got {text!r}")
     return mode
+
+
+def unclear_policy(text: str) -> UnclearPolicy:
+    wanted = text.strip().lower()
+    for policy in UNCLEAR_POLICIES:
+        if wanted == policy:
+            return policy
+    raise ValueError(f"expected one of {', '.join(UNCLEAR_POLICIES)}, got {text!r}")
 
 
 def _cli(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -178,6 +187,13 @@ def add_options(parser: pytest.Parser) -> None:
         "on, off",
     )
     group.addoption(
+        "--llm-unclear",
+        type=_cli(unclear_policy),
+        metavar="POLICY",
+        help="UNCLEAR runs: skip (default: skip an item no judge could judge, fail one whose "
+        "judge failed) or fail (any UNCLEAR run fails its item)",
+    )
+    group.addoption(
         "--llm-traceback",
         **flag,
         help="show llm-pytest's own Python frames in failures (for debugging llm-pytest)",
@@ -207,6 +223,7 @@ def add_options(parser: pytest.Parser) -> None:
         "report_dir",
         "html",
         "cache",
+        "unclear",
     ):
         parser.addini(f"llm_{name}", f"like --llm-{name.replace('_', '-')}", default="")
     parser.addini("llm_overrides", "PATH=VALUE overrides, one a line", type="linelist", default=[])

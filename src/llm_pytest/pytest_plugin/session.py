@@ -40,8 +40,19 @@ def start(config: pytest.Config) -> None:
     LlmContext.of(config).judge_description  # noqa: B018 - made for its errors
 
 
+_POLICY_LINES = {
+    "skip": "UNCLEAR runs: an item no judge could judge is skipped, one whose judge failed fails "
+    "(--llm-unclear=skip)",
+    "fail": "UNCLEAR runs: any UNCLEAR run fails its item (--llm-unclear=fail)",
+}
+
+
 def header_lines(config: pytest.Config) -> list[str]:
-    return [f"llm-pytest {LlmContext.of(config).judge_description}"]
+    ctx = LlmContext.of(config)
+    return [
+        f"llm-pytest {ctx.judge_description}",
+        f"llm-pytest {_POLICY_LINES[ctx.options.unclear]}",
+    ]
 
 
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:

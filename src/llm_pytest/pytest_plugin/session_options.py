@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from llm_pytest._defaults import DEFAULT_UNCLEAR, UnclearPolicy
 from llm_pytest.pytest_plugin.options import (
     DEFAULT_PLUGIN_DIR,
     DEFAULT_SPEC_PATTERNS,
@@ -19,6 +20,7 @@ from llm_pytest.pytest_plugin.options import (
     pass_rate,
     positive_float,
     positive_int,
+    unclear_policy,
 )
 
 __all__ = ["LlmOptions", "read_options"]
@@ -42,6 +44,7 @@ class LlmOptions:
     report_dir: Path | None = None
     html: Path | None = None
     cache: str = "auto"
+    unclear: UnclearPolicy = DEFAULT_UNCLEAR
     traceback: bool = False
     spec_patterns: tuple[str, ...] = DEFAULT_SPEC_PATTERNS
     plugin_dirs: tuple[Path, ...] = ()
@@ -107,6 +110,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         report_dir=path_option("report_dir"),
         html=path_option("html"),
         cache=pick("cache", cache_mode) or "auto",
+        unclear=pick("unclear", unclear_policy) or DEFAULT_UNCLEAR,
         traceback=_flag(config, "traceback"),
         spec_patterns=tuple(config.getini("llm_spec_patterns")) or DEFAULT_SPEC_PATTERNS,
         plugin_dirs=tuple(plugin_dirs),

@@ -1,16 +1,27 @@
 """The terminal summary: under each spec file (or Python test) a row per item with runs, pass
-rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, and how many
-verdicts came from the judge cache when any did."""
+rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, how many
+verdicts came from the judge cache when any did, and how many runs were UNCLEAR and why, with a
+line per item that was skipped or had UNCLEAR runs giving its reasons."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from llm_pytest.model.result import UNCLEAR_CAUSES, unclear_cause
 from llm_pytest.reports.records import ItemRecord, totals
 from llm_pytest.reports.registry import ReportContext
 
-__all__ = ["HEADERS", "REPORTER", "format_cost", "format_ms", "format_rate", "summary_table"]
+__all__ = [
+    "HEADERS",
+    "REPORTER",
+    "format_cost",
+    "format_ms",
+    "format_rate",
+    "summary_table",
+    "unclear_lines",
+]
 
 HEADERS = ("item", "runs", "pass rate", "flaky", "pass^3", "avg", "p95", "tokens", "cost")
 PASS_HAT_K = 3
@@ -87,6 +98,32 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
             f"{t.cached_verdicts} of {t.verdicts} verdicts came from the judge cache "
             "(--llm-cache off asks the judge again)"
         )
+    out.extend(unclear_lines(records))
+    return out
+
+
+def unclear_lines(records: Sequence[ItemRecord]) -> list[str]:
+    """How many runs were UNCLEAR and why, then each skipped or partly UNCLEAR item with its
+    distinct reasons (shown here because pytest shows skip reasons only with ``-rs``)."""
+    causes = Counter(c for rec in records for run in rec.runs if (c := unclear_cause(run)))
+    if not causes:
+        return []
+    runs = sum(len(rec.runs) for rec in records)
+    why = ", ".join(f"{UNCLEAR_CAUSES[cause]}: {n}" for cause, n in causes.items())
+    out = [f"UNCLEAR runs: {causes.total()} of {runs} ({why})"]
+    for rec in records:
+        unclear = [run for run in rec.runs if run.outcome == "UNCLEAR"]
+        if not unclear:
+            continue
+        name = rec.nodeid if rec.nodeid.endswith(f"::{rec.label}") else f"{rec.nodeid} {rec.label}"
+        reasons = "; ".join(rec.reasons("UNCLEAR"))
+        n = len(rec.runs)
+        if rec.outcome == "skipped":
+            out.append(
+                f"SKIPPED {name}: " + (reasons if n == 1 else f"all {n} runs UNCLEAR: {reasons}")
+            )
+        else:
+            out.append(f"UNCLEAR {name}: {len(unclear)} of {n} runs: {reasons}")
     return out
 
 
