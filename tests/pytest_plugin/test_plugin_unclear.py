@@ -186,3 +186,22 @@ def test_run_spec_refuses_an_unknown_unclear_policy(tmp_path: Path) -> None:
     path.write_text(textwrap.dedent(SPEC), encoding="utf-8")
     with pytest.raises(ValueError, match="unclear must be one of skip, fail, got 'ignore'"):
         run_spec(path, unclear="ignore")  # type: ignore[arg-type]
+
+
+def test_a_spec_items_own_skip_reason_is_in_the_summary_too(spec: pytest.Pytester) -> None:
+    write(
+        spec,
+        "tests/llm/test_later.yaml",
+        """\
+        test: {name: Later, skip: the service is not deployed yet}
+        steps: [{tool: store_value, args: {name: a, value: 1}}]
+        """,
+    )
+    result = run(spec, "--llm", "--llm-provider", "offline", "-p", "xdist", "-n", "2")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "SKIPPED tests/llm/test_later.yaml::Later: the service is not deployed yet",
+            "SKIPPED tests/llm/test_stored.yaml::Stored: no judge configured: *",
+        ]
+    )

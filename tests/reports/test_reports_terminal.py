@@ -29,8 +29,9 @@ def test_table_has_a_row_per_item_under_its_group_and_totals(tmp_path: Path) -> 
     assert judged[-2:] == ["120", "$0.5000"]
     assert unjudged[1:5] == ["1", "-", "no", "-"]
     assert set(lines[5]) == {"-"}
-    assert lines[6].startswith("total: 1/3 items passed")
+    assert lines[6].startswith("total ")
     assert lines[6].split()[-2:] == ["120", "$0.5000"]
+    assert lines[7] == "items: 1 failed, 1 passed, 1 skipped"
 
 
 def test_long_item_names_are_cut_to_the_width_but_stay_readable(tmp_path: Path) -> None:
@@ -56,7 +57,7 @@ def test_verdicts_from_the_judge_cache_are_counted_under_the_totals(tmp_path: Pa
     assert judged.runs[0].judge is not None
     judged.runs[0].judge.cached = True
     lines = summary_table(records)
-    assert lines[7] == (
+    assert lines[8] == (
         "1 of 2 verdicts came from the judge cache (--llm-cache off asks the judge again)"
     )
 
@@ -65,7 +66,7 @@ def test_unclear_runs_are_counted_by_cause_and_each_item_with_them_gives_its_rea
     tmp_path: Path,
 ) -> None:
     lines = summary_table(run_records(tmp_path))
-    assert lines[7:] == [
+    assert lines[8:] == [
         "UNCLEAR runs: 1 of 6 (no judge configured: 1)",
         f"SKIPPED specs::Unjudged: {NO_JUDGE}",
     ]

@@ -15,7 +15,12 @@ import pytest
 
 from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
 from llm_pytest.pytest_plugin.item import SpecItem
-from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, REPORT_ATTRIBUTE, SESSION_RECORDS
+from llm_pytest.pytest_plugin.keys import (
+    ITEM_RECORDS,
+    REPORT_ATTRIBUTE,
+    SESSION_RECORDS,
+    SPEC_SKIP_ATTRIBUTE,
+)
 from llm_pytest.reports import registry
 from llm_pytest.reports.jsonl import new_run_dir
 from llm_pytest.reports.records import ItemRecord
@@ -65,6 +70,8 @@ def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
     if isinstance(item, SpecItem) and report.skipped and isinstance(report.longrepr, tuple):
         path, line, _ = item.reportinfo()
         report.longrepr = (os.fspath(path), (line or 0) + 1, report.longrepr[2])
+        if report.when == "setup":
+            setattr(report, SPEC_SKIP_ATTRIBUTE, True)
 
 
 def gather_records(config: pytest.Config, report: pytest.TestReport) -> None:
@@ -103,7 +110,8 @@ def write_reports(session: pytest.Session) -> None:
 
 
 def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """The per-item table and where the reports are; nothing when no spec ran."""
+    """The per-item table, the reasons of skipped spec items, and where the reports are; nothing
+    when no spec ran."""
     records = config.stash.get(SESSION_RECORDS, [])
     if not records:
         return
@@ -112,6 +120,10 @@ def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -
     reporter.write_sep("=", "llm-pytest summary")
     for line in summary_table(records, width=config.get_terminal_writer().fullwidth):
         reporter.write_line(line)
+    for skipped in reporter.stats.get("skipped", []):
+        if getattr(skipped, SPEC_SKIP_ATTRIBUTE, False) and isinstance(skipped.longrepr, tuple):
+            reason = skipped.longrepr[2].removeprefix("Skipped: ")
+            reporter.write_line(f"SKIPPED {skipped.nodeid}: {reason}")
     error = config.stash.get(_WRITE_ERROR, None)
     if error is not None:
         reporter.write_line(error, red=True, bold=True)

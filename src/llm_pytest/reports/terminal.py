@@ -1,5 +1,6 @@
 """The terminal summary: under each spec file (or Python test) a row per item with runs, pass
-rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, how many
+rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, the items by
+outcome, how many
 verdicts came from the judge cache when any did, and how many runs were UNCLEAR and why, with a
 line per item that was skipped or had UNCLEAR runs giving its reasons."""
 
@@ -27,6 +28,7 @@ HEADERS = ("item", "runs", "pass rate", "flaky", "pass^3", "avg", "p95", "tokens
 PASS_HAT_K = 3
 _MIN_ITEM_WIDTH = 30
 _INDENT = "  "
+_PYTEST_ORDER = ("failed", "passed", "skipped", "xfailed", "xpassed", "error")
 
 
 def format_ms(ms: float) -> str:
@@ -62,7 +64,7 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
     """The table as lines that fit ``width`` where possible (long item names are cut)."""
     t = totals(records)
     total_row = (
-        f"total: {t.passed}/{t.items} items passed",
+        "total",
         str(t.stats.total_runs),
         format_rate(t.stats.pass_rate if t.stats.judged_runs else None),
         "",
@@ -92,6 +94,7 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
         out.extend(line(r) for r in group_rows)
     out.append("-" * min(width, full))
     out.append(line(total_row))
+    out.append(f"items: {_outcome_counts(records)}")
     if t.cached_verdicts:
         # Cached verdicts cost no tokens; say so, or the totals look like the judge was skipped.
         out.append(
@@ -100,6 +103,13 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
         )
     out.extend(unclear_lines(records))
     return out
+
+
+def _outcome_counts(records: Sequence[ItemRecord]) -> str:
+    """``1 failed, 2 passed``: the items by outcome, worded and ordered as pytest's last line."""
+    counts = Counter(rec.outcome for rec in records)
+    order = [o for o in _PYTEST_ORDER if o in counts] + sorted(set(counts) - set(_PYTEST_ORDER))
+    return ", ".join(f"{counts[outcome]} {outcome}" for outcome in order)
 
 
 def unclear_lines(records: Sequence[ItemRecord]) -> list[str]:
