@@ -10,7 +10,7 @@ from llm_pytest.api import arun_spec, run_spec
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.errors import UsageError
 from llm_pytest.model.result import ItemResult, SpecResult
-from llm_pytest.model.trace import Outcome, RunTrace
+from llm_pytest.model.trace import JudgeRecord, Outcome, RunTrace, UnclearCause
 from tests.spec_support import WriteSpec
 
 FLAKY = """
@@ -120,3 +120,48 @@ async def test_run_spec_inside_an_event_loop_points_to_arun_spec(write_spec: Wri
 async def test_a_concurrency_below_one_is_a_usage_error(write_spec: WriteSpec) -> None:
     with pytest.raises(UsageError, match="concurrency must be a whole number ≥ 1, got 0"):
         await arun_spec(write_spec(FLAKY), concurrency=0)
+
+
+def _unclear(cause: UnclearCause) -> RunTrace:
+    judge = JudgeRecord(verdict="UNCLEAR", reason=f"{cause} here", provider="p", unclear=cause)
+    return RunTrace("spec.yaml", "t", None, 9, outcome="UNCLEAR", reason=judge.reason, judge=judge)
+
+
+@pytest.mark.parametrize(
+    ("runs", "skip", "fail"),
+    [
+        (["no_judge", "no_judge"], "skipped", "failed"),
+        (["undecided", "undecided"], "failed", "failed"),
+        (["PASS", "undecided"], "passed", "failed"),
+        (["PASS", "no_judge"], "passed", "failed"),
+        (["PASS", "judge_failed"], "failed", "failed"),
+        (["PASS", "PASS"], "passed", "passed"),
+    ],
+)
+def test_an_items_outcome_follows_the_cause_of_its_unclear_runs_and_the_policy(
+    runs: list[Outcome | UnclearCause], skip: str, fail: str
+) -> None:
+    (plan,) = compile_text("test: {name: t}\nsteps:\n  - tool: list_values\n", "spec.yaml")
+    traces = [
+        RunTrace("spec.yaml", "t", None, 1, outcome="PASS") if r == "PASS" else _unclear(r)
+        for r in runs
+    ]
+    assert ItemResult(plan, traces).outcome == skip
+    assert ItemResult(plan, traces, "fail").outcome == fail
+
+
+def test_require_success_fails_when_the_judge_failed_on_a_run_however_many_passed() -> None:
+    result = result_of(["PASS", "PASS", "PASS"])
+    result.items[0].runs.append(_unclear("judge_failed"))
+    assert result.pass_rate == 1.0
+    with pytest.raises(AssertionError, match=r"^the judge failed on 1 of 4 runs\n"):
+        result.require_success(0.5)
+
+
+def test_require_success_fails_on_any_unclear_run_under_the_fail_policy() -> None:
+    result = result_of(["PASS", "PASS"])
+    result.items[0].runs.append(_unclear("no_judge"))
+    result.require_success()
+    result.items[0].unclear = "fail"
+    with pytest.raises(AssertionError, match="1 of 3 runs were UNCLEAR, and the unclear policy"):
+        result.require_success()

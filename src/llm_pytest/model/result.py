@@ -49,6 +49,17 @@ class ItemResult:
         return [c for run in self.runs if (c := unclear_cause(run)) is not None]
 
     @property
+    def unclear_failures(self) -> list[RunTrace]:
+        """The UNCLEAR runs that fail the item whatever its pass rate: those its judge failed on,
+        and with the ``fail`` policy every one."""
+        return [
+            run
+            for run in self.runs
+            if (cause := unclear_cause(run)) == "judge_failed"
+            or (cause is not None and self.unclear == "fail")
+        ]
+
+    @property
     def outcome(self) -> str:
         """``passed``, ``failed`` or ``skipped``, as pytest will report it.
 
@@ -57,12 +68,11 @@ class ItemResult:
         is left the item is skipped if no judge was configured, else failed (the judge decided
         nothing). With ``fail`` any UNCLEAR run fails the item.
         """
-        causes = self.unclear_causes
-        if causes and (self.unclear == "fail" or "judge_failed" in causes):
+        if self.unclear_failures:
             return "failed"
         stats = self.stats
         if stats.judged_runs == 0:
-            return "skipped" if all(c == "no_judge" for c in causes) else "failed"
+            return "skipped" if all(c == "no_judge" for c in self.unclear_causes) else "failed"
         return "passed" if stats.pass_rate >= self.plan.min_pass_rate else "failed"
 
 
@@ -138,15 +148,25 @@ class SpecResult:
         """Raise AssertionError unless the pass rate is at least ``threshold`` (0..1).
 
         The message lists the runs that did not pass, with their reasons. When every run was
-        UNCLEAR there is no pass rate, and that fails too.
+        UNCLEAR there is no pass rate, and that fails too; so does an UNCLEAR run that fails its
+        item in pytest (its judge failed, or the ``unclear`` policy is ``fail``).
         """
         __tracebackhide__ = True  # a failure points at the user's test
         if not 0 <= threshold <= 1:
             raise UsageError(f"threshold must be between 0 and 1, got {threshold!r}")
         stats = self._stats
-        if stats.judged_runs and stats.pass_rate >= threshold:
+        failures = [run for item in self.items for run in item.unclear_failures]
+        if stats.judged_runs and stats.pass_rate >= threshold and not failures:
             return
-        if stats.judged_runs == 0:
+        judge_failed = sum(unclear_cause(r) == "judge_failed" for r in failures)
+        if judge_failed:
+            summary = f"the judge failed on {judge_failed} of {stats.total_runs} runs"
+        elif failures:
+            summary = (
+                f"{len(failures)} of {stats.total_runs} runs were UNCLEAR, and the unclear "
+                "policy `fail` fails them"
+            )
+        elif stats.judged_runs == 0:
             summary = f"no run could be judged: all {stats.total_runs} runs were UNCLEAR"
         else:
             unclear = f", {stats.unclear_runs} UNCLEAR left out" if stats.unclear_runs else ""

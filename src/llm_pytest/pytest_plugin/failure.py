@@ -25,7 +25,8 @@ def render_failure(result: ItemResult) -> str:
     plan = result.plan
     failing = [r for r in result.runs if r.outcome == "FAIL"]
     unclear = [r for r in result.runs if r.outcome == "UNCLEAR"]
-    against = [r for r in unclear if _counts_against(result, r)]
+    # With no decided run the UNCLEAR runs are the whole story, whatever their cause.
+    against = unclear if result.stats.judged_runs == 0 else result.unclear_failures
     lines = [f"{plan.item_name}: {_why(result, len(against))}", f"spec: {plan.location}"]
     for run in failing[:DETAILED_RUNS]:
         lines.append("")
@@ -41,7 +42,7 @@ def render_failure(result: ItemResult) -> str:
     passed = [r for r in result.runs if r.outcome == "PASS"]
     which = f" ({'run' if len(passed) == 1 else 'runs'} {_iterations(passed, 'PASS')})"
     lines.append(f"runs passed: {len(passed)} of {len(result.runs)}{which if passed else ''}")
-    left_out = [r for r in unclear if not _counts_against(result, r)]
+    left_out = [r for r in unclear if all(r is not a for a in against)]
     if left_out:
         # Left out of the pass rate, but a judge that keeps failing to answer is worth seeing.
         lines.append("unclear runs (left out of the pass rate):")
@@ -52,16 +53,10 @@ def render_failure(result: ItemResult) -> str:
     return "\n".join(lines)
 
 
-def _counts_against(result: ItemResult, run: RunTrace) -> bool:
-    """Whether an UNCLEAR run is one of the reasons its item failed."""
-    cause = unclear_cause(run)
-    return cause == "judge_failed" or result.unclear == "fail" or result.stats.judged_runs == 0
-
-
 def _why(result: ItemResult, against: int) -> str:
     stats, n = result.stats, len(result.runs)
-    if "judge_failed" in result.unclear_causes:
-        failed = result.unclear_causes.count("judge_failed")
+    failed = result.unclear_causes.count("judge_failed")
+    if failed:
         return f"the judge failed on {failed} of {n} runs, which fails the item"
     if against and result.unclear == "fail":
         return f"{against} of {n} runs UNCLEAR, and --llm-unclear=fail fails them"
