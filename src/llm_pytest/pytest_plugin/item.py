@@ -2,8 +2,9 @@
 
 Tags become markers and keywords; ``xfail`` becomes pytest's own mark and ``skip`` a skip at
 setup (a skip mark would lose the spec line in ``-rs``); ``reportinfo`` points at the test's line
-in the spec, and so do the item's skips. The outcome follows LANGUAGE.md §6: every run UNCLEAR is a
-skip with the reasons; otherwise the pass rate is held against ``min_pass_rate``.
+in the spec, and so do the item's skips. The outcome is ``ItemResult.outcome`` under the session's
+``--llm-unclear`` policy: runs no judge could judge skip the item, a judge that failed fails it,
+and otherwise the pass rate is held against ``min_pass_rate``.
 """
 
 from __future__ import annotations
