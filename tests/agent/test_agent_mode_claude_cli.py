@@ -27,6 +27,7 @@ from llm_pytest.tools.builtin import builtin_tools
 from llm_pytest.tools.mcp.lifecycle import plan_connections
 from llm_pytest.tools.plugins.loader import LLMPlugin, plugin_tools
 from llm_pytest.tools.registry import ToolRegistry
+from tests.judging.support import fake_claude
 from tests.process_support import read_pids, running
 
 from .fake_anthropic import FakeAnthropic, Script, Turn
@@ -309,15 +310,33 @@ async def test_an_agent_that_hangs_is_killed_with_its_children_at_the_time_limit
 
 def test_the_agent_command_line_follows_the_documented_call() -> None:
     agent = ClaudeCodeAgent("claude", env={}, max_turns=5)
-    argv = agent.argv(
-        "PROMPT", Path("/tmp/c.json"), ["mcp__llm_pytest__a", "mcp__llm_pytest__b"], "m"
-    )
+    argv = agent.argv(Path("/tmp/c.json"), ["mcp__llm_pytest__a", "mcp__llm_pytest__b"], "m")
     assert argv == [
-        *["claude", "-p", "PROMPT", "--output-format", "stream-json", "--verbose"],
+        *["claude", "-p", "--output-format", "stream-json", "--verbose"],
         *["--mcp-config", "/tmp/c.json", "--strict-mcp-config"],
         *["--allowedTools", "mcp__llm_pytest__a,mcp__llm_pytest__b"],
         *["--tools", "", "--no-session-persistence", "--model", "m", "--max-turns", "5"],
     ]
+
+
+async def test_the_agent_prompt_goes_to_stdin_and_never_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    # Every user of the machine can read a command line (`ps`); the prompt holds spec values.
+    argv_file, prompt_file = tmp_path / "argv.json", tmp_path / "prompt.txt"
+    env = {
+        **os.environ,
+        "FAKE_CLAUDE_ARGV": str(argv_file),
+        "FAKE_CLAUDE_PROMPT": str(prompt_file),
+    }
+    agent = ClaudeCodeAgent(str(fake_claude(tmp_path)), env=env)
+    prompt = "Run the steps; the value is value-only-in-the-prompt"
+
+    result = await agent.run(prompt, tmp_path / "mcp.json", ["mcp__llm_pytest__a"], 30)
+
+    assert result.error is None
+    assert prompt_file.read_text() == prompt
+    assert "value-only-in-the-prompt" not in argv_file.read_text()
 
 
 EXAMPLE = REPO_ROOT / "spec-examples" / "valid" / "test_agent_mode.yaml"

@@ -49,8 +49,10 @@ async def judge_with(
 
 @pytest.mark.anyio
 async def test_the_result_event_gives_verdict_usage_and_cost(bin_dir: Path, tmp_path: Path) -> None:
-    argv_file = tmp_path / "argv.json"
-    env = fake_env(bin_dir, "ok", FAKE_CLAUDE_ARGV=str(argv_file))
+    argv_file, prompt_file = tmp_path / "argv.json", tmp_path / "prompt.txt"
+    env = fake_env(
+        bin_dir, "ok", FAKE_CLAUDE_ARGV=str(argv_file), FAKE_CLAUDE_PROMPT=str(prompt_file)
+    )
     record = await judge_with(env, model="claude-haiku-4-5")
 
     assert record.verdict == "PASS"
@@ -59,10 +61,9 @@ async def test_the_result_event_gives_verdict_usage_and_cost(bin_dir: Path, tmp_
     assert record.model == "claude-sonnet-4-5"
     assert (record.input_tokens, record.output_tokens) == (2000, 80)
     assert record.cost_usd == pytest.approx(0.0123)
-    argv = json.loads(argv_file.read_text())
-    assert argv[0] == "-p"
-    assert "Create a user" in argv[1]
-    assert argv[2:] == [
+    assert "Create a user" in prompt_file.read_text()
+    assert json.loads(argv_file.read_text()) == [
+        "-p",
         "--output-format",
         "stream-json",
         "--verbose",
@@ -77,24 +78,25 @@ async def test_the_result_event_gives_verdict_usage_and_cost(bin_dir: Path, tmp_
 
 
 @pytest.mark.anyio
-async def test_stdin_is_closed_so_a_cli_reading_it_sees_eof(bin_dir: Path) -> None:
-    # With an open stdin pipe this fake would wait forever and the run would time out.
-    record = await judge_with(fake_env(bin_dir, "stdin"))
+async def test_the_prompt_goes_to_stdin_and_never_on_the_command_line(
+    bin_dir: Path, tmp_path: Path
+) -> None:
+    # Every user of the machine can read a command line (`ps`); the prompt holds run values.
+    argv_file = tmp_path / "argv.json"
+    env = fake_env(bin_dir, "prompt_size", FAKE_CLAUDE_ARGV=str(argv_file))
+    record = await judge_with(env, result={"marker": "value-only-in-the-prompt"})
     assert record.verdict == "PASS"
-    assert record.reason == "stdin gave 0 bytes"
+    assert record.reason.startswith("stdin gave ")
+    assert "value-only-in-the-prompt" not in argv_file.read_text()
 
 
 @pytest.mark.anyio
-async def test_a_prompt_too_long_for_argv_is_written_to_stdin_and_closed(
-    bin_dir: Path, tmp_path: Path
-) -> None:
-    argv_file = tmp_path / "argv.json"
-    env = fake_env(bin_dir, "stdin", FAKE_CLAUDE_ARGV=str(argv_file))
-    record = await judge_with(env, result="x" * 150_000)
+async def test_a_long_prompt_is_written_to_stdin_in_full_and_closed(bin_dir: Path) -> None:
+    # With an open stdin pipe the fake would wait forever and the run would time out.
+    record = await judge_with(fake_env(bin_dir, "prompt_size"), result="x" * 150_000)
     assert record.verdict == "PASS"
-    read = int(record.reason.split()[2])
-    assert read > 150_000
-    assert json.loads(argv_file.read_text())[:2] == ["-p", "--output-format"]
+    source, _, read, _ = record.reason.split()
+    assert source == "stdin" and int(read) > 150_000
 
 
 @pytest.mark.anyio

@@ -3,11 +3,13 @@
 :class:`AgentDriver` is the one-method interface; :class:`ClaudeCodeAgent` drives the Claude
 Code CLI::
 
-    claude -p PROMPT --output-format stream-json --verbose --mcp-config FILE --strict-mcp-config
+    claude -p --output-format stream-json --verbose --mcp-config FILE --strict-mcp-config
         --allowedTools mcp__llm_pytest__a,mcp__llm_pytest__b --tools "" --no-session-persistence
         [--model M] [--max-turns N]
 
-Standard input is closed (an open stdin makes the CLI wait); its built-in tools are switched
+The prompt goes to standard input, never on the command line (it holds the spec's values, and
+a command line is visible to every user of the machine); it is written in full and stdin is
+closed (an open stdin makes the CLI wait). The CLI's built-in tools are switched
 off (``--tools ""``), so the agent can only use ours; ``ENABLE_TOOL_SEARCH=false`` makes the CLI
 send our tools' schemas up front. The process leads its own process group, which is killed when
 the run ends, and at once when it times out.
@@ -32,9 +34,6 @@ INSTALL_HINT = (
     "install Claude Code (npm install -g @anthropic-ai/claude-code) and log in once, "
     "or point LLM_PYTEST_CLAUDE at its `claude` executable"
 )
-# One argument may hold at most 128 KiB on Linux; a longer prompt goes through stdin (written
-# in full, then closed, so the CLI never waits on it).
-_ARGV_PROMPT_LIMIT = 100_000
 _TAIL = 1500
 
 
@@ -88,14 +87,9 @@ class ClaudeCodeAgent:
         self.env = dict(os.environ if env is None else env)
         self.max_turns = max_turns
 
-    def argv(
-        self, prompt: str | None, mcp_config: Path, allowed_tools: Sequence[str], model: str | None
-    ) -> list[str]:
-        """The command line; without ``prompt`` the CLI reads it from stdin."""
-        argv = [self.command, "-p"]
-        if prompt is not None:
-            argv.append(prompt)
-        argv += ["--output-format", "stream-json", "--verbose"]
+    def argv(self, mcp_config: Path, allowed_tools: Sequence[str], model: str | None) -> list[str]:
+        """The command line; the prompt goes to stdin."""
+        argv = [self.command, "-p", "--output-format", "stream-json", "--verbose"]
         argv += ["--mcp-config", str(mcp_config), "--strict-mcp-config"]
         argv += ["--allowedTools", ",".join(allowed_tools)]
         argv += ["--tools", "", "--no-session-persistence"]
@@ -114,9 +108,7 @@ class ClaudeCodeAgent:
         *,
         model: str | None = None,
     ) -> AgentResult:
-        data = prompt.encode()
-        in_argv = len(data) <= _ARGV_PROMPT_LIMIT
-        argv = self.argv(prompt if in_argv else None, mcp_config, allowed_tools, model)
+        argv = self.argv(mcp_config, allowed_tools, model)
         env = {**self.env, "ENABLE_TOOL_SEARCH": "false"}
         # A folder of its own: the CLI must not pick up a project's CLAUDE.md or settings.
         with tempfile.TemporaryDirectory(prefix="llm_pytest_agent_cwd_") as cwd:
@@ -124,7 +116,7 @@ class ClaudeCodeAgent:
                 run = await run_in_own_group(
                     argv,
                     timeout=timeout,
-                    stdin=None if in_argv else data,
+                    stdin=prompt.encode(),
                     cwd=cwd,
                     env=env,
                     # Nothing the CLI started (its MCP servers, its tools' children) may

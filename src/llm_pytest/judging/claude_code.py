@@ -1,12 +1,13 @@
 """The ``claude-code`` provider: the Claude Code CLI in print mode, one process per judgement.
 
-``claude -p <prompt> --output-format stream-json --verbose`` prints one JSON event per line:
-``system`` (init), ``assistant`` and ``user`` messages, then a ``result`` event carrying the
-answer, its usage and its cost. Standard input is closed (the CLI waits on an open stdin), the
-process leads its own process group, and the whole group is killed when the call times out.
+``claude -p --output-format stream-json --verbose`` reads the prompt from standard input and
+prints one JSON event per line: ``system`` (init), ``assistant`` and ``user`` messages, then a
+``result`` event carrying the answer, its usage and its cost. The prompt is never an argument:
+it holds the run's values, and a command line is visible to every user of the machine. It is
+written to stdin in full and stdin is closed (the CLI waits on an open stdin). The process
+leads its own process group, and the whole group is killed when the call times out.
 The judge's MCP configuration is empty and strict, so no configured server is started. There
-are no retries here (the CLI retries API errors itself), so ``max_retries`` does not apply.
-"""
+are no retries here (the CLI retries API errors itself), so ``max_retries`` does not apply."""
 
 from __future__ import annotations
 
@@ -34,9 +35,6 @@ INSTALL_HINT = (
     "install Claude Code (npm install -g @anthropic-ai/claude-code) and run `claude` once to "
     "log in, or choose another --llm-provider"
 )
-# One argument may hold at most 128 KiB on Linux; longer prompts go through stdin instead
-# (written in full, then closed, so the CLI never waits on it).
-_ARGV_PROMPT_LIMIT = 100_000
 _EXCERPT = 500
 _AUTH_FAILURE = re.compile(
     r"invalid api key|/login|not logged in|authentication|unauthori[sz]ed|oauth token|"
@@ -138,11 +136,9 @@ class ClaudeCodeProvider:
             command=found, max_turns=int_setting(settings, "max_turns", 3, minimum=1), env=env
         )
 
-    def argv(self, request: JudgeRequest, prompt_in_argv: bool) -> list[str]:
-        argv = [self.command, "-p"]
-        if prompt_in_argv:
-            argv.append(request.flat_prompt())
-        argv += ["--output-format", "stream-json", "--verbose"]
+    def argv(self, request: JudgeRequest) -> list[str]:
+        """The command line; the prompt goes to stdin."""
+        argv = [self.command, "-p", "--output-format", "stream-json", "--verbose"]
         argv += ["--max-turns", str(self.max_turns)]
         argv += ["--strict-mcp-config", "--mcp-config", '{"mcpServers":{}}']
         if request.model:
@@ -150,13 +146,11 @@ class ClaudeCodeProvider:
         return argv
 
     async def judge(self, request: JudgeRequest) -> ProviderReply:
-        prompt = request.flat_prompt().encode()
-        in_argv = len(prompt) <= _ARGV_PROMPT_LIMIT
         try:
             run = await run_in_own_group(
-                self.argv(request, in_argv),
+                self.argv(request),
                 timeout=request.timeout,
-                stdin=None if in_argv else prompt,
+                stdin=request.flat_prompt().encode(),
                 env=self._env,
                 # Also after a normal exit: what the CLI started must not outlive the judgement.
                 leftovers="kill",

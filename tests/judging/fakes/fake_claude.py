@@ -1,10 +1,12 @@
 """A stand-in for the `claude` CLI in print mode: prints a real-shaped stream-json transcript.
 
-Run through a `claude` wrapper on PATH. The mode comes from FAKE_CLAUDE_MODE:
+Run through a `claude` wrapper on PATH. Like the real CLI it takes the prompt from the
+argument after ``-p``, else reads it from stdin to its end (with an open stdin pipe this never
+returns). The mode comes from FAKE_CLAUDE_MODE:
 
 - ``ok``: system/init, assistant, user, result events; the answer is FAKE_CLAUDE_ANSWER
-- ``stdin``: first reads stdin to its end (with an open stdin pipe this never returns), then
-  answers PASS with the number of bytes it read (the prompt, when none was given as argument)
+- ``prompt_size``: answers PASS with the number of characters of the prompt and where it came
+  from (argv or stdin)
 - ``hang``: starts a child in its process group, writes both pids to FAKE_CLAUDE_PIDS, and
   blocks forever
 - ``garbage``: prints lines that are not JSON
@@ -12,7 +14,8 @@ Run through a `claude` wrapper on PATH. The mode comes from FAKE_CLAUDE_MODE:
 - ``auth``: a result event with is_error and an invalid-key message
 - ``crash``: no events, a message on stderr, exit code 2
 
-The argv is written to FAKE_CLAUDE_ARGV as JSON when that is set.
+The argv is written to FAKE_CLAUDE_ARGV as JSON, and the prompt to FAKE_CLAUDE_PROMPT, when
+they are set.
 """
 
 from __future__ import annotations
@@ -76,16 +79,26 @@ def transcript(answer: str, **result: object) -> None:
     emit(final)
 
 
+def read_prompt(args: list[str]) -> tuple[str, str]:
+    """The prompt and where it came from: the argument after ``-p``, else stdin."""
+    if len(args) > 1 and args[0] == "-p" and not args[1].startswith("-"):
+        return args[1], "argv"
+    return sys.stdin.read(), "stdin"
+
+
 def main() -> int:
     if os.environ.get("FAKE_CLAUDE_ARGV"):
         with open(os.environ["FAKE_CLAUDE_ARGV"], "w") as handle:
             json.dump(sys.argv[1:], handle)
+    prompt, source = read_prompt(sys.argv[1:])
+    if os.environ.get("FAKE_CLAUDE_PROMPT"):
+        with open(os.environ["FAKE_CLAUDE_PROMPT"], "w") as handle:
+            handle.write(prompt)
     mode = os.environ.get("FAKE_CLAUDE_MODE", "ok")
     if mode == "ok":
         transcript(os.environ.get("FAKE_CLAUDE_ANSWER", PASS))
-    elif mode == "stdin":
-        read = sys.stdin.read()
-        reason = f"stdin gave {len(read)} bytes"
+    elif mode == "prompt_size":
+        reason = f"{source} gave {len(prompt)} characters"
         answer = json.dumps({"verdict": "PASS", "reason": reason, "steps": [], "issues": []})
         transcript(answer)
     elif mode == "hang":
