@@ -207,7 +207,7 @@ async def test_secrets_from_the_environment_are_redacted_everywhere_in_the_trace
     assert store.args == {"name": "key", "value": "[REDACTED]"}
     assert store.result == {"stored": "key", "value": "[REDACTED]"}
     assert store.expect == "the key [REDACTED] is stored"
-    assert http.result["json"]["headers"]["authorization"] == "Bearer [REDACTED]"
+    assert http.result["json"]["headers"]["authorization"] == "[REDACTED]"
     assert read.error is not None and "/nonexistent/[REDACTED].txt" in read.error
     assert check.checks[0].values == [
         ("result.value", '"[REDACTED]"'),

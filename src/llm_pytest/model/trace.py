@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from llm_pytest.errors import SourceLocation
+from llm_pytest.model.redaction import Redactor
 
 __all__ = [
     "MAX_DETAILED_STEPS",
@@ -36,34 +35,6 @@ UnclearCause = Literal["no_judge", "judge_failed", "undecided"]
 MAX_DETAILED_STEPS = 1000
 """Step records kept with args and results per run; later ones keep status and timing only, so a
 run of a huge repeat block stays small in memory."""
-
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD", re.IGNORECASE)
-REDACTED = "[REDACTED]"
-
-
-class Redactor:
-    """Replaces the values of secret-looking environment variables wherever they appear."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        secrets = {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 4}
-        self._secrets = sorted(secrets, key=len, reverse=True)
-        self._pattern = (
-            re.compile("|".join(re.escape(s) for s in self._secrets)) if self._secrets else None
-        )
-
-    def __call__(self, value: Any) -> Any:
-        if self._pattern is None:
-            return value
-        return self._redact(value)
-
-    def _redact(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self._pattern.sub(REDACTED, value) if self._pattern else value
-        if isinstance(value, dict):
-            return {self._redact(k): self._redact(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._redact(v) for v in value]
-        return value
 
 
 @dataclass(slots=True)
