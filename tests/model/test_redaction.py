@@ -11,7 +11,7 @@ from llm_pytest.model.trace import Redactor
 
 REDACTED = "[REDACTED]"
 
-SECRET = "s3cr3t/v@lue+with spaces?"
+SECRET = "s3cr3t/v@lue>>?with spaces"
 
 
 @pytest.mark.parametrize(
