@@ -135,3 +135,40 @@ def test_no_output_holds_a_secret_or_its_encodings(
         if form in text
     ]
     assert leaks == []
+
+
+SEED = """\
+    test:
+      name: "Seed"
+    steps:
+      - tool: store_value
+        args: {name: seed, value: "${env.ACME_SIGNING_SEED}"}
+    """
+
+
+def _recorded(project: pytest.Pytester, *args: str) -> str:
+    run(project, "--llm", "--llm-report-dir", "out", *args).assert_outcomes(passed=1)
+    return (project.path / "out" / "per_trace.jsonl").read_text()
+
+
+def test_llm_redact_adds_secret_names_from_the_command_line_and_the_ini(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_SIGNING_SEED", "seed-value-1234")
+    write(project, "tests/llm/test_seed.yaml", SEED)
+    assert "seed-value-1234" in _recorded(project)
+    assert "seed-value-1234" not in _recorded(project, "--llm-redact", "_SEED$")
+    project.makeini("[pytest]\nllm_redact =\n    signing\n")
+    assert "seed-value-1234" not in _recorded(project)
+
+
+def test_a_bad_redact_pattern_is_a_usage_error_naming_the_option(
+    project: pytest.Pytester,
+) -> None:
+    result = run(project, "--llm", "--llm-redact", "(unclosed")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "argument --llm-redact: '(unclosed' is not a regular expression" in result.stderr.str()
+    project.makeini("[pytest]\nllm_redact = [a-\n")
+    result = run(project, "--llm")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ini option llm_redact: '[a-' is not a regular expression" in result.stderr.str()

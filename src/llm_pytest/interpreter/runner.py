@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 import anyio
@@ -38,8 +38,9 @@ ExecuteRun = Callable[[Plan, int, "RunSettings", ToolRegistry], Awaitable[RunTra
 
 
 class RunSettings:
-    """What every run of an item shares: tools, judge, environment, live output, and how one
-    run is executed (``execute``; by default :func:`interpret`)."""
+    """What every run of an item shares: tools, judge, environment, live output, how one run
+    is executed (``execute``; by default :func:`interpret`), and the extra name patterns of
+    secret variables (``redact_names``)."""
 
     def __init__(
         self,
@@ -50,6 +51,7 @@ class RunSettings:
         log: Log | None = None,
         concurrency: int | None = None,
         execute: ExecuteRun | None = None,
+        redact_names: Sequence[str] = (),
     ) -> None:
         self.registry = registry
         self.judge: Judge = judge or OfflineJudge()
@@ -57,7 +59,7 @@ class RunSettings:
         self.log = log
         self.concurrency = concurrency
         self.execute: ExecuteRun = execute or interpret
-        self.redact = Redactor(self.env)
+        self.redact = Redactor(self.env, redact_names)
 
 
 def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:

@@ -194,6 +194,7 @@ class LlmContext:
             env=env,
             log=log,
             concurrency=self.options.concurrency,
+            redact_names=self.options.redact,
         )
 
 

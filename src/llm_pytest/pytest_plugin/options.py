@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -31,6 +32,7 @@ __all__ = [
     "pass_rate",
     "positive_float",
     "positive_int",
+    "redact_pattern",
     "unclear_policy",
 ]
 
@@ -104,6 +106,15 @@ def unclear_policy(text: str) -> UnclearPolicy:
         if wanted == policy:
             return policy
     raise ValueError(f"expected one of {', '.join(UNCLEAR_POLICIES)}, got {text!r}")
+
+
+def redact_pattern(text: str) -> str:
+    """A regular expression of secret variable names."""
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"{text!r} is not a regular expression: {exc}") from None
+    return text
 
 
 def _cli(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -194,6 +205,15 @@ def add_options(parser: pytest.Parser) -> None:
         "judge failed) or fail (any UNCLEAR run fails its item)",
     )
     group.addoption(
+        "--llm-redact",
+        action="append",
+        type=_cli(redact_pattern),
+        default=[],
+        metavar="REGEX",
+        help="also redact the values of environment variables whose names match REGEX "
+        "(case-insensitive; repeatable)",
+    )
+    group.addoption(
         "--llm-traceback",
         **flag,
         help="show llm-pytest's own Python frames in failures (for debugging llm-pytest)",
@@ -227,6 +247,9 @@ def add_options(parser: pytest.Parser) -> None:
     ):
         parser.addini(f"llm_{name}", f"like --llm-{name.replace('_', '-')}", default="")
     parser.addini("llm_overrides", "PATH=VALUE overrides, one a line", type="linelist", default=[])
+    parser.addini(
+        "llm_redact", "like --llm-redact: name patterns, one a line", type="linelist", default=[]
+    )
     for key, help_text in JUDGE_SETTINGS.items():
         parser.addini(f"llm_judge_{key}", help_text, default="")
 

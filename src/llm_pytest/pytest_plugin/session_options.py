@@ -20,6 +20,7 @@ from llm_pytest.pytest_plugin.options import (
     pass_rate,
     positive_float,
     positive_int,
+    redact_pattern,
     unclear_policy,
 )
 
@@ -49,6 +50,8 @@ class LlmOptions:
     spec_patterns: tuple[str, ...] = DEFAULT_SPEC_PATTERNS
     plugin_dirs: tuple[Path, ...] = ()
     judge_settings: dict[str, Any] = field(default_factory=dict)
+    redact: tuple[str, ...] = ()
+    """Name patterns of secret variables beyond the defaults (ini ones, then the command line)."""
 
 
 def read_options(config: pytest.Config) -> LlmOptions:
@@ -83,6 +86,14 @@ def read_options(config: pytest.Config) -> LlmOptions:
             raise pytest.UsageError(f"ini option llm_overrides: {exc}") from None
     overrides += [(text, "--llm-override") for text in config.getoption("llm_override")]
 
+    redact = list(config.getini("llm_redact"))
+    for text in redact:
+        try:
+            redact_pattern(text)
+        except ValueError as exc:
+            raise pytest.UsageError(f"ini option llm_redact: {exc}") from None
+    redact += config.getoption("llm_redact")
+
     plugin_dirs = [Path(p) for p in config.getini("llm_plugin_dirs")] or [
         config.rootpath / DEFAULT_PLUGIN_DIR
     ]
@@ -115,6 +126,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         spec_patterns=tuple(config.getini("llm_spec_patterns")) or DEFAULT_SPEC_PATTERNS,
         plugin_dirs=tuple(plugin_dirs),
         judge_settings=judge_settings,
+        redact=tuple(redact),
     )
 
 

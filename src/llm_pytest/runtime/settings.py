@@ -77,10 +77,11 @@ def run_settings(
     env: Mapping[str, str] | None = None,
     log: Log | None = None,
     concurrency: int | None = None,
+    redact_names: Sequence[str] = (),
 ) -> RunSettings:
     """What every run shares; ``env`` is added to the process environment. Without a judge,
     runs that need one are UNCLEAR, saying how to configure one. ``mode: agent`` plans run by
-    an agent."""
+    an agent. ``redact_names`` are patterns of secret variable names beyond the defaults."""
     return RunSettings(
         registry,
         judge=judge or OfflineJudge(no_judge_reason()),
@@ -88,4 +89,5 @@ def run_settings(
         log=log,
         concurrency=concurrency,
         execute=run_by_mode,
+        redact_names=redact_names,
     )
