@@ -1,4 +1,4 @@
-"""Redaction of secrets in recorded values (docs/security.md, "What is redacted").
+"""Redaction of secrets in recorded values (docs/running.md, "What is redacted").
 
 A secret is the value of an environment variable with a secret-looking name, or the password
 of a URL held in any variable. Each secret is replaced in its plain, URL-encoded and base64
