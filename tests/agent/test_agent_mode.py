@@ -559,3 +559,25 @@ async def test_arguments_the_server_rejects_satisfy_neither_expect_error_nor_con
 
     assert trace.outcome == "FAIL"
     assert "failed: invalid arguments for `get_value`: " in trace.reason
+
+
+async def test_the_agent_prompt_keeps_a_credential_header_the_spec_writes_for_it_to_send(
+    tmp_path: Path,
+) -> None:
+    plan = plan_of(
+        """
+test: {name: literal header, mode: agent}
+steps:
+  - tool: http_request
+    args:
+      method: GET
+      url: "http://127.0.0.1:9/users"
+      headers: {Authorization: "Bearer literal-abc"}
+""",
+        tmp_path,
+    )
+    agent = ScriptedAgent([])
+    trace = await run(plan, agent)
+
+    assert '"Authorization": "Bearer literal-abc"' in agent.prompt
+    assert "literal-abc" not in json.dumps(trace.to_json())

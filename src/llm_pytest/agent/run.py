@@ -131,7 +131,8 @@ async def _run(
         iteration=trace.iteration,
         variables=variables,
         canonical=registry.canonical,
-        redact=settings.redact,
+        # The agent sends a header the spec writes as it is written; what it records is redacted.
+        redact=settings.redact.secrets_only,
     )
     allowed = [mcp_tool_name(tool.name) for tool in tools]
     seconds = limit if limit is not None else agent_timeout(plan)

@@ -56,14 +56,25 @@ class Redactor:
         self._pattern = re.compile(_alternation(forms)) if forms else None
 
     def __call__(self, value: Any) -> Any:
+        return self._redact(value, True)
+
+    def secrets_only(self, value: Any) -> Any:
+        """``value`` with the secrets replaced but header values kept: for what must be sent
+        as the spec wrote it (the agent's prompt)."""
+        return self._redact(value, False)
+
+    def _redact(self, value: Any, headers: bool) -> Any:
         if isinstance(value, str):
             return self._pattern.sub(REDACTED, value) if self._pattern else value
         if isinstance(value, dict):
             return {
-                self(k): _blank(v) if _is_secret_header(k) else self(v) for k, v in value.items()
+                self._redact(k, headers): _blank(v)
+                if headers and _is_secret_header(k)
+                else self._redact(v, headers)
+                for k, v in value.items()
             }
         if isinstance(value, list | tuple):
-            return [self(v) for v in value]
+            return [self._redact(v, headers) for v in value]
         return value
 
 
