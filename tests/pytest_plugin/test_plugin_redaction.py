@@ -172,3 +172,15 @@ def test_a_bad_redact_pattern_is_a_usage_error_naming_the_option(
     result = run(project, "--llm")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "ini option llm_redact: '[a-' is not a regular expression" in result.stderr.str()
+
+
+def test_a_secret_on_the_command_line_is_redacted_in_the_reports(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_SIGNING_SEED", "seed-value-1234")
+    write(project, "tests/llm/test_seed.yaml", SEED)
+    args = ("--llm-redact", "_SEED$", "--llm-override", "vars.seed=seed-value-1234")
+    run(project, "--llm", "--llm-report-dir", "out", "--llm-html", "report.html", *args)
+    written = [project.path / "report.html", *(project.path / "out").glob("*.jsonl")]
+    assert [p.name for p in written if "seed-value-1234" in p.read_text()] == []
+    assert "vars.seed=[REDACTED]" in (project.path / "report.html").read_text()

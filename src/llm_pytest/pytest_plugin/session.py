@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from llm_pytest.model.redaction import Redactor
 from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
 from llm_pytest.pytest_plugin.item import SpecItem
 from llm_pytest.pytest_plugin.keys import (
@@ -89,7 +90,8 @@ def write_reports(session: pytest.Session) -> None:
     if not records:
         return
     opts = LlmContext.of(config).options
-    context = ReportContext(command=shlex.join(["pytest", *config.invocation_params.args]))
+    command = shlex.join(["pytest", *config.invocation_params.args])
+    context = ReportContext(command=Redactor(os.environ, opts.redact)(command))
     html: Path | None = None
     try:
         directory = opts.report_dir or new_run_dir(config.rootpath)
