@@ -35,20 +35,33 @@ def test_steps_and_issues_are_kept() -> None:
     assert verdict.issues == ["slow"]
 
 
-def test_an_example_quoted_before_the_answer_does_not_win() -> None:
-    answer = 'The format is {"example": true}. My verdict: ' + PASS_JSON
-    assert parse_verdict(answer).verdict == "PASS"
+def test_a_fenced_block_without_a_language_tag_is_read() -> None:
+    assert parse_verdict(f"```\n{FAIL_JSON}\n```").verdict == "FAIL"
+
+
+def test_a_verdict_nested_under_the_top_level_one_does_not_count() -> None:
+    answer = '{"verdict": "FAIL", "reason": "r", "analysis": {"verdict": "PASS", "reason": "x"}}'
+    assert parse_verdict(answer).verdict == "FAIL"
 
 
 @pytest.mark.parametrize(
     ("answer", "problem"),
     [
-        ("I think it passed.", "the answer holds no JSON object"),
-        ("[1, 2]", "the answer holds no JSON object"),
+        ("I think it passed.", "the answer is not one complete JSON object (Expecting value"),
+        ("[1, 2]", "the answer is JSON but not an object"),
+        (f"My verdict: {PASS_JSON}", "the answer is not one complete JSON object"),
+        (PASS_JSON[:-3], "the answer is not one complete JSON object (Expecting"),
+        (f"{PASS_JSON}\n{FAIL_JSON}", "the answer is not one complete JSON object (Extra data"),
+        ('{"analysis": {"verdict": "PASS", "reason": "r"}}', "'verdict' is a required property"),
+        (f"```json\n{PASS_JSON[:-3]}\n```", "the fenced block is not one complete JSON object"),
+        (f"```json\n{PASS_JSON}\n```\n```json\n{FAIL_JSON}\n```", "holds 4 ``` fences"),
+        (
+            f"```json\n{PASS_JSON}\n```\nor else {FAIL_JSON}",
+            "around the fenced block holds another",
+        ),
         ('{"verdict": "MAYBE", "reason": "r"}', "verdict: 'MAYBE' is not one of"),
         ('{"verdict": "PASS"}', "'reason' is a required property"),
         ('{"verdict": "PASS", "reason": "r", "steps": [{"name": "a"}]}', "steps/0: 'ok' is a"),
-        (f"first {PASS_JSON} then {FAIL_JSON}", "verdicts that disagree: FAIL, PASS"),
     ],
 )
 def test_what_is_not_a_verdict_is_explained(answer: str, problem: str) -> None:

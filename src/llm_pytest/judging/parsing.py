@@ -1,13 +1,16 @@
 """Reading a verdict out of a judge LLM's answer.
 
-The answer may be the JSON object alone, fenced in Markdown, or surrounded by prose. Every JSON
-object in it is considered; those that are verdicts must agree. Anything else is an
+The answer must be one complete JSON object whose top level is the verdict: the whole answer
+(surrounding whitespace aside), or the content of its one fenced Markdown block (prose around
+the block is allowed if it holds no other verdict). A truncated object, several objects, an
+object quoted in prose, or a verdict only nested inside another object is not a verdict: it is an
 :class:`InvalidVerdict` saying what was wrong, which the judge sends back once for repair.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -51,8 +54,11 @@ VALIDATION_SCHEMA: Mapping[str, Any] = {
 LLM (``steps`` and ``issues`` may be missing, extra keys are ignored)."""
 
 _VALIDATOR = jsonschema.Draft202012Validator(VALIDATION_SCHEMA)
-_MAX_OBJECTS = 50
 _EXCERPT = 1000
+_FENCE = "```"
+_FENCE_TAG = re.compile(r"\A[ \t]*[A-Za-z][\w.+-]*(?=\s|\{)")
+"""A fenced block's language tag (``json``), before its content."""
+_VERDICT_KEY = re.compile(r"[\"']verdict[\"']\s*:")
 
 
 class InvalidVerdict(ValueError):
@@ -69,30 +75,16 @@ class Verdict:
 
 def parse_verdict(text: str) -> Verdict:
     """The verdict in ``text``; raises InvalidVerdict."""
-    objects = _json_objects(text)
-    if not objects:
-        raise InvalidVerdict("the answer holds no JSON object")
-    valid: list[dict[str, Any]] = []
-    problems: list[str] = []
-    for obj in objects:
-        normalized = _normalize(obj)
-        problem = schema_problem(normalized)
-        if problem is None:
-            valid.append(normalized)
-        else:
-            problems.append(problem)
-    if not valid:
-        raise InvalidVerdict(f"the JSON does not match the verdict schema: {problems[0]}")
-    outcomes = sorted({v["verdict"] for v in valid})
-    if len(outcomes) > 1:
-        raise InvalidVerdict(f"the answer holds verdicts that disagree: {', '.join(outcomes)}")
-    # The last one: an answer that quotes an example first states its own verdict after it.
-    chosen = valid[-1]
+    obj = _answer_object(text)
+    normalized = _normalize(obj)
+    problem = schema_problem(normalized)
+    if problem is not None:
+        raise InvalidVerdict(f"the JSON does not match the verdict schema: {problem}")
     return Verdict(
-        verdict=cast(Outcome, chosen["verdict"]),
-        reason=chosen["reason"],
-        steps=list(chosen.get("steps", [])),
-        issues=list(chosen.get("issues", [])),
+        verdict=cast(Outcome, normalized["verdict"]),
+        reason=normalized["reason"],
+        steps=list(normalized.get("steps", [])),
+        issues=list(normalized.get("issues", [])),
     )
 
 
@@ -117,30 +109,36 @@ def _normalize(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def _json_objects(text: str) -> list[dict[str, Any]]:
-    """Every top-level JSON object in ``text``, in order (Markdown fences need no special case:
-    the object inside is found like any other)."""
+def _answer_object(text: str) -> dict[str, Any]:
+    """The one JSON object the answer consists of: the whole text, or the content of its one
+    fenced block (the prose around it must not hold another verdict)."""
     stripped = text.strip()
     try:
-        whole = json.loads(stripped)
-    except ValueError:
-        pass
-    else:
-        return [whole] if isinstance(whole, dict) else []
-    decoder = json.JSONDecoder()
-    found: list[dict[str, Any]] = []
-    pos = stripped.find("{")
-    attempts = 0
-    while pos != -1 and attempts < _MAX_OBJECTS * 4:
-        attempts += 1
-        try:
-            obj, end = decoder.raw_decode(stripped, pos)
-        except ValueError:
-            pos = stripped.find("{", pos + 1)
-            continue
-        if isinstance(obj, dict):
-            found.append(obj)
-            if len(found) == _MAX_OBJECTS:
-                break
-        pos = stripped.find("{", end)
-    return found
+        return _one_object(stripped, "the answer")
+    except InvalidVerdict:
+        if _FENCE not in stripped:
+            raise
+    fences = stripped.count(_FENCE)
+    if fences != 2:
+        raise InvalidVerdict(f"the answer holds {fences} {_FENCE} fences, not one fenced block")
+    before, inside, after = stripped.split(_FENCE)
+    if _VERDICT_KEY.search(before) or _VERDICT_KEY.search(after):
+        raise InvalidVerdict("the text around the fenced block holds another verdict")
+    return _one_object(_FENCE_TAG.sub("", inside, count=1).strip(), "the fenced block")
+
+
+def _one_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidVerdict(
+            f"{what} is not one complete JSON object ({exc.msg} at line {exc.lineno} "
+            f"column {exc.colno})"
+        ) from None
+    except ValueError as exc:  # e.g. an integer too long to convert
+        raise InvalidVerdict(f"{what} is not usable JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidVerdict(f"{what} is JSON nested too deeply to read") from None
+    if not isinstance(value, dict):
+        raise InvalidVerdict(f"{what} is JSON but not an object")
+    return value
