@@ -14,8 +14,6 @@ the run's tools. Needs the asyncio event loop (the server is uvicorn).
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -24,10 +22,9 @@ from typing import Any
 
 import anyio
 import uvicorn
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from llm_pytest.agent.prompt import SERVER_NAME
+from llm_pytest.tools.mcp.bearer import new_token
 from llm_pytest.tools.mcp.server import ServedCall, build_server
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
@@ -67,7 +64,7 @@ async def recording_server(
 ) -> AsyncIterator[RecordingServer]:
     """Serve ``registry`` over streamable HTTP for the block; ``on_call`` sees each call too.
     A call of a tool may take ``timeouts[its name]`` seconds (see ``build_server``)."""
-    token = secrets.token_urlsafe(24)
+    token = new_token()
     with _listening_socket() as sock:
         port = sock.getsockname()[1]
         live = RecordingServer(url=f"http://127.0.0.1:{port}/mcp", token=token)
@@ -80,7 +77,7 @@ async def recording_server(
         tools = build_server(
             registry, name=SERVER_NAME, context=context, observer=record, timeouts=timeouts
         )
-        app = _RequireToken(tools.http_app(host="127.0.0.1"), token)
+        app = tools.http_app(token=token, host="127.0.0.1")
         config = uvicorn.Config(
             app,
             log_config=None,
@@ -117,22 +114,3 @@ class _Server(uvicorn.Server):
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-class _RequireToken:
-    """ASGI middleware: HTTP requests without the run's bearer token get 401."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self._authorized(scope):
-            await send({"type": "http.response.start", "status": 401, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        await self.app(scope, receive, send)
-
-    def _authorized(self, scope: Scope) -> bool:
-        given = Headers(scope=scope).get("authorization", "").encode()
-        return hmac.compare_digest(given, self.expected)

@@ -2,7 +2,8 @@
 
 ::
 
-    llm-pytest mcp serve [--plugins DIR ...] [--spec FILE] [--http HOST:PORT] [--timeout SECONDS]
+    llm-pytest mcp serve [--plugins DIR ...] [--spec FILE] [--timeout SECONDS]
+                         [--http HOST:PORT [--token-env NAME] [--allow-remote]]
 
 Serves the built-in tools, the tools of the plugins in ``DIR``, and with ``--spec`` the tools of
 that spec's ``mcp_servers`` (proxied), over stdio, or over streamable HTTP at
@@ -11,13 +12,22 @@ and ``${env...}`` in its server configs are resolved; the servers of all its tes
 (a name declared twice must mean the same server). In stdio mode stdout carries the protocol,
 so every message of this command goes to stderr. A tool call that takes longer than
 ``--timeout`` seconds (default 120, as a spec step's) fails with a timeout error.
+
+The tools run commands and read files, so over HTTP every request must carry
+``Authorization: Bearer <token>``: a token generated at start-up and printed to stderr, or the
+value of the environment variable ``--token-env`` names. HOST must be a loopback address unless
+``--allow-remote`` is given.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import math
+import os
+import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from llm_pytest.cli.main import describe
@@ -60,15 +70,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--http",
         metavar="HOST:PORT",
-        help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio",
+        help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio; every request "
+        "needs the bearer token printed at start-up",
+    )
+    serve.add_argument(
+        "--token-env",
+        metavar="NAME",
+        help="with --http: take the bearer token from environment variable NAME instead of "
+        "generating one",
+    )
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="with --http: allow a HOST that is not a loopback address (other machines can "
+        "then reach the server; they still need the token)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``llm-pytest mcp <command>``; the exit status."""
     try:
-        address = _address(args.http) if args.http else None
-        return _serve(args.plugins, args.spec, address, args.timeout)
+        http = _http(args) if args.http else None
+        if http is None and (args.token_env or args.allow_remote):
+            option = "--token-env" if args.token_env else "--allow-remote"
+            raise UsageError(
+                f"{option} is for HTTP serving", hint="add --http HOST:PORT, or leave it out"
+            )
+        return _serve(args.plugins, args.spec, http, args.timeout)
     except LlmPytestError as exc:
         print(describe(exc), file=sys.stderr)
     except KeyboardInterrupt:
@@ -79,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 def _serve(
     plugin_dirs: list[Path],
     spec: Path | None,
-    address: tuple[str, int] | None,
+    http: _Http | None,
     timeout: float | None,
 ) -> int:
     import anyio
@@ -96,20 +124,17 @@ def _serve(
         async with McpConnections(configs) as connections:
             registry = base.extended(connections.tools())
             server = build_server(registry, timeout=timeout or DEFAULT_CALL_TIMEOUT)
-            if address is None:
+            if http is None:
                 await server.run_stdio()
             else:
-                host, port = address
-                print(f"serving MCP on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
-                await server.serve_http(host, port)
+                print(http.banner(), file=sys.stderr, flush=True)
+                await server.serve_http(http.host, http.port, token=http.token)
 
     anyio.run(main)
     return 0
 
 
 def _spec_servers(spec: Path) -> list[McpServerConfig]:
-    import os
-
     from llm_pytest.dsl.compiler import compile_file
     from llm_pytest.tools.mcp.lifecycle import server_configs
 
@@ -135,8 +160,86 @@ def _seconds(text: str) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class _Http:
+    """Where to serve HTTP and the token every request must carry."""
+
+    host: str
+    port: int
+    token: str
+    token_env: str | None
+    remote: bool
+
+    def banner(self) -> str:
+        """The start-up lines: the URL, the token (unless the user chose it), any warning."""
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        lines = [f"serving MCP on http://{name}:{self.port}/mcp"]
+        if self.token_env is None:
+            lines.append(f"bearer token: {self.token}")
+        else:
+            lines.append(f"bearer token: the value of ${self.token_env}")
+        if self.remote:
+            lines.append(
+                "warning: serving beyond this machine over plain HTTP: the token and every "
+                "tool call cross the network unencrypted"
+            )
+        lines.append("every request must send `Authorization: Bearer <token>`")
+        return "\n".join(lines)
+
+
+def _http(args: argparse.Namespace) -> _Http:
+    host, port = _address(args.http)
+    remote = not _is_loopback(host)
+    if remote and not args.allow_remote:
+        raise UsageError(
+            f"refusing to serve on {host}: it is not a loopback address, so other machines could "
+            "call the served tools (run_command, read_file, ...)",
+            hint="serve on 127.0.0.1, or add --allow-remote to accept clients beyond this "
+            "machine (they still need the bearer token)",
+        )
+    return _Http(host, port, _token(args.token_env), args.token_env, remote)
+
+
+def _token(env_name: str | None) -> str:
+    from llm_pytest.tools.mcp.bearer import new_token, token_problem
+
+    if env_name is None:
+        return new_token()
+    token = os.environ.get(env_name)
+    if token is None:
+        raise UsageError(
+            f"--token-env names ${env_name}, which is not set",
+            hint=f"export {env_name}=<a long random token>, or leave out --token-env to have "
+            "one generated",
+        )
+    problem = token_problem(token)
+    if problem is not None:
+        raise UsageError(
+            f"${env_name} cannot be a bearer token: {problem}",
+            hint='use a long random token, e.g. python -c "import secrets; '
+            'print(secrets.token_urlsafe(32))"',
+        )
+    return token
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only: a loopback address, or a name every address of
+    which is one (so ``localhost`` is, a LAN name is not)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in found)
+
+
 def _address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise UsageError(f"--http takes HOST:PORT (for example 127.0.0.1:8765), got {text!r}")
     return host, int(port)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
+import httpx2
+from anyio.abc import ByteReceiveStream
+from anyio.streams.buffered import BufferedByteReceiveStream
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from llm_pytest.tools.mcp.config import StdioServerConfig
 from llm_pytest.tools.registry import ToolContext
@@ -49,3 +56,23 @@ async def wait_for_port(port: int, within: float = 15.0) -> None:
             else:
                 await stream.aclose()
                 return
+
+
+async def read_banner(stderr: ByteReceiveStream) -> list[str]:
+    """The start-up lines `llm-pytest mcp serve --http` prints, up to the one saying what every
+    request must send."""
+    stream = BufferedByteReceiveStream(stderr)
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith("every request must send"):
+        lines.append((await stream.receive_until(b"\n", 65536)).decode())
+    return lines
+
+
+@asynccontextmanager
+async def bearer_client(url: str, token: str) -> AsyncIterator[Client]:
+    """An MCP client over streamable HTTP sending ``Authorization: Bearer <token>``."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
+        transport = streamable_http_client(url, http_client=http)
+        async with Client(transport, mode="legacy") as client:
+            yield client

@@ -7,17 +7,20 @@ import os
 import sys
 import textwrap
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client, MCPError, StdioServerParameters
 from mcp_types import TextContent
 
 import llm_pytest
 from llm_pytest.cli import mcp_cmd
 
-from .support import SCRIPTED_SERVER, free_port, wait_for_port
+from .support import SCRIPTED_SERVER, bearer_client, free_port, read_banner, wait_for_port
 
 pytestmark = pytest.mark.anyio
 
@@ -113,27 +116,49 @@ async def test_stdio_serves_builtins_plugins_and_spec_servers_with_state_per_con
     assert log.read_text() == "closed after 1 entries\n"  # the first connection's plugin cleanup
 
 
-@pytest.fixture
-async def http_url(project: Path) -> AsyncIterator[str]:
+@dataclass(frozen=True)
+class Served:
+    """A running `llm-pytest mcp serve --http`: its URL, the lines it printed, its token."""
+
+    url: str
+    banner: list[str]
+    token: str
+
+
+@asynccontextmanager
+async def serving_http(project: Path, host: str, *extra: str, **env: str) -> AsyncIterator[Served]:
     port = free_port()
-    argv = [sys.executable, *serve_args(project, "--http", f"127.0.0.1:{port}")]
-    env = {**os.environ, "JOURNAL_LOG": str(project / "journal.log"), "SCRIPTED_MODE": "serve"}
+    argv = [sys.executable, *serve_args(project, "--http", f"{host}:{port}", *extra)]
+    env = {
+        **os.environ,
+        "JOURNAL_LOG": str(project / "journal.log"),
+        "SCRIPTED_MODE": "serve",
+        **env,
+    }
     async with await anyio.open_process(argv, env=env) as process:
         try:
+            assert process.stderr is not None
+            with anyio.fail_after(60):
+                banner = await read_banner(process.stderr)
             await wait_for_port(port, within=60)
-            yield f"http://127.0.0.1:{port}/mcp"
+            token = banner[1].removeprefix("bearer token: ").strip()
+            yield Served(f"http://127.0.0.1:{port}/mcp", banner, token)
         finally:
             process.terminate()
 
 
+@pytest.fixture
+async def served(project: Path) -> AsyncIterator[Served]:
+    async with serving_http(project, "127.0.0.1") as running:
+        yield running
+
+
 async def test_http_keeps_state_per_session_and_closes_it_when_the_session_ends(
-    project: Path, http_url: str
+    project: Path, served: Served
 ) -> None:
+    url, token = served.url, served.token
     with anyio.fail_after(60):
-        async with (
-            Client(http_url, mode="legacy") as first,
-            Client(http_url, mode="legacy") as second,
-        ):
+        async with bearer_client(url, token) as first, bearer_client(url, token) as second:
             await first.call_tool("store_value", {"name": "k", "value": 1})
             await first.call_tool("journal_note", {"text": "one"})
             await first.call_tool("journal_note", {"text": "two"})
@@ -144,6 +169,82 @@ async def test_http_keeps_state_per_session_and_closes_it_when_the_session_ends(
     assert mine.structured_content == {"name": "k", "value": 1, "found": True}
     assert theirs.structured_content == {"name": "k", "value": None, "found": False}
     assert (project / "journal.log").read_text() == "closed after 2 entries\n"
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "probe", "version": "1"},
+    },
+}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+async def test_http_prints_the_url_and_a_generated_token_at_start_up(served: Served) -> None:
+    assert served.banner[0] == f"serving MCP on {served.url}"
+    assert served.banner[2] == "every request must send `Authorization: Bearer <token>`"
+    assert len(served.token) >= 40
+
+
+async def test_http_answers_a_request_without_the_token_with_401_saying_what_is_missing(
+    served: Served,
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as http:
+        anonymous = await http.post(served.url, json=INITIALIZE, headers=MCP_HEADERS)
+        wrong = await http.post(
+            served.url, json=INITIALIZE, headers={**MCP_HEADERS, "Authorization": "Bearer nope"}
+        )
+        right = await http.post(
+            served.url,
+            json=INITIALIZE,
+            headers={**MCP_HEADERS, "Authorization": f"Bearer {served.token}"},
+        )
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"] == 'Bearer error="invalid_request"'
+    assert anonymous.json()["error_description"].startswith(
+        "this MCP server requires a bearer token: send `Authorization: Bearer <token>`"
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["error_description"].startswith("the bearer token is wrong")
+    assert right.status_code == 200
+
+
+async def test_an_mcp_client_with_a_wrong_token_cannot_run_commands_and_one_with_the_token_can(
+    project: Path, served: Served
+) -> None:
+    marker = project / "ran"
+    touch = {"argv": ["touch", str(marker)]}
+    with anyio.fail_after(60):
+        with pytest.raises(ExceptionGroup) as refused:
+            async with bearer_client(served.url, "guessed") as intruder:
+                await intruder.call_tool("run_command", touch)
+        assert not marker.exists()
+        async with bearer_client(served.url, served.token) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+            ran = await client.call_tool("run_command", touch)
+    assert refused.group_contains(MCPError, depth=None)
+    assert {"run_command", "read_file", "journal_note"} <= set(names)
+    assert not ran.is_error
+    assert marker.exists()
+
+
+async def test_allow_remote_serves_all_interfaces_with_the_token_from_the_environment(
+    project: Path,
+) -> None:
+    chosen = "a-token-the-user-chose-0123456789"
+    extra = ("--allow-remote", "--token-env", "SERVE_TOKEN")
+    async with serving_http(project, "0.0.0.0", *extra, SERVE_TOKEN=chosen) as running:
+        with anyio.fail_after(60):
+            async with bearer_client(running.url, chosen) as client:
+                stored = await client.call_tool("store_value", {"name": "k", "value": 1})
+    assert running.banner[1] == "bearer token: the value of $SERVE_TOKEN"
+    assert chosen not in "".join(running.banner)
+    assert running.banner[2].startswith("warning: serving beyond this machine over plain HTTP")
+    assert stored.structured_content == {"stored": "k", "value": 1}
 
 
 STUCK_PLUGIN = """
@@ -197,6 +298,41 @@ def test_a_bad_http_address_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "--http takes HOST:PORT (for example 127.0.0.1:8765), got 'localhost'" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "[::]"])
+def test_a_bind_beyond_loopback_is_refused_without_allow_remote(
+    host: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_command("serve", "--http", f"{host}:8765") == 2
+    err = capsys.readouterr().err
+    bare = host.strip("[]")
+    assert err.startswith(
+        f"llm-pytest: error: refusing to serve on {bare}: it is not a loopback address, so "
+        "other machines could call the served tools (run_command, read_file, ...)"
+    )
+    assert "hint: serve on 127.0.0.1, or add --allow-remote" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["--http", "127.0.0.1:8765", "--token-env", "UNSET_SERVE_TOKEN"], "is not set"),
+        (["--http", "127.0.0.1:8765", "--token-env", "EMPTY_SERVE_TOKEN"], "it is empty"),
+        (["--token-env", "EMPTY_SERVE_TOKEN"], "--token-env is for HTTP serving"),
+        (["--allow-remote"], "--allow-remote is for HTTP serving"),
+    ],
+)
+def test_token_options_that_cannot_work_are_usage_errors(
+    argv: list[str],
+    problem: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("UNSET_SERVE_TOKEN", raising=False)
+    monkeypatch.setenv("EMPTY_SERVE_TOKEN", "")
+    assert run_command("serve", *argv) == 2
+    assert problem in capsys.readouterr().err
 
 
 def test_a_spec_server_that_fails_to_start_is_reported_on_stderr(

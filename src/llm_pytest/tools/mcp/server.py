@@ -4,7 +4,8 @@ Each tool keeps its own JSON Schema. State is per connection, as it is per run i
 interpreter: every connection gets its own :class:`ToolContext` (``store_value`` in one
 connection is not seen by another), closed when the connection ends. A connection is the
 stream of a stdio (or in-memory) client, or the session of a streamable HTTP client; a
-stateless HTTP request (no session) gets a fresh context of its own.
+stateless HTTP request (no session) gets a fresh context of its own. Over HTTP, only a client
+sending the server's bearer token is answered (:mod:`~llm_pytest.tools.mcp.bearer`).
 
 Every call goes through :func:`~llm_pytest.tools.calls.call_tool`, as the interpreter's do: it
 may take the seconds ``timeouts`` gives its tool, else the server's ``timeout``; a blocking tool
@@ -46,6 +47,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT, call_tool, error_text, error_types
+from llm_pytest.tools.mcp.bearer import RequireBearer
 from llm_pytest.tools.registry import Tool, ToolContext, ToolRegistry
 
 __all__ = ["CallObserver", "ServedCall", "ToolServer", "build_server"]
@@ -193,17 +195,22 @@ class ToolServer(Server[_Sessions]):
         async with stdio_server() as (read_stream, write_stream):
             await self.run(read_stream, write_stream, self.create_initialization_options())
 
-    def http_app(self, *, host: str = "127.0.0.1") -> Starlette:
-        """The streamable HTTP app (endpoint ``/mcp``); a session's state ends with it."""
+    def http_app(self, *, token: str, host: str = "127.0.0.1") -> Starlette:
+        """The streamable HTTP app (endpoint ``/mcp``), answering only requests that carry
+        ``Authorization: Bearer <token>``; a session's state ends with it."""
         app = self.streamable_http_app(host=host)
         app.add_middleware(_EndSessionOnDelete, end_session=self._end_http_session)
+        # Added last, so it runs first: a refused request reaches nothing else.
+        app.add_middleware(RequireBearer, token=token)
         return app
 
-    async def serve_http(self, host: str, port: int) -> None:
-        """Serve streamable HTTP on ``http://host:port/mcp`` until interrupted."""
+    async def serve_http(self, host: str, port: int, *, token: str) -> None:
+        """Serve streamable HTTP on ``http://host:port/mcp`` (see :meth:`http_app`) until
+        interrupted."""
         import uvicorn
 
-        config = uvicorn.Config(self.http_app(host=host), host=host, port=port, log_level="warning")
+        app = self.http_app(token=token, host=host)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
         await uvicorn.Server(config).serve()
 
     async def _end_http_session(self, session_id: str) -> None:
