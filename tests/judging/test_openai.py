@@ -186,7 +186,7 @@ async def test_an_invalid_answer_is_sent_back_once_for_repair(server: FakeLLMSer
     repair = server.received[1].body["messages"]
     assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
     assert repair[2]["content"] == "The user exists, so I would say it passes."
-    assert "not a valid verdict: the answer is not one complete JSON object" in repair[3]["content"]
+    assert "not a valid verdict: the answer holds no JSON object" in repair[3]["content"]
 
 
 @pytest.mark.anyio

@@ -47,8 +47,9 @@ def test_a_verdict_nested_under_the_top_level_one_does_not_count() -> None:
 @pytest.mark.parametrize(
     ("answer", "problem"),
     [
-        ("I think it passed.", "the answer is not one complete JSON object (Expecting value"),
-        ("[1, 2]", "the answer is JSON but not an object"),
+        ("I think it passed.", "the answer holds no JSON object"),
+        ("[1, 2]", "the answer holds no JSON object"),
+        (f"[{PASS_JSON}]", "the answer is JSON but not an object"),
         (f"My verdict: {PASS_JSON}", "the answer is not one complete JSON object"),
         (PASS_JSON[:-3], "the answer is not one complete JSON object (Expecting"),
         (f"{PASS_JSON}\n{FAIL_JSON}", "the answer is not one complete JSON object (Extra data"),

@@ -113,6 +113,8 @@ def _answer_object(text: str) -> dict[str, Any]:
     """The one JSON object the answer consists of: the whole text, or the content of its one
     fenced block (the prose around it must not hold another verdict)."""
     stripped = text.strip()
+    if "{" not in stripped:
+        raise InvalidVerdict("the answer holds no JSON object")
     try:
         return _one_object(stripped, "the answer")
     except InvalidVerdict:
