@@ -21,11 +21,9 @@ from llm_pytest.errors import (
     SourceLocation,
     UndefinedNameError,
 )
+from llm_pytest.expr.build import CONSTANTS, KEYWORDS, AstBuilder
 from llm_pytest.expr.evaluate import EvalFailure, render_text, short
 from llm_pytest.expr.nodes import (
-    CONSTANTS,
-    KEYWORDS,
-    AstBuilder,
     Binary,
     Literal,
     Node,
