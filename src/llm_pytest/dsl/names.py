@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from llm_pytest.errors import SourceLocation, SpecError, UndefinedNameError, closest
+from llm_pytest.errors import (
+    ExpressionError,
+    SourceLocation,
+    SpecError,
+    UndefinedNameError,
+    closest,
+)
 from llm_pytest.expr.parse import Expression, Reference, Template
 from llm_pytest.model.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
 
@@ -86,8 +92,19 @@ class _Checker:
     def expression(
         self, e: Expression, names: set[str] | frozenset[str], allow_vars: list[str] | None = None
     ) -> None:
+        for var in e.loop_variables():
+            # a loop variable that hid a run name would make `result` (say) mean two things
+            if var.name in names or var.name in BUILTIN_NAMES:
+                self.errors.append(
+                    ExpressionError(
+                        f"the loop variable `{var.name}` in `{e.quote()}` hides the name "
+                        f"`{var.name}` that is already bound here",
+                        e.locate(var.offset),
+                        "give the loop variable a name of its own, e.g. `item`",
+                    )
+                )
         for ref in e.references():
-            self.ref(ref, e.locate(ref.offset), names, e.quote(), allow_vars)
+            self.ref(ref, e.locate(ref.offset), names | ref.loop_names, e.quote(), allow_vars)
 
     def value(
         self, value: Any, names: set[str] | frozenset[str], allow_vars: list[str] | None = None

@@ -9,6 +9,7 @@ from typing import Any
 from llm_pytest.errors import closest
 from llm_pytest.expr.evaluate import is_number
 from llm_pytest.expr.functions import FUNCTIONS
+from llm_pytest.expr.loops import Comprehension, Loop, Projection, Quantifier, Step
 from llm_pytest.expr.nodes import (
     AndOr,
     Binary,
@@ -47,8 +48,52 @@ def unescape(token: str) -> str:
 
 
 CONSTANTS = {"true": True, "false": False, "null": None}
-KEYWORDS = frozenset({"and", "or", "not", "in", "matches", *CONSTANTS})
+KEYWORDS = frozenset({"and", "or", "not", "in", "matches", "for", "if", *CONSTANTS})
 """Words that are never names (they may still be field names: `x.in`)."""
+
+
+def _static_key(index: Node) -> str | int | None:
+    if isinstance(index, Literal):
+        key = index.value
+        if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
+            return key
+    return None
+
+
+def _function(name: Any, count: int) -> str:
+    """The name of the function called as ``name`` with ``count`` arguments, if that fits."""
+    function = FUNCTIONS.get(str(name))
+    if function is None:
+        guess = closest(str(name), FUNCTIONS)
+        known = "known functions: " + ", ".join(sorted(FUNCTIONS))
+        raise SyntaxFailure(
+            f"unknown function `{name}`",
+            f"did you mean `{guess}`? ({known})" if guess else known,
+            name.start_pos,
+        )
+    problem = function.arity_problem(count)
+    if problem is not None:
+        raise SyntaxFailure(problem, f"call it as {function.usage}", name.start_pos)
+    return function.name
+
+
+def _comprehension(element: Node, loops: list[Loop], offset: int) -> Comprehension:
+    """The comprehension, refused when a loop variable reuses a name bound around it."""
+    node = Comprehension(element, tuple(loops), offset)
+    stack: list[tuple[Node, frozenset[str]]] = [(node, frozenset())]
+    while stack:
+        current, bound = stack.pop()
+        if isinstance(current, Comprehension):
+            for loop in current.loops:
+                if loop.name in bound:
+                    raise SyntaxFailure(
+                        f"the loop variable `{loop.name}` is already bound here",
+                        "give each loop variable its own name",
+                        loop.offset,
+                    )
+                bound = bound | {loop.name}
+        stack.extend((child, bound) for child in current.children())
+    return node
 
 
 class AstBuilder:
@@ -91,15 +136,24 @@ class AstBuilder:
         subject, dot, name = c
         if isinstance(subject, Path) and not subject.sealed:
             return subject.extended(str(name), name.end_pos)
+        if isinstance(subject, Projection) and not subject.sealed:
+            return subject.extended(str(name), dot.start_pos)
         return Field(subject, str(name), dot.start_pos)
 
     def index(self, c: list[Any]) -> Node:
         subject, bracket, index, close = c
-        if isinstance(subject, Path) and not subject.sealed and isinstance(index, Literal):
-            key = index.value
-            if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
-                return subject.extended(key, close.end_pos)
+        key = _static_key(index)
+        if isinstance(subject, Path) and not subject.sealed and key is not None:
+            return subject.extended(key, close.end_pos)
+        if isinstance(subject, Projection) and not subject.sealed:
+            return subject.extended(index if key is None else key, bracket.start_pos)
         return Index(subject, index, bracket.start_pos)
+
+    def wildcard(self, c: list[Any]) -> Node:
+        subject, bracket, _, _ = c
+        if isinstance(subject, Projection) and not subject.sealed:
+            return subject.extended(None, bracket.start_pos)
+        return Projection(subject, (Step(None, bracket.start_pos),))
 
     def name(self, c: list[Any]) -> Node:
         token = c[0]
@@ -114,24 +168,37 @@ class AstBuilder:
 
     def call(self, c: list[Any]) -> Node:
         name, _, args, _ = c
-        function = FUNCTIONS.get(str(name))
-        if function is None:
-            guess = closest(str(name), FUNCTIONS)
-            known = "known functions: " + ", ".join(sorted(FUNCTIONS))
-            raise SyntaxFailure(
-                f"unknown function `{name}`",
-                f"did you mean `{guess}`? ({known})" if guess else known,
-                name.start_pos,
-            )
         arguments = tuple(args or ())
-        problem = function.arity_problem(len(arguments))
-        if problem is not None:
-            raise SyntaxFailure(problem, f"call it as {function.usage}", name.start_pos)
-        return Call(function.name, arguments, name.start_pos)
+        return Call(_function(name, len(arguments)), arguments, name.start_pos)
+
+    def generator(self, c: list[Any]) -> Node:
+        """``f(x for v in xs)``: the loop's values as the one argument; all/any stop early."""
+        name, _, element, loops, _ = c
+        function = _function(name, 1)
+        comprehension = _comprehension(element, loops, name.start_pos)
+        if function in ("all", "any"):
+            return Quantifier(function == "all", comprehension)
+        return Call(function, (comprehension,), name.start_pos)
+
+    def comprehension(self, c: list[Any]) -> Node:
+        bracket, element, loops, _ = c
+        return _comprehension(element, loops, bracket.start_pos)
+
+    def loops(self, c: list[Any]) -> list[Loop]:
+        return c
+
+    def loop(self, c: list[Any]) -> Loop:
+        _, name, keyword, iterable, _, condition = c
+        if name in KEYWORDS:
+            raise SyntaxFailure(
+                f"`{name}` is a keyword, not a name", "name the loop variable", name.start_pos
+            )
+        start = iterable.start if isinstance(iterable, Path) else keyword.start_pos
+        return Loop(str(name), iterable, condition, name.start_pos, start)
 
     def group(self, c: list[Any]) -> Node:
         inner = c[1]
-        return replace(inner, sealed=True) if isinstance(inner, Path) else inner
+        return replace(inner, sealed=True) if isinstance(inner, Path | Projection) else inner
 
     def int_(self, c: list[Any]) -> Node:
         token = c[0]

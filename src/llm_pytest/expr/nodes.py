@@ -42,6 +42,7 @@ __all__ = [
     "TemplatePart",
     "iter_paths",
     "path_text",
+    "scoped_paths",
     "tree_depth",
 ]
 
@@ -69,6 +70,13 @@ class Node:
 
     def children(self) -> tuple[Node, ...]:
         return ()
+
+    def scoped_children(self) -> tuple[tuple[Node, frozenset[str]], ...]:
+        """The children, each with the loop variables bound where it is read."""
+        return tuple((child, _NOTHING_BOUND) for child in self.children())
+
+
+_NOTHING_BOUND: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,14 +328,23 @@ class TemplatePart:
 
 
 def iter_paths(node: Node) -> Iterator[Path]:
-    """Every :class:`Path` in the tree, in source order."""
-    stack = [node]
+    """Every :class:`Path` that reads a name of the scope (not a loop variable), in source order."""
+    for path, bound in scoped_paths(node):
+        if path.root not in bound:
+            yield path
+
+
+def scoped_paths(node: Node) -> Iterator[tuple[Path, frozenset[str]]]:
+    """Every :class:`Path` in the tree with the loop variables bound where it is, in source
+    order."""
+    stack = [(node, _NOTHING_BOUND)]
     while stack:
-        current = stack.pop()
+        current, bound = stack.pop()
         if isinstance(current, Path):
-            yield current
+            yield current, bound
         else:
-            stack.extend(reversed(current.children()))
+            for child, names in reversed(current.scoped_children()):
+                stack.append((child, bound | names if names else bound))
 
 
 def tree_depth(node: Node) -> int:

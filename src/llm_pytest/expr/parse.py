@@ -23,6 +23,7 @@ from llm_pytest.errors import (
 )
 from llm_pytest.expr.build import CONSTANTS, KEYWORDS, AstBuilder
 from llm_pytest.expr.evaluate import EvalFailure, render_text, short
+from llm_pytest.expr.loops import Bounded, Comprehension, has_loops
 from llm_pytest.expr.nodes import (
     Binary,
     Literal,
@@ -31,11 +32,13 @@ from llm_pytest.expr.nodes import (
     SyntaxFailure,
     TemplatePart,
     iter_paths,
+    scoped_paths,
     tree_depth,
 )
 
 __all__ = [
     "Expression",
+    "LoopVariable",
     "Reference",
     "Template",
     "has_interpolation",
@@ -59,6 +62,7 @@ _SIMPLE_COMPARISON = re.compile(
 _TEMPLATE_TOKEN = re.compile(rf"\$\$\{{|\$\{{\s*({_PATH})\s*\}}|\$\{{")
 _STEP = re.compile(rf"\.({_NAME})|\[\s*(?:(-?[0-9]+)|\"([^\"\\\n]*)\"|'([^'\\\n]*)')\s*\]")
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
+_AFTER_FOR = re.compile(r"(?<![A-Za-z0-9_.])for\s*\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,15 @@ class Reference:
     path: tuple[str | int, ...]
     text: str  # as written in the source
     offset: int  # in Expression.source (in Template.source for Template.references())
+    loop_names: frozenset[str] = frozenset()  # the loop variables bound where it is read
+
+
+@dataclass(frozen=True, slots=True)
+class LoopVariable:
+    """A name bound by ``for NAME in ...`` in a comprehension or quantifier."""
+
+    name: str
+    offset: int  # in Expression.source
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +149,22 @@ class Expression:
                 described[text] = f"<{type(exc).__name__}>"
         return list(described.items())
 
+    def loop_variables(self) -> tuple[LoopVariable, ...]:
+        """Every loop variable the expression binds, in source order."""
+        found: list[LoopVariable] = []
+        stack = [self._node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Comprehension):
+                found += (LoopVariable(x.name, x.offset - self._origin) for x in node.loops)
+            stack.extend(node.children())
+        return tuple(sorted(found, key=lambda v: v.offset))
+
     def _references(self, base: int) -> tuple[Reference, ...]:
         return tuple(
-            Reference(p.root, p.steps, self._frame[p.start : p.ends[-1]], p.start - base)
-            for p in iter_paths(self._node)
+            Reference(p.root, p.steps, self._frame[p.start : p.ends[-1]], p.start - base, bound)
+            for p, bound in scoped_paths(self._node)
+            if p.root not in bound
         )
 
     def _error(self, failure: EvalFailure) -> ExpressionEvalError:
@@ -401,7 +426,15 @@ def _parse_with_lark(text: str, start: str) -> Any:
             "split it into smaller expressions",
             0,
         )
-    return result
+    if start == "template":
+        return [_bounded_part(p) if isinstance(p, TemplatePart) else p for p in result]
+    return Bounded(result) if has_loops(result) else result
+
+
+def _bounded_part(part: TemplatePart) -> TemplatePart:
+    if not has_loops(part.node):
+        return part
+    return TemplatePart(Bounded(part.node), part.start, part.end)
 
 
 # ---- syntax errors --------------------------------------------------------------------------
@@ -469,7 +502,9 @@ def _describe_unexpected(exc: Any, text: str, *, template: bool) -> SyntaxFailur
                 pos,
             )
         return SyntaxFailure(
-            f"unexpected end of the expression at {where}", _expected(expected, opened), pos
+            f"unexpected end of the expression at {where}",
+            _expected(expected, opened, text[:pos]),
+            pos,
         )
     # lark's token is not always the one the user sees (when nothing fits, lark re-lexes with
     # every terminal, which can give template text), so look at the source itself.
@@ -501,11 +536,11 @@ def _describe_unexpected(exc: Any, text: str, *, template: bool) -> SyntaxFailur
     elif template and kind == "OPEN":
         hint = "`${...}` cannot be nested; write the inner expression directly"
     else:
-        hint = _expected(expected, opened)
+        hint = _expected(expected, opened, text[:pos])
     return SyntaxFailure(message, hint, pos)
 
 
-def _expected(expected: set[str], opened: list[str]) -> str | None:
+def _expected(expected: set[str], opened: list[str], before: str) -> str | None:
     inner = opened[-1] if opened else None
     closer = _CLOSER_TERMINAL[_CLOSER[inner]] if inner is not None else None
     if inner is None or inner == "${":
@@ -513,6 +548,8 @@ def _expected(expected: set[str], opened: list[str]) -> str | None:
     # LALR merges states, so a closer may be "expected" where nothing is open.
     expected = {t for t in expected if t not in _CLOSER_TERMINAL.values() or t == closer}
     if expected == {"NAME"}:
+        if _AFTER_FOR.search(before):
+            return "expected a loop variable name, as in `[u.id for u in result.users]`"
         return "expected a field name"
     if len(expected) <= 2:
         options = sorted({_TERMINAL_TEXT[t] for t in expected if t in _TERMINAL_TEXT})
