@@ -6,13 +6,26 @@ import contextlib
 import json
 import math
 from typing import Any
+from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llm_pytest.errors import ExpressionError, ExpressionSyntaxError, SourceLocation
+from llm_pytest.errors import (
+    ExpressionError,
+    ExpressionEvalError,
+    ExpressionSyntaxError,
+    SourceLocation,
+)
+from llm_pytest.expr import loops
 from llm_pytest.expr.functions import FUNCTIONS
-from llm_pytest.expr.parse import has_interpolation, parse_expression, parse_template
+from llm_pytest.expr.parse import (
+    Expression,
+    has_interpolation,
+    parse_expression,
+    parse_template,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None)
 
@@ -27,6 +40,7 @@ SCOPE: dict[str, Any] = {
 }
 
 GRAMMAR_CHARS = [*list("abnotuix_019 .,:()[]{}\"'\\$+-*/%<>=!?&|\n"), "${", "$${", "??", "=="]
+GRAMMAR_CHARS += [" for ", " in ", " if ", "[*]", "all(", "v"]
 noisy_text = st.one_of(
     st.text(max_size=40),
     st.lists(st.sampled_from(GRAMMAR_CHARS), max_size=30).map("".join),
@@ -37,7 +51,8 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-names = st.sampled_from([*SCOPE, "missing"])
+LOOP_NAMES = ["v", "w"]
+names = st.sampled_from([*SCOPE, "missing", *LOOP_NAMES])
 steps = st.lists(
     st.one_of(
         st.sampled_from(["id", "name", "tags", "k", "empty", "in"]).map(lambda n: "." + n),
@@ -82,10 +97,30 @@ def compound(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
             lambda t: f"({t[0]}){t[1]}"
         ),
         st.sampled_from(sorted(FUNCTIONS)).flatmap(lambda name: call(name, children)),
+        st.tuples(
+            st.sampled_from(["[", "all(", "any(", "sum("]),
+            children,
+            st.sampled_from(LOOP_NAMES),
+            st.one_of(st.sampled_from(["items", "user.tags", "[1, [2]]", *LOOP_NAMES]), children),
+            st.one_of(st.just(""), children.map(lambda c: f" if {c}")),
+        ).map(lambda t: f"{t[0]}{t[1]} for {t[2]} in {t[3]}{t[4]}{']' if t[0] == '[' else ')'}"),
+        st.tuples(children, st.sampled_from(["[*]", "[*].id", "[*][0]", "[*][*]"])).map(
+            lambda t: f"({t[0]}){t[1]}"
+        ),
     )
 
 
 expressions = st.recursive(leaves, compound, max_leaves=12)
+
+
+def parse_generated(text: str) -> Expression | None:
+    """The parsed expression, or None when generated loops nest with the same variable."""
+    try:
+        return parse_expression(text)
+    except ExpressionSyntaxError as exc:
+        if "is already bound here" not in exc.message:
+            raise
+        return None
 
 
 @SETTINGS
@@ -100,7 +135,9 @@ def test_any_text_raises_only_expression_errors(text: str) -> None:
 @SETTINGS
 @given(expressions)
 def test_well_formed_expressions_parse_and_evaluate_or_raise_our_errors(text: str) -> None:
-    expression = parse_expression(text)
+    expression = parse_generated(text)
+    if expression is None:
+        return
     with contextlib.suppress(ExpressionError):
         expression.evaluate(SCOPE)
     described = expression.describe_values(SCOPE)
@@ -119,7 +156,9 @@ def test_expressions_inside_templates_behave_like_bare_expressions(text: str) ->
             return type(exc)
         return "nan" if isinstance(value, float) and math.isnan(value) else value
 
-    bare = parse_expression(text)
+    bare = parse_generated(text)
+    if bare is None:
+        return
     template = parse_template("${" + text + "}")
     if "uuid()" in text or "now()" in text:
         return
@@ -200,3 +239,20 @@ def test_simple_comparisons_read_like_parsed_comparisons(
     assert [(r.root, r.path, r.text, r.offset + 1) for r in fast] == [
         (r.root, r.path, r.text, r.offset) for r in slow
     ]
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=4), st.integers(0, 400))
+def test_nested_loops_run_exactly_when_their_element_visits_fit_the_budget(
+    sizes: list[int], budget: int
+) -> None:
+    scope = {f"x{i}": list(range(n)) for i, n in enumerate(sizes)}
+    clauses = " ".join(f"for a{i} in x{i}" for i in range(len(sizes)))
+    visits = sum(math.prod(sizes[: i + 1]) for i in range(len(sizes)))
+    expression = parse_expression(f"[0 {clauses}]")
+    with mock.patch.object(loops, "MAX_VISITS", budget):
+        if visits > budget:
+            with pytest.raises(ExpressionEvalError, match=f"more than {budget:,} list elements"):
+                expression.evaluate(scope)
+        else:
+            assert len(expression.evaluate(scope)) == math.prod(sizes)
