@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -184,9 +185,29 @@ def test_a_later_loop_and_the_condition_see_the_earlier_loop_variables() -> None
     assert [r.text for r in first.references()] == ["u.tags"]
 
 
-def test_a_failed_check_describes_the_data_not_the_loop_variable() -> None:
+def test_a_failed_all_describes_the_data_and_its_first_failing_item() -> None:
     expression = parse_expression('all(u.email matches "@" for u in result.users)')
-    assert [text for text, _ in expression.describe_values(SCOPE)] == ["result.users"]
+    described = expression.describe_values(SCOPE)
+    assert [text for text, _ in described] == ["result.users", "u = result.users[2]"]
+    assert described[1][1] == json.dumps(USERS[2], separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    ("text", "extra"),
+    [
+        ("all(x > 0 for x in [3, 0, -1])", [("x = item 1 of the list", "0")]),
+        ("all(x > 0 for x in [3, -1] if x < 3)", [("x = item 1 of the list", "-1")]),
+        ("all(x > 0 for x in [3])", []),
+        ("any(x > 5 for x in [3])", []),
+        ("all(x > 0 for r in [[1]] for x in r)", []),
+        ("all(x.nope for x in [1])", []),
+        ("[all(y for y in [0]) for x in [1]] == []", []),
+    ],
+)
+def test_only_a_false_all_of_one_loop_names_its_first_failing_item(
+    text: str, extra: list[tuple[str, str]]
+) -> None:
+    assert parse_expression(text).describe_values({}) == extra
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ __all__ = [
     "Quantifier",
     "Step",
     "has_loops",
+    "outer_quantifiers",
 ]
 
 MAX_VISITS = 1_000_000
@@ -200,6 +201,35 @@ class Quantifier(Node):
     def children(self) -> tuple[Node, ...]:
         return (self.comprehension,)
 
+    def first_failure(self, scope: Mapping[str, Any]) -> tuple[str, Any] | None:
+        """For an ``all`` of one loop: ``("u = result.users[3]", value)``, the first item that
+        made it false, or None. For failure reports: a long list hides the culprit."""
+        comprehension = self.comprehension
+        if not self.is_all or len(comprehension.loops) != 1:
+            return None
+        (loop,) = comprehension.loops
+        token = _BUDGET.set(budget := _Budget())
+        try:
+            items = _loop_items(loop.iterable.eval(scope), loop)
+            budget.spend(len(items))
+            local: dict[str, Any] = {}
+            inner = _LoopScope(local, scope)
+            for i, item in enumerate(items):
+                local[loop.name] = item
+                if loop.condition is not None and not loop.condition.eval(inner):
+                    continue
+                if not comprehension.element.eval(inner):
+                    iterable = loop.iterable
+                    where = (
+                        path_text(iterable.root, (*iterable.steps, i))
+                        if isinstance(iterable, Path)
+                        else f"item {i} of the list"
+                    )
+                    return f"{loop.name} = {where}", item
+        finally:
+            _BUDGET.reset(token)
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -283,6 +313,17 @@ def _members(value: Any, subject: Subject) -> list[tuple[str | int, Any]]:
         f"`[*]` needs a list or a map, not {typed(value)} ({what})",
         "`[*]` reads every item of a list, or every value of a map",
     )
+
+
+def outer_quantifiers(node: Node) -> Iterator[Quantifier]:
+    """The quantifiers of the tree that no loop encloses, in source order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Quantifier):
+            yield current
+        elif not isinstance(current, Comprehension):
+            stack.extend(reversed(current.children()))
 
 
 def has_loops(node: Node) -> bool:

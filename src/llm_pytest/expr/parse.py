@@ -23,7 +23,7 @@ from llm_pytest.errors import (
 )
 from llm_pytest.expr.build import CONSTANTS, KEYWORDS, AstBuilder
 from llm_pytest.expr.evaluate import EvalFailure, render_text, short
-from llm_pytest.expr.loops import Bounded, Comprehension, has_loops
+from llm_pytest.expr.loops import Bounded, Comprehension, has_loops, outer_quantifiers
 from llm_pytest.expr.nodes import (
     Binary,
     Literal,
@@ -135,7 +135,10 @@ class Expression:
         return self._quote()
 
     def describe_values(self, scope: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """``[(path text, value)]`` for a failure report; ``"<undefined>"`` when missing."""
+        """``[(path text, value)]`` for a failure report; ``"<undefined>"`` when missing.
+
+        A false ``all(... for u in xs)`` adds ``("u = xs[i]", value)`` for its first failing item.
+        """
         described: dict[str, str] = {}
         for path in iter_paths(self._node):
             text = self._frame[path.start : path.ends[-1]]
@@ -147,6 +150,13 @@ class Expression:
                 described[text] = "<undefined>"
             except Exception as exc:  # a report must never fail on odd values
                 described[text] = f"<{type(exc).__name__}>"
+        for quantifier in outer_quantifiers(self._node):
+            try:
+                found = quantifier.first_failure(scope)
+            except Exception:  # the check's own error is reported already
+                continue
+            if found is not None:
+                described[found[0]] = short(found[1], 200)
         return list(described.items())
 
     def loop_variables(self) -> tuple[LoopVariable, ...]:
