@@ -328,10 +328,15 @@ class TemplatePart:
 
 
 def iter_paths(node: Node) -> Iterator[Path]:
-    """Every :class:`Path` that reads a name of the scope (not a loop variable), in source order."""
-    for path, bound in scoped_paths(node):
-        if path.root not in bound:
-            yield path
+    """Every :class:`Path` in the tree, in source order (see :func:`scoped_paths` for trees
+    that loop)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Path):
+            yield current
+        else:
+            stack.extend(reversed(current.children()))
 
 
 def scoped_paths(node: Node) -> Iterator[tuple[Path, frozenset[str]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +140,7 @@ class Expression:
         A false ``all(... for u in xs)`` adds ``("u = xs[i]", value)`` for its first failing item.
         """
         described: dict[str, str] = {}
-        for path in iter_paths(self._node):
+        for path, _ in _free_paths(self._node):
             text = self._frame[path.start : path.ends[-1]]
             if text in described:
                 continue
@@ -173,8 +173,7 @@ class Expression:
     def _references(self, base: int) -> tuple[Reference, ...]:
         return tuple(
             Reference(p.root, p.steps, self._frame[p.start : p.ends[-1]], p.start - base, bound)
-            for p, bound in scoped_paths(self._node)
-            if p.root not in bound
+            for p, bound in _free_paths(self._node)
         )
 
     def _error(self, failure: EvalFailure) -> ExpressionEvalError:
@@ -189,6 +188,17 @@ class Expression:
         start = self._frame.rfind("${", 0, self._origin)
         end = self._frame.find("}", self._origin + len(self.source))
         return _excerpt(" ".join(self._frame[start : end + 1].split()))
+
+
+_NO_LOOPS: frozenset[str] = frozenset()
+
+
+def _free_paths(node: Node) -> Iterator[tuple[Path, frozenset[str]]]:
+    """The paths that read names of the scope, not loop variables, with the loop variables
+    bound where they are. Only a tree that loops has a Bounded root and needs the slower walk."""
+    if not isinstance(node, Bounded):
+        return ((path, _NO_LOOPS) for path in iter_paths(node))
+    return ((p, bound) for p, bound in scoped_paths(node) if p.root not in bound)
 
 
 @dataclass(frozen=True, slots=True)
