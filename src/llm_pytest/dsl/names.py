@@ -104,7 +104,8 @@ class _Checker:
                     )
                 )
         for ref in e.references():
-            self.ref(ref, e.locate(ref.offset), names | ref.loop_names, e.quote(), allow_vars)
+            seen = names | ref.loop_names if ref.loop_names else names
+            self.ref(ref, e.locate(ref.offset), seen, e.quote(), allow_vars)
 
     def value(
         self, value: Any, names: set[str] | frozenset[str], allow_vars: list[str] | None = None

@@ -161,8 +161,10 @@ class Expression:
 
     def loop_variables(self) -> tuple[LoopVariable, ...]:
         """Every loop variable the expression binds, in source order."""
+        if not isinstance(self._node, Bounded):  # only a tree that loops has a Bounded root
+            return ()
         found: list[LoopVariable] = []
-        stack = [self._node]
+        stack: list[Node] = [self._node]
         while stack:
             node = stack.pop()
             if isinstance(node, Comprehension):
@@ -171,8 +173,14 @@ class Expression:
         return tuple(sorted(found, key=lambda v: v.offset))
 
     def _references(self, base: int) -> tuple[Reference, ...]:
+        frame = self._frame
+        if not isinstance(self._node, Bounded):  # the common case, walked without scopes
+            return tuple(
+                Reference(p.root, p.steps, frame[p.start : p.ends[-1]], p.start - base)
+                for p in iter_paths(self._node)
+            )
         return tuple(
-            Reference(p.root, p.steps, self._frame[p.start : p.ends[-1]], p.start - base, bound)
+            Reference(p.root, p.steps, frame[p.start : p.ends[-1]], p.start - base, bound)
             for p, bound in _free_paths(self._node)
         )
 
