@@ -35,7 +35,8 @@ class ItemRecord:
     test: str
     experiment: str | None
     outcome: str
-    """``passed``, ``failed`` or ``skipped`` (every run UNCLEAR), per LANGUAGE.md §6."""
+    """``passed``, ``failed`` or ``skipped``, under the session's UNCLEAR policy (see
+    :attr:`llm_pytest.model.result.ItemResult.outcome`)."""
     min_pass_rate: float
     runs: list[RunTrace] = field(default_factory=list)
 
