@@ -5,12 +5,11 @@ environment are redacted as values are recorded.
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from llm_pytest.errors import SourceLocation
+from llm_pytest.model.jsonsafe import json_safe
 from llm_pytest.model.redaction import Redactor
 
 __all__ = [
@@ -155,13 +154,15 @@ class RunTrace:
         return self.judge.cost_usd if self.judge else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The trace as strict JSON data; values no report could hold become placeholders that
+        say what they were (see :func:`~llm_pytest.model.jsonsafe.json_safe`)."""
+        data: dict[str, Any] = json_safe(self)
         for step, record in zip(data["steps"], self.steps, strict=True):
             step["location"] = str(record.location)
         data["input_tokens"] = self.input_tokens
         data["output_tokens"] = self.output_tokens
-        data["cost_usd"] = self.cost_usd
-        return _jsonable(data)  # type: ignore[no-any-return]
+        data["cost_usd"] = json_safe(self.cost_usd)
+        return data
 
     def summary(self) -> dict[str, Any]:
         """One line of ``trace_summary.jsonl``."""
@@ -176,21 +177,3 @@ class RunTrace:
             "cost": self.cost_usd,
             "reason": self.reason,
         }
-
-
-def _jsonable(value: Any) -> Any:
-    """Strict JSON data: unknown objects become their ``str``, and so do NaN and the
-    infinities (which ``json.dumps`` writes but JSON parsers refuse)."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
-    try:
-        json.dumps(value)
-    except TypeError:
-        return str(value)
-    return value

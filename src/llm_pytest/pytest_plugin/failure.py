@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from llm_pytest.errors import source_line
+from llm_pytest.model.jsonsafe import json_safe, safe_text
 from llm_pytest.model.result import UNCLEAR_CAUSES, ItemResult, unclear_cause
 from llm_pytest.model.trace import CheckRecord, JudgeRecord, RunTrace, StepRecord
 from llm_pytest.reports.findings import finding_step
@@ -50,7 +51,8 @@ def render_failure(result: ItemResult) -> str:
             lines.append(f"  run {run.iteration}: {run.reason}")
         if len(left_out) > DETAILED_RUNS:
             lines.append(f"  and runs {_iterations(left_out[DETAILED_RUNS:], 'UNCLEAR')}")
-    return "\n".join(lines)
+    # a lone surrogate in a value would otherwise make pytest print the report as one escaped line
+    return safe_text("\n".join(lines))
 
 
 def _why(result: ItemResult, against: int) -> str:
@@ -91,7 +93,7 @@ def skip_reason(result: ItemResult) -> str:
     reasons = dict.fromkeys(r.reason for r in result.runs)
     text = "; ".join(reasons)
     n = len(result.runs)
-    return text if n == 1 else f"all {n} runs UNCLEAR: {text}"
+    return safe_text(text if n == 1 else f"all {n} runs UNCLEAR: {text}")
 
 
 def _iterations(runs: list[RunTrace], outcome: str) -> str:
@@ -166,11 +168,5 @@ def _check_lines(check: CheckRecord) -> list[str]:
 
 
 def _excerpt(value: Any) -> str:
-    if isinstance(value, str):
-        text = value
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(value)
+    text = value if isinstance(value, str) else json.dumps(json_safe(value), ensure_ascii=False)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."

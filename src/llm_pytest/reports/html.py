@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from llm_pytest.model.jsonsafe import json_safe
 from llm_pytest.reports.records import ItemRecord, totals
 from llm_pytest.reports.registry import ReportContext
 from llm_pytest.reports.terminal import format_cost, format_ms, format_rate
@@ -30,7 +31,9 @@ def render_html(
     records: Sequence[ItemRecord], *, title: str = "llm-pytest report", command: str = ""
 ) -> str:
     """The report as one HTML document."""
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    # finalize: every value the template writes, such as a huge int or a lone surrogate in a
+    # name, is written as its placeholder rather than failing the whole report
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=json_safe)
     env.filters["pretty"] = _pretty
     env.filters["ms"] = format_ms
     env.filters["cost"] = format_cost
@@ -82,7 +85,7 @@ def _pretty(value: Any) -> str:
     if isinstance(value, str):
         text = value
     else:
-        text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+        text = json.dumps(json_safe(value), indent=2, ensure_ascii=False)
     if len(text) > MAX_VALUE_CHARS:
         cut = len(text) - MAX_VALUE_CHARS
         text = f"{text[:MAX_VALUE_CHARS]}\n… {cut} more characters (see per_trace.jsonl)"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from llm_pytest.errors import UsageError
+from llm_pytest.model.jsonsafe import json_safe
 from llm_pytest.reports.decode import decode_trace
 from llm_pytest.reports.records import ItemRecord
 from llm_pytest.reports.registry import ReportContext
@@ -155,4 +156,6 @@ def _bad(where: str, problem: str) -> UsageError:
 
 
 def _line(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, default=str) + "\n"
+    # names and reasons may hold what a trace's values may (a lone surrogate): one such value
+    # must not lose the line, nor every line after it
+    return json.dumps(json_safe(data), ensure_ascii=False) + "\n"
