@@ -132,3 +132,11 @@ def test_a_bom_and_windows_line_endings_keep_lines_and_columns() -> None:
     (doc,) = load_text("\ufefftest:\r\n  name: x\r\nsteps:\r\n  - tool: a\r\n", "crlf.yaml")
     assert (doc.locate(["steps", 0, "tool"]).line, doc.locate(["steps", 0, "tool"]).col) == (4, 11)
     assert doc.data["test"]["name"] == "x"
+
+
+def test_a_scalar_alias_bomb_is_refused_by_its_expanded_size() -> None:
+    text = f"big: &b {'x' * 100_000}\nsteps: [{', '.join(['*b'] * 10_000)}]\n"
+    assert len(text) < 150_000
+    with pytest.raises(LoadError) as info:
+        load_text(text, "bomb.yaml")
+    assert str(info.value) == "bomb.yaml:2:8: YAML aliases here expand to more than 20 MB of text"

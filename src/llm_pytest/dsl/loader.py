@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import yaml
 from llm_pytest.errors import LoadError, SourceLocation, register_source
 
 __all__ = [
+    "MAX_EXPANDED_BYTES",
     "MAX_EXPANDED_NODES",
     "MAX_FILE_BYTES",
     "Document",
@@ -31,6 +32,9 @@ __all__ = [
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_NODES = 1_000_000
+MAX_EXPANDED_BYTES = 4 * MAX_FILE_BYTES
+"""Text a document may hold once its aliases are expanded: every key and string counted in
+characters, other values as a few bytes each."""
 
 Mark = tuple[int, int]  # 1-based (line, col)
 
@@ -314,13 +318,14 @@ def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> LoadError:
 
 
 def _check_expansion(data: Any, path: str) -> None:
-    """Refuse documents whose aliases expand beyond ``MAX_EXPANDED_NODES`` or loop."""
-    sizes: dict[int, int] = {}
+    """Refuse documents whose aliases expand beyond ``MAX_EXPANDED_NODES`` values or
+    ``MAX_EXPANDED_BYTES`` of text, or loop."""
+    sizes: dict[int, tuple[int, int]] = {}
     active: set[int] = set()
 
-    def size(node: Any) -> int:
+    def size(node: Any) -> tuple[int, int]:
         if not isinstance(node, MarkedDict | MarkedList):
-            return 1
+            return 1, len(node) if isinstance(node, str) else 8
         key = id(node)
         known = sizes.get(key)
         if known is not None:
@@ -332,18 +337,29 @@ def _check_expansion(data: Any, path: str) -> None:
                 hint="recursive data cannot be a spec; copy the values instead",
             )
         active.add(key)
-        children = node.values() if isinstance(node, dict) else node
-        total = 1
+        nodes, chars = 1, 2
+        children: Iterable[Any] = node
+        if isinstance(node, dict):
+            children = node.values()
+            chars += sum(len(k) if isinstance(k, str) else 8 for k in node)
         for child in children:
-            total += size(child)
-            if total > MAX_EXPANDED_NODES:
-                raise LoadError(
-                    f"YAML aliases here expand to more than {MAX_EXPANDED_NODES:,} values",
-                    SourceLocation(path, *node.loc),
-                    hint="this looks like an alias bomb; use fewer nested aliases",
-                )
+            n, c = size(child)
+            nodes += n
+            chars += c
+            if nodes > MAX_EXPANDED_NODES:
+                raise _bomb(f"{MAX_EXPANDED_NODES:,} values", path, node)
+            if chars > MAX_EXPANDED_BYTES:
+                raise _bomb(f"{MAX_EXPANDED_BYTES >> 20} MB of text", path, node)
         active.discard(key)
-        sizes[key] = total
-        return total
+        sizes[key] = nodes, chars
+        return nodes, chars
 
     size(data)
+
+
+def _bomb(limit: str, path: str, node: MarkedDict | MarkedList) -> LoadError:
+    return LoadError(
+        f"YAML aliases here expand to more than {limit}",
+        SourceLocation(path, *node.loc),
+        hint="this looks like an alias bomb; use fewer aliases of large values",
+    )
