@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from llm_pytest.dsl.loader import MAX_FILE_BYTES, MarkedDict, MarkedList, load_file, load_text
+from llm_pytest.dsl.loader import (
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    MarkedDict,
+    MarkedList,
+    load_file,
+    load_text,
+)
 from llm_pytest.errors import LoadError
 
 
@@ -140,3 +147,23 @@ def test_a_scalar_alias_bomb_is_refused_by_its_expanded_size() -> None:
     with pytest.raises(LoadError) as info:
         load_text(text, "bomb.yaml")
     assert str(info.value) == "bomb.yaml:2:8: YAML aliases here expand to more than 20 MB of text"
+
+
+def test_nesting_beyond_the_limit_is_located_at_the_first_node_too_deep() -> None:
+    # a mapping, then sequences each indented under the one before: the last is one too many
+    text = "a:\n" + "".join(f"{'  ' * i}-\n" for i in range(1, MAX_NESTING + 1))
+    with pytest.raises(LoadError) as info:
+        load_text(text, "deep.yaml")
+    assert str(info.value) == (
+        f"deep.yaml:{MAX_NESTING + 1}:{2 * MAX_NESTING + 1}: "
+        f"the YAML is nested more than {MAX_NESTING} levels deep here"
+    )
+
+
+def test_nesting_through_aliases_counts_the_expanded_depth() -> None:
+    half = MAX_NESTING // 2 + 1
+    text = f"a: &a {'[' * half}{']' * half}\nb: {'[' * half}*a{']' * half}\n"
+    with pytest.raises(LoadError, match="nested more than"):
+        load_text(text, "deep.yaml")
+    (doc,) = load_text(f"a: &a {'[' * 40}{']' * 40}\nb: {'[' * 40}*a{']' * 40}\n")
+    assert doc.data["b"]

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_EXPANDED_BYTES",
     "MAX_EXPANDED_NODES",
     "MAX_FILE_BYTES",
+    "MAX_NESTING",
     "Document",
     "MarkedDict",
     "MarkedList",
@@ -32,6 +33,8 @@ __all__ = [
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_EXPANDED_NODES = 1_000_000
+MAX_NESTING = 100
+"""Levels of mappings and sequences inside one another that a document may have."""
 MAX_EXPANDED_BYTES = 4 * MAX_FILE_BYTES
 """Text a document may hold once its aliases are expanded: every key and string counted in
 characters, other values as a few bytes each."""
@@ -272,12 +275,18 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     if len(text) > MAX_FILE_BYTES and len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise _too_big(path, len(text.encode("utf-8")))
     register_source(path, text)
+    bound = _nesting_bound(text)
+    deep = bound > MAX_NESTING
+    if bound > _COMPOSER_SAFE_DEPTH:
+        _check_nesting_events(text, path)
     loader = _SpecLoader(text)
     docs: list[Document] = []
     try:
         while loader.check_node():
             node = loader.get_node()
             data = loader.construct_document(node)
+            if deep:
+                _check_nesting(data, path)
             if "*" in text:  # without an alias nothing can expand
                 _check_expansion(data, path)
             docs.append(Document(path, len(docs), data, _mark(node)))
@@ -288,10 +297,6 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     except yaml.YAMLError as exc:  # e.g. a reader error for control characters
         raise LoadError(
             f"invalid YAML: {exc}", SourceLocation(path, 1, 1), hint="fix the YAML text"
-        ) from None
-    except RecursionError:
-        raise LoadError(
-            "the YAML is nested too deeply", SourceLocation(path, 1, 1), hint="flatten the data"
         ) from None
     finally:
         loader.dispose()
@@ -362,4 +367,67 @@ def _bomb(limit: str, path: str, node: MarkedDict | MarkedList) -> LoadError:
         f"YAML aliases here expand to more than {limit}",
         SourceLocation(path, *node.loc),
         hint="this looks like an alias bomb; use fewer aliases of large values",
+    )
+
+
+# libyaml builds nodes by recursion in C: far deeper text than any spec needs would crash the
+# process, so such text is measured on the parser's events before anything is built.
+_COMPOSER_SAFE_DEPTH = 2000
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of the nesting depth of ``text``, cheap to compute.
+
+    Block collections nest only by indenting (a sequence may sit at its key's column, so two
+    levels per column), flow collections only by an opening bracket each.
+    """
+    widest = max(map(len, text.splitlines()), default=0)
+    return 2 * (widest + 1) + text.count("[") + text.count("{")
+
+
+def _check_nesting(data: Any, path: str) -> None:
+    """Refuse data nested more than ``MAX_NESTING`` levels, at the first node too deep."""
+    verified: dict[int, int] = {}  # id -> the deepest level the node was checked at
+    active: set[int] = set()  # a recursive alias is left to _check_expansion to explain
+
+    def check(node: Any, level: int) -> None:
+        if not isinstance(node, MarkedDict | MarkedList):
+            return
+        if level > MAX_NESTING:
+            raise _too_deep(SourceLocation(path, *node.loc))
+        key = id(node)
+        if key in active or verified.get(key, 0) >= level:
+            return
+        active.add(key)
+        for child in node.values() if isinstance(node, dict) else node:
+            check(child, level + 1)
+        active.discard(key)
+        verified[key] = level
+
+    check(data, 1)
+
+
+def _check_nesting_events(text: str, path: str) -> None:
+    level = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                level += 1
+                if level > MAX_NESTING:
+                    mark = event.start_mark
+                    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                    raise _too_deep(SourceLocation(path, line, col))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                level -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, path, text) from None
+    except yaml.YAMLError:  # reported with the rest of the file's problems when it loads
+        return
+
+
+def _too_deep(where: SourceLocation) -> LoadError:
+    return LoadError(
+        f"the YAML is nested more than {MAX_NESTING} levels deep here",
+        where,
+        hint="flatten the data, or keep deep data in a file that a step reads",
     )
