@@ -70,6 +70,7 @@ __all__ = [
     "ValidationError",
     "closest",
     "located",
+    "quoted",
     "register_source",
     "render_problem",
     "source_line",
@@ -114,6 +115,23 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+MAX_QUOTED = 80
+"""Characters of a name or value that a message quotes; the rest is counted, not shown."""
+
+
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` as a message quotes it: control characters escaped (``\\x00``), cut after
+    ``limit`` characters with a note of how many more there are."""
+    shown = text if len(text) <= limit else text[:limit]
+    if not shown.isprintable():
+        shown = "".join(
+            c if c.isprintable() else c.encode("unicode_escape").decode() for c in shown
+        )
+    if len(text) > limit:
+        shown += f"… ({len(text) - limit:,} more characters)"
+    return shown
 
 
 _EXCERPT_WIDTH = 100

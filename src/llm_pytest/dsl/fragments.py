@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llm_pytest.dsl.imports import ImportRefused, import_roots, resolve_import
 from llm_pytest.dsl.loader import Document, MarkedDict, load_file
 from llm_pytest.dsl.spec import FragmentDef, FragmentFile
 from llm_pytest.dsl.validate import validate_document
-from llm_pytest.errors import SourceLocation, SpecError, SpecErrors, ValidationError
+from llm_pytest.errors import (
+    LoadError,
+    SourceLocation,
+    SpecError,
+    SpecErrors,
+    ValidationError,
+    quoted,
+)
 
 __all__ = ["FragmentIndex", "FragmentSource", "load_fragments"]
 
@@ -57,8 +65,9 @@ def load_fragments(
     for name, definition in own.items():
         index.add(FragmentSource(name, definition, doc, ("fragments", name)))
     cache = {} if cache is None else cache
-    base = Path(doc.path).resolve().parent
-    _import_all(doc, imports, base, [Path(doc.path).resolve()], index, cache)
+    spec = Path(doc.path).resolve()
+    roots = import_roots(spec) if imports else ()
+    _import_all(doc, imports, spec.parent, [spec], roots, index, cache)
     return index
 
 
@@ -67,12 +76,17 @@ def _import_all(
     imports: list[str],
     base: Path,
     stack: list[Path],
+    roots: tuple[Path, ...],
     index: FragmentIndex,
     cache: dict[Path, tuple[Document, FragmentFile]],
 ) -> None:
     for i, rel in enumerate(imports):
         where = doc.locate(["imports", i])
-        target = (base / rel).resolve()
+        try:
+            target = resolve_import(rel, base, roots)
+        except ImportRefused as exc:
+            index.errors.append(_refused(rel, exc.message, where, exc.hint))
+            continue
         if target in stack:
             chain = " → ".join(p.name for p in [*stack[stack.index(target) :], target])
             index.errors.append(
@@ -90,7 +104,7 @@ def _import_all(
         fdoc, ffile = loaded
         for name, definition in ffile.fragments.items():
             index.add(FragmentSource(name, definition, fdoc, ("fragments", name)))
-        _import_all(fdoc, ffile.imports, target.parent, [*stack, target], index, cache)
+        _import_all(fdoc, ffile.imports, target.parent, [*stack, target], roots, index, cache)
 
 
 def _load(
@@ -102,30 +116,22 @@ def _load(
 ) -> tuple[Document, FragmentFile] | None:
     if target in cache:
         return cache[target]
-    if not target.is_file():
-        index.errors.append(
-            ValidationError(
-                f"imported file `{rel}` does not exist ({target})",
-                where,
-                hint="import paths are relative to the importing file",
-                kind="import",
-            )
-        )
-        return None
+    # Until the file shows itself a fragment file, its problems are reported at the import
+    # with no word of its content: an `imports: [.env]` must not print the secrets it holds.
     try:
         docs = load_file(target)
-        if not docs:
-            raise ValidationError(
-                f"imported file `{rel}` is empty",
-                where,
-                hint="add a `fragments:` mapping",
-                kind="import",
-            )
-        fdoc = docs[0]
-        if isinstance(fdoc.data, dict):
-            # a fragment file may also be a whole spec; only its reuse keys matter here
-            data = {k: v for k, v in fdoc.data.items() if k in ("imports", "fragments")}
-            fdoc = Document(fdoc.path, fdoc.index, _keep_marks(fdoc.data, data), fdoc.loc)
+    except LoadError as exc:
+        at = f" (at line {exc.location.line})" if exc.location else ""
+        index.errors.append(_refused(rel, f"is not a YAML file of fragments{at}", where))
+        return None
+    fdoc = docs[0]
+    if not isinstance(fdoc.data, dict) or not {"imports", "fragments"} & fdoc.data.keys():
+        index.errors.append(_refused(rel, "has no `fragments:` or `imports:`", where))
+        return None
+    # a fragment file may also be a whole spec; only its reuse keys matter here
+    data = {k: v for k, v in fdoc.data.items() if k in ("imports", "fragments")}
+    fdoc = Document(fdoc.path, fdoc.index, _keep_marks(fdoc.data, data), fdoc.loc)
+    try:
         ffile = validate_document(fdoc, FragmentFile)
     except SpecErrors as exc:
         index.errors.extend(exc.errors)
@@ -135,6 +141,17 @@ def _load(
         return None
     cache[target] = (fdoc, ffile)
     return fdoc, ffile
+
+
+def _refused(
+    rel: str, problem: str, where: SourceLocation, hint: str | None = None
+) -> ValidationError:
+    return ValidationError(
+        f"imported file `{quoted(rel)}` {problem}",
+        where,
+        hint=hint or "import a YAML file with a `fragments:` mapping",
+        kind="import",
+    )
 
 
 def _keep_marks(original: dict[str, object], data: dict[str, object]) -> MarkedDict:
