@@ -117,3 +117,19 @@ def test_several_spec_errors_render_each_in_order_and_count_them() -> None:
         "two.yaml:2:1: second\n    2 | b: 2\n      | ^",
         "2 problems found",
     ]
+
+
+def test_names_quoted_in_a_message_are_cut_and_control_characters_escaped() -> None:
+    name = "n" * 300_000
+    err = SpecError(f"test name `{name}` is used twice", hint=f"rename `{name}`")
+    cut = f"`{'n' * errors.MAX_QUOTED}… (299,800 more characters)`"
+    assert err.message == f"test name {cut} is used twice"
+    assert err.hint == f"rename {cut}"
+    assert SpecError("tool `a\x00b\x1b[31m`").message == "tool `a\\x00b\\x1b[31m`"
+    assert SpecError(f"wrapped: {err.message}").message == f"wrapped: test name {cut} is used twice"
+
+
+def test_a_message_is_cut_after_its_limit_with_a_note() -> None:
+    message = UsageError("x" * (errors.MAX_MESSAGE + 5)).message
+    assert message == "x" * errors.MAX_MESSAGE + "… (5 more characters)"
+    assert UsageError(message).message == message

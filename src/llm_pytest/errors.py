@@ -48,6 +48,7 @@ kind                the problem
 from __future__ import annotations
 
 import linecache
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -68,6 +69,7 @@ __all__ = [
     "UndefinedNameError",
     "UsageError",
     "ValidationError",
+    "bounded",
     "closest",
     "located",
     "quoted",
@@ -117,21 +119,47 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
-MAX_QUOTED = 80
+MAX_QUOTED = 200
 """Characters of a name or value that a message quotes; the rest is counted, not shown."""
 
 
 def quoted(text: str, limit: int = MAX_QUOTED) -> str:
     """``text`` as a message quotes it: control characters escaped (``\\x00``), cut after
     ``limit`` characters with a note of how many more there are."""
-    shown = text if len(text) <= limit else text[:limit]
+    shown = text[:limit]
     if not shown.isprintable():
         shown = "".join(
             c if c.isprintable() else c.encode("unicode_escape").decode() for c in shown
         )
-    if len(text) > limit:
-        shown += f"… ({len(text) - limit:,} more characters)"
-    return shown
+    return _cut(text, limit, shown)
+
+
+def _cut(text: str, limit: int, shown: str | None = None) -> str:
+    if len(text) <= limit:
+        return text if shown is None else shown
+    return f"{text[:limit] if shown is None else shown}… ({len(text) - limit:,} more characters)"
+
+
+MAX_MESSAGE = 2000
+"""Characters of one message (or hint) beyond which it is cut."""
+
+_QUOTE = re.compile(r"`([^`\n]+)`")
+_ALREADY_CUT = re.compile(r"… \([\d,]+ more characters\)$")
+
+
+def bounded(message: str) -> str:
+    """``message`` with every `` `quoted` `` name or value :func:`quoted`, and the whole cut
+    after ``MAX_MESSAGE`` characters. Bounding a bounded message changes nothing."""
+    if "`" in message:
+        message = _QUOTE.sub(_quote_span, message)
+    return message if _ALREADY_CUT.search(message) else _cut(message, MAX_MESSAGE)
+
+
+def _quote_span(match: re.Match[str]) -> str:
+    span = match[1]
+    cut = _ALREADY_CUT.search(span)
+    # a message that quotes another's is bounded again: its spans are already cut
+    return match[0] if cut and cut.start() <= MAX_QUOTED else f"`{quoted(span)}`"
 
 
 _EXCERPT_WIDTH = 100
@@ -177,12 +205,16 @@ def render_problem(
 
 
 class LlmPytestError(Exception):
-    """Base class of every error llm-pytest raises on purpose; ``hint`` says what to do next."""
+    """Base class of every error llm-pytest raises on purpose; ``hint`` says what to do next.
+
+    Both are :func:`bounded`: a spec's names and values can be any size, a message cannot.
+    """
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        message = bounded(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = None if hint is None else bounded(hint)
 
     def render(self) -> str:
         """The message, then the hint."""

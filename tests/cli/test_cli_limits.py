@@ -42,3 +42,16 @@ def test_plan_refuses_a_scalar_alias_bomb_instead_of_writing_it_out(tmp_path: Pa
     assert done.returncode == 1
     assert "test_bomb.yaml:5:28: YAML aliases here expand to more than 20 MB of text" in done.stderr
     assert len(done.stdout) + len(done.stderr) < 10_000
+
+
+@pytest.mark.parametrize("command", ["plan", "lint"])
+def test_a_huge_name_is_quoted_cut_short(tmp_path: Path, command: str) -> None:
+    name = "n" * 300_000
+    test = f"test: {{name: {name}}}\nsteps: [{{tool: store_value, args: {{name: a, value: 1}}}}]\n"
+    (tmp_path / "test_names.yaml").write_text(f"{test}---\n{test}")
+    done = _run(tmp_path, command, "test_names.yaml")
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "test_names.yaml:4:14: " in out
+    assert "… (299,800 more characters)` is already used in this file (at line 1)" in out
+    assert len(out) < 3_000

@@ -167,3 +167,24 @@ def test_nesting_through_aliases_counts_the_expanded_depth() -> None:
         load_text(text, "deep.yaml")
     (doc,) = load_text(f"a: &a {'[' * 40}{']' * 40}\nb: {'[' * 40}*a{']' * 40}\n")
     assert doc.data["b"]
+
+
+def test_a_control_character_is_located_at_its_line_and_column() -> None:
+    with pytest.raises(LoadError) as info:
+        load_text("test: {name: t}\nsteps:\n  - tool: a\x00b\n", "nul.yaml")
+    assert str(info.value) == (
+        "nul.yaml:3:12: the character U+0000 is not allowed in YAML "
+        "(control characters are not allowed)"
+    )
+
+
+def test_bytes_that_are_not_utf8_are_located_at_their_line_and_column(tmp_path: Path) -> None:
+    spec = tmp_path / "latin1.yaml"
+    spec.write_bytes("test: {name: t}\nsteps:\n  - tool: é".encode() + b"\xff\n")
+    with pytest.raises(LoadError) as info:
+        load_file(spec)
+    err = info.value
+    assert err.location is not None
+    assert (err.location.line, err.location.col) == (3, 12)
+    assert "not UTF-8 text (invalid start byte: byte 0xff)" in err.message
+    assert "    3 |   - tool: é\ufffd" in err.render()

@@ -254,12 +254,23 @@ def load_file(path: str | os.PathLike[str]) -> list[Document]:
             hint="check the path and its permissions",
         ) from None
     except UnicodeDecodeError as exc:
-        raise LoadError(
-            f"spec file is not UTF-8 text ({exc.reason} at byte {exc.start})",
-            SourceLocation(name, 1, 1),
-            hint="save the file as UTF-8",
-        ) from None
+        raise _not_utf8(exc, name) from None
     return load_text(text, name)
+
+
+def _not_utf8(exc: UnicodeDecodeError, name: str) -> LoadError:
+    """A byte that is not UTF-8, located at its line and column (the line quoted as far as it
+    decodes)."""
+    data = exc.object
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = len(data[start : exc.start].decode("utf-8", "replace")) + 1
+    register_source(name, data.decode("utf-8", "replace"))
+    return LoadError(
+        f"spec file is not UTF-8 text ({exc.reason}: byte {data[exc.start]:#04x})",
+        SourceLocation(name, line, col),
+        hint="save the file as UTF-8",
+    )
 
 
 def _too_big(name: str, size: int) -> LoadError:
@@ -294,7 +305,9 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
         raise LoadError(exc.message, SourceLocation(path, *exc.mark), hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, path, text) from None
-    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
+    except yaml.reader.ReaderError as exc:
+        raise _bad_character(exc, path, text) from None
+    except yaml.YAMLError as exc:
         raise LoadError(
             f"invalid YAML: {exc}", SourceLocation(path, 1, 1), hint="fix the YAML text"
         ) from None
@@ -304,6 +317,19 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     # one empty document, so that it is reported rather than silently collecting no test.
     kept = [d for d in docs if d.data is not None]
     return kept or [Document(path, 0, None, (1, 1))]
+
+
+def _bad_character(exc: yaml.reader.ReaderError, path: str, text: str) -> LoadError:
+    """A character YAML does not allow (NUL, other control characters), where it is."""
+    pos = exc.position
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return LoadError(
+        f"the character U+{char:04X} is not allowed in YAML ({exc.reason})",
+        SourceLocation(path, line, col),
+        hint='remove it; inside a double-quoted string it may be written as an escape ("\\x01")',
+    )
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> LoadError:

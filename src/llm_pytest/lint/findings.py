@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llm_pytest.errors import SourceLocation
+from llm_pytest.errors import SourceLocation, bounded
 from llm_pytest.lint.codes import CODES, Severity
 
 __all__ = ["Finding"]
@@ -18,6 +18,12 @@ class Finding:
     location: SourceLocation
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        # as in our errors: names a message quotes can be any size, the message cannot
+        object.__setattr__(self, "message", bounded(self.message))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", bounded(self.hint))
 
     @property
     def severity(self) -> Severity:
