@@ -49,8 +49,8 @@ def test_a_file_that_is_not_fragments_is_refused_without_quoting_it(project: Pat
         "imported file `../.env` has no `fragments:` or `imports:`"
     )
     (project / "broken.yaml").write_text(f"a: [{SECRET}\n")
-    assert (
-        "is not a YAML file of fragments (at line 2)" in _error(project, "../broken.yaml").message
+    assert _error(project, "../broken.yaml").message == (
+        "imported file `../broken.yaml` cannot be loaded as YAML (a problem at line 2)"
     )
 
 

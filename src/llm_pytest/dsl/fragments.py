@@ -15,7 +15,6 @@ from llm_pytest.errors import (
     SpecError,
     SpecErrors,
     ValidationError,
-    quoted,
 )
 
 __all__ = ["FragmentIndex", "FragmentSource", "load_fragments"]
@@ -121,8 +120,9 @@ def _load(
     try:
         docs = load_file(target)
     except LoadError as exc:
-        at = f" (at line {exc.location.line})" if exc.location else ""
-        index.errors.append(_refused(rel, f"is not a YAML file of fragments{at}", where))
+        at = f" (a problem at line {exc.location.line})" if exc.location else ""
+        hint = "fix the file; its text is not shown here, as it may not be meant as fragments"
+        index.errors.append(_refused(rel, f"cannot be loaded as YAML{at}", where, hint))
         return None
     fdoc = docs[0]
     if not isinstance(fdoc.data, dict) or not {"imports", "fragments"} & fdoc.data.keys():
@@ -147,7 +147,7 @@ def _refused(
     rel: str, problem: str, where: SourceLocation, hint: str | None = None
 ) -> ValidationError:
     return ValidationError(
-        f"imported file `{quoted(rel)}` {problem}",
+        f"imported file `{rel}` {problem}",
         where,
         hint=hint or "import a YAML file with a `fragments:` mapping",
         kind="import",
