@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from llm_pytest.model.jsonsafe import json_safe
+
 __all__ = ["call_details", "raw_text"]
 
 
@@ -37,7 +39,5 @@ def raw_text(result: Any) -> str:
     """A result's text before any parsing: a string as it is, anything else as JSON."""
     if isinstance(result, str):
         return result
-    try:
-        return json.dumps(result, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):  # circular or with keys JSON cannot have
-        return repr(result)
+    # json_safe: a huge int or circular data gets a placeholder rather than failing the run
+    return json.dumps(json_safe(result), ensure_ascii=False)
