@@ -68,7 +68,7 @@ def test_surrogates_and_huge_integers_become_placeholders_and_every_report_is_wr
     html = (project.path / "report.html").read_text(encoding="utf-8")
     assert "&lt;int of 5001 digits&gt;" in html
     assert "\\ud800" in html
-    result.stdout.fnmatch_lines(["total: 4/4 items passed *"])
+    result.stdout.fnmatch_lines(["total * 4 * 100% *"])
 
 
 def test_a_failure_report_shows_placeholders_for_values_it_cannot_write(
@@ -99,7 +99,6 @@ def test_a_failure_report_shows_placeholders_for_values_it_cannot_write(
         [
             '    result: {"stored": "s", "value": "\\\\ud800"}',
             '    result: "<int of 5001 digits>"',
-            "total: 0/2 items passed *",
         ]
     )
     assert set(_traces(project)) == {"Surrogate", "Plugin number"}
