@@ -416,21 +416,21 @@ def _check_nesting(data: Any, path: str) -> None:
     verified: dict[int, int] = {}  # id -> the deepest level the node was checked at
     active: set[int] = set()  # a recursive alias is left to _check_expansion to explain
 
-    def check(node: Any, level: int) -> None:
-        if not isinstance(node, MarkedDict | MarkedList):
-            return
+    def check(node: MarkedDict | MarkedList, level: int) -> None:
         if level > MAX_NESTING:
             raise _too_deep(SourceLocation(path, *node.loc))
         key = id(node)
         if key in active or verified.get(key, 0) >= level:
             return
         active.add(key)
-        for child in node.values() if isinstance(node, dict) else node:
-            check(child, level + 1)
+        for child in node.values() if type(node) is MarkedDict else node:
+            if type(child) is MarkedDict or type(child) is MarkedList:  # scalars cannot nest
+                check(child, level + 1)
         active.discard(key)
         verified[key] = level
 
-    check(data, 1)
+    if isinstance(data, MarkedDict | MarkedList):
+        check(data, 1)
 
 
 def _check_nesting_events(text: str, path: str) -> None:
