@@ -1,9 +1,12 @@
 """One tool call under a deadline: the one way the interpreter, agent mode and the MCP server
 call a tool.
 
-An async tool is cancelled at its deadline. A blocking (plain ``def``) tool runs in a daemon
-thread of its own: at the deadline the call fails and the thread is abandoned — it may still be
-running, but it can neither hold up the run nor keep the process alive at exit. A call that ran
+An async tool is cancelled at its deadline; one that blocks the event loop past it, or ignores
+its cancellation, fails the call once control comes back (see :mod:`llm_pytest.tools.driven`).
+A tool that raises ``SystemExit`` fails its call with where it did so. A blocking (plain
+``def``) tool runs in a daemon thread of its own: at the deadline the call fails and the thread
+is abandoned — it may still be running, but it can neither hold up the run nor keep the process
+alive at exit. A call that ran
 out of time fails with what the tool's ``explain_timeout`` says, else "timed out after Ns".
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +24,7 @@ import anyio.from_thread
 import anyio.lowlevel
 
 from llm_pytest.errors import LlmPytestError, ToolError
+from llm_pytest.tools.driven import GRACE, Overrun, driven
 from llm_pytest.tools.registry import Tool, ToolContext
 
 __all__ = [
@@ -60,20 +65,65 @@ async def call_tool(
 ) -> CallOutcome:
     """Call ``tool`` with ``args``, bounded by ``limit`` seconds; never raises for its failures."""
     call = ctx.for_call(limit)
-    scope = anyio.CancelScope(deadline=anyio.current_time() + limit)
+    overrun = Overrun(anyio.current_time() + limit)
+    scope = anyio.CancelScope(deadline=overrun.deadline)
     try:
         with scope:
             if tool.blocking:
                 result = await _in_daemon_thread(tool, call, args)
             else:
-                result = await tool.func(call, args)
+                result = await driven(tool.func(call, args), overrun)
     except Exception as exc:
+        if overrun.blocked_for:
+            return _blocked(call, overrun, limit)
         if scope.cancel_called:  # a tool that turns its cancellation into an error ran out of time
             return _timed_out(tool, call, limit)
         return CallOutcome(False, None, _why(exc), failure=exc, details=call.details)
+    except SystemExit as exc:
+        return _failed(call, _exited(exc))
+    if overrun.blocked_for:
+        return _blocked(call, overrun, limit)
+    if overrun.abandoned:
+        return _failed(
+            call,
+            ToolError(
+                f"timed out after {limit:g}s and went on for {GRACE:g}s more after it was "
+                "cancelled: the tool was abandoned",
+                hint="an async tool must let CancelledError propagate (re-raise it after "
+                "cleaning up)",
+            ),
+        )
     if scope.cancel_called:
         return _timed_out(tool, call, limit)
     return CallOutcome(True, result, details=call.details)
+
+
+def _failed(call: ToolContext, error: ToolError) -> CallOutcome:
+    return CallOutcome(False, None, error_text(error), None, error, call.details)
+
+
+def _blocked(call: ToolContext, overrun: Overrun, limit: float) -> CallOutcome:
+    return _failed(
+        call,
+        ToolError(
+            f"blocked the event loop for {overrun.blocked_for:.1f}s, past its {limit:g}s "
+            "deadline (an async tool ran without awaiting)",
+            hint="in an `async def` tool await anyio.sleep(...) or "
+            "anyio.to_thread.run_sync(...) instead of blocking calls such as time.sleep, or "
+            "make the method a plain `def` (it then runs in a thread)",
+        ),
+    )
+
+
+def _exited(exc: SystemExit) -> ToolError:
+    """A tool that raised ``SystemExit``, with the deepest line it did so from."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return ToolError(
+        f"the tool raised SystemExit({exc.code!r}){where}",
+        hint="a tool cannot end the run: raise an exception or return a result that says "
+        "what went wrong",
+    )
 
 
 def _timed_out(tool: Tool, call: ToolContext, limit: float) -> CallOutcome:
@@ -128,7 +178,9 @@ async def _in_daemon_thread(tool: Tool, ctx: ToolContext, args: dict[str, Any]) 
             outcome.append((True, context.run(tool.func, ctx, args)))
         except Exception as exc:
             outcome.append((False, exc))
-        except BaseException as exc:  # SystemExit and the like end the call, not the run
+        except SystemExit as exc:  # ends the call, not the run
+            outcome.append((False, _exited(exc)))
+        except BaseException as exc:
             outcome.append((False, ToolError(_described(exc))))
         # After an abandoned call the run may be over and its event loop gone.
         with contextlib.suppress(Exception):

@@ -1,0 +1,80 @@
+"""An async tool's coroutine, stepped by the call path so that it can tell when the tool breaks
+the rules of cooperative code.
+
+An async tool shares the event loop with the whole run: while it runs without awaiting, nothing
+else runs, not even its own deadline. The driver times every stretch the coroutine runs
+between two awaits; a stretch that goes on past the deadline by more than :data:`GRACE` is
+recorded as blocking the loop. A tool that keeps running more than :data:`GRACE` after it was
+first cancelled (it swallows ``CancelledError``) is closed and abandoned: the driver stops
+stepping it and lets the cancellation through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+from collections.abc import Coroutine, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+__all__ = ["GRACE", "Overrun", "driven"]
+
+GRACE = 1.0
+"""Seconds a tool may go on after its deadline or its cancellation before it is called out."""
+
+
+@dataclass(slots=True)
+class Overrun:
+    """How one call of an async tool broke its deadline, if it did."""
+
+    deadline: float
+    """The call's deadline, on the ``anyio.current_time()`` clock."""
+    blocked_for: float = 0.0
+    """The longest stretch it ran without awaiting that went past the deadline by more than
+    :data:`GRACE` (0 when none did)."""
+    abandoned: bool = False
+    """It ignored its cancellation for :data:`GRACE` seconds and was closed and abandoned."""
+
+
+@types.coroutine
+def driven(coro: Coroutine[Any, Any, Any], overrun: Overrun) -> Generator[Any, Any, Any]:
+    """Await ``coro`` as ``await coro`` would, recording into ``overrun`` how it broke its
+    deadline."""
+    cancelled = anyio.get_cancelled_exc_class()
+    first_cancel: float | None = None
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        start = anyio.current_time()
+        try:
+            yielded = coro.send(value) if error is None else coro.throw(error)
+        except StopIteration as stop:
+            _time_stretch(overrun, start)
+            return stop.value
+        except BaseException:
+            _time_stretch(overrun, start)
+            raise
+        _time_stretch(overrun, start)
+        value, error = None, None
+        try:
+            value = yield yielded
+        except BaseException as exc:
+            if isinstance(exc, cancelled):
+                now = anyio.current_time()
+                if first_cancel is None:
+                    first_cancel = now
+                elif now - first_cancel > GRACE:
+                    overrun.abandoned = True
+                    # A coroutine that also ignores GeneratorExit stays suspended, unstepped.
+                    with contextlib.suppress(Exception):
+                        coro.close()
+                    raise
+            error = exc
+
+
+def _time_stretch(overrun: Overrun, start: float) -> None:
+    now = anyio.current_time()
+    if now - max(start, overrun.deadline) > GRACE:
+        overrun.blocked_for = max(overrun.blocked_for, now - start)

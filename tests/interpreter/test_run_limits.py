@@ -1,0 +1,109 @@
+"""Limits that hold whatever a tool does: an async tool that blocks the event loop or ignores
+its cancellation fails its step (and teardown still runs), and a tool that raises SystemExit
+fails its step at the line that raised it."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_pytest.api import arun_spec
+from tests.spec_support import LoadPlugins, WriteSpec
+
+UNRULY = {
+    "unruly.py": """
+        import sys
+        import time
+
+        import anyio
+
+        from llm_pytest import LLMPlugin
+
+        class Unruly(LLMPlugin):
+            name = "unruly"
+            events = []
+
+            async def blocks(self) -> dict:
+                time.sleep(2.5)
+                return {"slept": True}
+
+            async def swallows(self) -> dict:
+                try:
+                    while True:
+                        try:
+                            await anyio.sleep_forever()
+                        except anyio.get_cancelled_exc_class():
+                            pass
+                finally:
+                    Unruly.events.append("closed")
+
+            async def exits(self) -> dict:
+                sys.exit(3)
+
+            def exits_blocking(self) -> dict:
+                raise SystemExit("bye")
+
+            def record(self, what: str) -> dict:
+                Unruly.events.append(what)
+                return {}
+    """
+}
+
+SPEC = """
+test: {{name: unruly}}
+steps:
+  - tool: unruly_{tool}
+    timeout: 0.2
+  - tool: unruly_record
+    args: {{what: never}}
+teardown:
+  - tool: unruly_record
+    args: {{what: teardown}}
+"""
+
+
+async def _run(write_spec: WriteSpec, load_plugins: LoadPlugins, tool: str) -> tuple[Any, Any]:
+    registry, plugins = load_plugins(UNRULY)
+    path = write_spec(SPEC.format(tool=tool))
+    (trace,) = (await arun_spec(path, registry=registry)).runs
+    assert trace.outcome == "FAIL"
+    assert [s.status for s in trace.steps] == ["failed", "not_run", "passed"]
+    return trace.steps[0].error, plugins["unruly"]
+
+
+@pytest.mark.anyio
+async def test_an_async_tool_that_blocks_the_event_loop_past_its_deadline_fails_its_step(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    error, unruly = await _run(write_spec, load_plugins, "blocks")
+    assert error.startswith("blocked the event loop for ")
+    assert "past its 0.2s deadline" in error
+    assert "anyio.to_thread.run_sync" in error
+    assert unruly.events == ["teardown"]
+
+
+@pytest.mark.anyio
+async def test_an_async_tool_that_swallows_its_cancellation_is_abandoned_and_fails_its_step(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    error, unruly = await _run(write_spec, load_plugins, "swallows")
+    assert error.startswith("timed out after 0.2s and went on for 1s more after it was cancelled")
+    assert "let CancelledError propagate" in error
+    assert unruly.events == ["closed", "teardown"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("tool", ["exits", "exits_blocking"])
+async def test_a_tool_raising_system_exit_fails_its_step_at_the_plugin_line(
+    write_spec: WriteSpec, load_plugins: LoadPlugins, tmp_path: Path, tool: str
+) -> None:
+    error, unruly = await _run(write_spec, load_plugins, tool)
+    code, statement = ("3", "sys.exit(3)") if tool == "exits" else ("'bye'", "raise SystemExit")
+    source = textwrap.dedent(UNRULY["unruly.py"]).lstrip().splitlines()
+    line = next(n for n, text in enumerate(source, 1) if statement in text)
+    where = f"{tmp_path / 'plugins' / 'unruly.py'}:{line}"
+    assert error.startswith(f"the tool raised SystemExit({code}) at {where} (a tool cannot")
+    assert unruly.events == ["teardown"]
