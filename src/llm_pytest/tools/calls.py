@@ -6,8 +6,8 @@ its cancellation, fails the call once control comes back (see :mod:`llm_pytest.t
 A tool that raises ``SystemExit`` fails its call with where it did so. A blocking (plain
 ``def``) tool runs in a daemon thread of its own: at the deadline the call fails and the thread
 is abandoned — it may still be running, but it can neither hold up the run nor keep the process
-alive at exit. A call that ran
-out of time fails with what the tool's ``explain_timeout`` says, else "timed out after Ns".
+alive at exit. A call that ran out of time fails with what the tool's ``explain_timeout`` says,
+else "timed out after Ns".
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import types
-from collections.abc import Coroutine, Generator
+from collections.abc import Awaitable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,9 +39,10 @@ class Overrun:
 
 
 @types.coroutine
-def driven(coro: Coroutine[Any, Any, Any], overrun: Overrun) -> Generator[Any, Any, Any]:
-    """Await ``coro`` as ``await coro`` would, recording into ``overrun`` how it broke its
+def driven(awaitable: Awaitable[Any], overrun: Overrun) -> Generator[Any, Any, Any]:
+    """Await ``awaitable`` as ``await`` would, recording into ``overrun`` how it broke its
     deadline."""
+    coro = awaitable.__await__()
     cancelled = anyio.get_cancelled_exc_class()
     first_cancel: float | None = None
     value: Any = None
