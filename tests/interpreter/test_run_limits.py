@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from llm_pytest.api import arun_spec
@@ -107,3 +108,29 @@ async def test_a_tool_raising_system_exit_fails_its_step_at_the_plugin_line(
     where = f"{tmp_path / 'plugins' / 'unruly.py'}:{line}"
     assert error.startswith(f"the tool raised SystemExit({code}) at {where} (a tool cannot")
     assert unruly.events == ["teardown"]
+
+
+@pytest.mark.anyio
+async def test_a_check_with_a_catastrophic_regex_fails_at_once_and_teardown_runs(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    registry, plugins = load_plugins(UNRULY)
+    path = write_spec(
+        f"""
+        test: {{name: regex}}
+        steps:
+          - tool: store_value
+            args: {{name: text, value: "{"a" * 35}!"}}
+            check: ['result.value matches "^(a+)+$"']
+            timeout: 2
+        teardown:
+          - tool: unruly_record
+            args: {{what: teardown}}
+        """
+    )
+    with anyio.fail_after(30):
+        (trace,) = (await arun_spec(path, registry=registry)).runs
+    assert trace.outcome == "FAIL"
+    assert "refused regular expression" in (trace.steps[0].error or "")
+    assert f"{path.name}:5" in (trace.steps[0].error or ""), trace.steps[0].error
+    assert plugins["unruly"].events == ["teardown"]

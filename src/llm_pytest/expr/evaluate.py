@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from llm_pytest.errors import closest
+from llm_pytest.expr.regex import CatastrophicPattern, compile_regex
 
 __all__ = [
     "OPERATORS",
@@ -207,7 +208,7 @@ def _ordering(op: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], b
 
 @functools.lru_cache(maxsize=256)
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return compile_regex(pattern)
 
 
 def _matches(text: Any, pattern: Any) -> bool:
@@ -221,6 +222,12 @@ def _matches(text: Any, pattern: Any) -> bool:
         raise EvalFailure(f"`matches` needs a string on its left, not {typed(text)}", hint)
     try:
         regex = _regex(pattern)
+    except CatastrophicPattern as exc:
+        raise EvalFailure(
+            f"refused regular expression {short(pattern, 60)}: {exc}",
+            "repeat the inner part once, e.g. `^a+$` for `^(a+)+$`, or separate the "
+            "repetitions by something they cannot match, e.g. `^([a-z]+,)+$`",
+        ) from None
     except (re.error, RecursionError, OverflowError) as exc:
         raise EvalFailure(
             f"invalid regular expression {short(pattern, 60)}: {exc}",
