@@ -10,11 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.builtin import HTTP_CLIENT
+from llm_pytest.tools.builtin.http import DEFAULT_MAX_BYTES
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
 
@@ -56,8 +59,23 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/slow":
             self.server.release.wait(10)
             self._send(200, b"late", "text/plain")
+        elif url.path == "/endless":
+            self._endless()
         else:
             self._send(500, b"unexpected path", "text/plain")
+
+    def _endless(self) -> None:
+        """A chunked body that never ends: stops only when the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            while True:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            self.server.hung_up.set()
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -78,6 +96,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.client_ports: list[int] = []
         self.release = threading.Event()
+        self.hung_up = threading.Event()
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +233,36 @@ async def test_a_response_that_does_not_come_in_time_is_a_timeout_error(
 ) -> None:
     with pytest.raises(ToolError, match=r"GET .*/slow timed out after 0.2s"):
         await request(registry, ctx, method="GET", url=f"{base_url}/slow", timeout=0.2)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("max_bytes", [100_000, None], ids=["given", "default"])
+async def test_an_endless_body_is_cut_at_max_bytes_and_the_connection_dropped(
+    registry: ToolRegistry, ctx: ToolContext, server: _Server, base_url: str, max_bytes: int | None
+) -> None:
+    server.hung_up.clear()
+    cap = {"max_bytes": max_bytes} if max_bytes is not None else {}
+    with anyio.fail_after(30):
+        result = await request(registry, ctx, method="GET", url=f"{base_url}/endless", **cap)
+    expected = max_bytes or DEFAULT_MAX_BYTES
+    assert result["status"] == 200
+    assert result["text"] == "x" * expected
+    assert result["truncated"] == (
+        f"the body was cut at {expected} bytes (`max_bytes`); the rest was not read"
+    )
+    assert await anyio.to_thread.run_sync(server.hung_up.wait, 10)
+
+
+@pytest.mark.anyio
+async def test_a_body_of_exactly_max_bytes_is_not_truncated(
+    registry: ToolRegistry, ctx: ToolContext, base_url: str
+) -> None:
+    result = await request(registry, ctx, method="GET", url=f"{base_url}/text", max_bytes=7)
+    assert result["text"] == "héllo\n"
+    assert "truncated" not in result
+    cut = await request(registry, ctx, method="GET", url=f"{base_url}/text", max_bytes=6)
+    assert cut["text"] == "héllo"
+    assert "truncated" in cut
 
 
 def test_a_url_without_scheme_is_a_schema_error(registry: ToolRegistry) -> None:

@@ -2,12 +2,15 @@
 
 The client lives in ``ToolContext.resources`` and is closed with the run, so a spec that makes
 a thousand requests reuses its connections. A status code is data for the judge, never an
-error; only a request that gets no response at all fails the step.
+error; only a request that gets no response at all fails the step. The body is read as it
+streams in and cut at ``max_bytes`` (the rest is never read), so an endless or huge response
+cannot fill the memory.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import socket
 import ssl
 import time
@@ -18,7 +21,10 @@ import httpx
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["HTTP_CLIENT", "HTTP_REQUEST_TOOL"]
+__all__ = ["DEFAULT_MAX_BYTES", "HTTP_CLIENT", "HTTP_REQUEST_TOOL"]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+"""How much of a response body is read when the request does not say (10 MiB)."""
 
 HTTP_CLIENT = "http_client"
 """Key in ``ToolContext.resources`` of the run's ``httpx.AsyncClient``."""
@@ -69,9 +75,11 @@ async def http_request(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
             hint="`json` sends a value encoded as JSON; `body` sends a string as it is",
         )
     timeout: float | None = args.get("timeout", ctx.timeout)
+    max_bytes: int = args.get("max_bytes", DEFAULT_MAX_BYTES)
+    client = _client(ctx)
     started = time.perf_counter()
     try:
-        response = await _client(ctx).request(
+        request = client.build_request(
             method,
             url,
             headers=args.get("headers"),
@@ -80,19 +88,45 @@ async def http_request(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
             content=body,
             timeout=timeout,
         )
+        response = await client.send(request, stream=True)
+        try:
+            content, truncated = await _read_capped(response, max_bytes)
+        finally:
+            await response.aclose()
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise _failure(method, url, exc, timeout) from exc
     elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
     result: dict[str, Any] = {"status": response.status_code, "headers": dict(response.headers)}
     if "json" in response.headers.get("content-type", ""):
         try:
-            result["json"] = response.json()
+            result["json"] = json.loads(content)
         except ValueError:
-            result["text"] = response.text
+            result["text"] = _text(response, content)
     else:
-        result["text"] = response.text
+        result["text"] = _text(response, content)
+    if truncated:
+        result["truncated"] = (
+            f"the body was cut at {max_bytes} bytes (`max_bytes`); the rest was not read"
+        )
     result["elapsed_ms"] = elapsed_ms
     return result
+
+
+async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
+    """The first ``max_bytes`` of the (decoded) body, and whether there was more."""
+    chunks: list[bytes] = []
+    room = max_bytes
+    async for chunk in response.aiter_bytes():
+        if len(chunk) > room:
+            chunks.append(chunk[:room])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        room -= len(chunk)
+    return b"".join(chunks), False
+
+
+def _text(response: httpx.Response, content: bytes) -> str:
+    return content.decode(response.encoding or "utf-8", errors="replace")
 
 
 _SCALAR = ["string", "number", "boolean", "null"]
@@ -101,7 +135,8 @@ HTTP_REQUEST_TOOL = Tool(
     name="http_request",
     description=(
         "Send an HTTP request and return the status code, the response headers, the body "
-        "(`json` when the response is JSON, else `text`) and the time taken in milliseconds. "
+        "(`json` when the response is JSON, else `text`; at most `max_bytes` of it, with "
+        "`truncated` saying so when there was more) and the time taken in milliseconds. "
         "Any status, including 4xx and 5xx, is a result; redirects are not followed. "
         "Fails only when no response arrives (connection refused, timeout, bad URL)."
     ),
@@ -140,6 +175,12 @@ HTTP_REQUEST_TOOL = Tool(
                 "type": "number",
                 "exclusiveMinimum": 0,
                 "description": "Seconds to wait for the response (default: the step's timeout).",
+            },
+            "max_bytes": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Most bytes of the body read; the rest is not read, and the "
+                f"result's `truncated` says so (default: {DEFAULT_MAX_BYTES}, 10 MiB).",
             },
         },
         "required": ["method", "url"],
