@@ -95,7 +95,7 @@ async def call_tool(
         )
     if scope.cancel_called:
         return _timed_out(tool, call, limit)
-    return CallOutcome(True, result, details=call.details)
+    return CallOutcome(True, result, note=call.note, details=call.details)
 
 
 def _failed(call: ToolContext, error: ToolError) -> CallOutcome:

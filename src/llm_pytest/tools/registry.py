@@ -49,6 +49,9 @@ class ToolContext:
     details: dict[str, Any] = field(default_factory=dict)
     """What the current call tells about itself beyond its value, read as ``call.NAME`` in a
     step's checks: ``text``, the raw text of an MCP result, say."""
+    note: str | None = None
+    """What the current call's tool says about it for the trace, besides its result (the
+    processes a command left running)."""
 
     def for_call(self, timeout: float) -> ToolContext:
         """The context one call sees: this run's state, with the call's own deadline and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.calls import call_tool
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
-from tests.process_support import FAMILY, assert_family_killed
+from tests.process_support import FAMILY, assert_family_killed, assert_killed, read_pids
 
 PY = sys.executable
 
@@ -147,3 +148,52 @@ async def test_a_command_timeout_shorter_than_the_call_ends_the_command_first(
     outcome = await call_tool(registry.get("run_command"), ctx, args, 30)
     assert outcome.error is not None
     assert outcome.error.startswith("command timed out after 0.5s: ")
+
+
+ESCAPEE = "import os, time; os.setsid(); print(os.getpid(), flush=True); time.sleep(100)"
+"""A grandchild that leaves the command's session and process group, then says its pid."""
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("subreaper")
+async def test_a_grandchild_that_left_the_process_group_is_killed_at_the_timeout(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    # The shell goes on only once the grandchild has left the group, so the kill must find it
+    # as a descendant.
+    script = f'{PY} -c "{ESCAPEE}" | {{ read pid; echo $pid > pids; echo started; sleep 100; }}'
+    with pytest.raises(ToolError) as err:
+        await run(registry, ctx, argv=["sh", "-c", script], cwd=str(tmp_path), timeout=2)
+    assert str(err.value).startswith("command timed out after 2s: sh -c ")
+    assert "stdout:\nstarted\n" in str(err.value)
+    (escapee,) = read_pids(tmp_path / "pids")
+    await assert_killed(escapee)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("subreaper")
+async def test_a_background_process_left_running_is_named_in_the_steps_note(
+    registry: ToolRegistry, ctx: ToolContext, tmp_path: Path
+) -> None:
+    args = {
+        "argv": ["sh", "-c", "sleep 100 > /dev/null 2>&1 & echo $! > pids"],
+        "cwd": str(tmp_path),
+    }
+    outcome = await call_tool(registry.get("run_command"), ctx, args, 30)
+    (sleeper,) = read_pids(tmp_path / "pids")
+    try:
+        assert outcome.ok
+        assert outcome.result["exit_code"] == 0
+        assert outcome.note == f"still running after the command ended: pid {sleeper} (sleep 100)"
+    finally:
+        os.kill(sleeper, signal.SIGKILL)
+    await assert_killed(sleeper)
+
+
+@pytest.mark.anyio
+async def test_a_command_that_leaves_nothing_behind_has_no_note(
+    registry: ToolRegistry, ctx: ToolContext
+) -> None:
+    outcome = await call_tool(registry.get("run_command"), ctx, {"argv": ["true"]}, 30)
+    assert outcome.ok
+    assert outcome.note is None

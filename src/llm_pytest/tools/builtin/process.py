@@ -2,7 +2,9 @@
 
 The child starts in a session of its own. When the command outlives its timeout, or the call is
 cancelled at its deadline, the whole process group is killed and the child reaped, so commands
-that start children of their own leave nothing running behind. Either way the call fails with
+that start children of their own leave nothing running behind (on Linux also those that left
+the group). Processes a command that ended normally left running in the background are named in
+the step's note. Either way the call fails with
 the command line and the tail of what it printed: when the call's deadline ended the command,
 the call path asks the tool's ``explain_timeout``, which reads what the call kept.
 """
@@ -34,6 +36,8 @@ class _Running:
     """Seconds it may run; None when nothing bounds it (then it cannot time out)."""
     stdout: bytearray
     stderr: bytearray
+    outlived: list[str]
+    """The processes still running when the command ended (``pid N (command line)``)."""
 
 
 def _own_timeout(ctx: ToolContext, requested: float | None) -> float | None:
@@ -67,10 +71,12 @@ def _tail(label: str, data: bytes | bytearray) -> str:
 
 
 def _timed_out(running: _Running) -> ToolError:
+    left = f"\nstill running after the kill: {', '.join(running.outlived)}"
     return ToolError(
         f"command timed out after {running.timeout:g}s: {shlex.join(running.argv)}"
         + _tail("stdout", running.stdout)
-        + _tail("stderr", running.stderr),
+        + _tail("stderr", running.stderr)
+        + (left if running.outlived else ""),
         hint="raise the step's `timeout` or the command's `timeout` argument; a "
         "background process (`cmd &`) that keeps stdout or stderr open holds the command "
         "until then, so redirect its output (`cmd > log 2>&1 &`)",
@@ -88,7 +94,7 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
     stdin: str | None = args.get("stdin")
     own_timeout = _own_timeout(ctx, args.get("timeout"))
     timeout = own_timeout if own_timeout is not None else ctx.timeout
-    running = ctx.progress = _Running(argv, timeout, bytearray(), bytearray())
+    running = ctx.progress = _Running(argv, timeout, bytearray(), bytearray(), [])
     started = time.perf_counter()
     try:
         run = await run_in_own_group(
@@ -100,11 +106,14 @@ async def run_command(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
             # What a command starts in the background (a server for later steps) may outlive it.
             leftovers="keep",
             output=(running.stdout, running.stderr),
+            outlived=running.outlived,
         )
     except OSError as exc:
         raise _start_failure(argv[0], cwd, exc) from None
     if run.exit_code is None:
         raise _timed_out(running)
+    if running.outlived:
+        ctx.note = f"still running after the command ended: {', '.join(running.outlived)}"
     return {
         "exit_code": run.exit_code,
         "stdout": run.stdout.decode("utf-8", errors="replace"),
