@@ -12,6 +12,7 @@ stepping it and lets the cancellation through.
 from __future__ import annotations
 
 import contextlib
+import time
 import types
 from collections.abc import Awaitable, Generator
 from dataclasses import dataclass
@@ -44,26 +45,28 @@ def driven(awaitable: Awaitable[Any], overrun: Overrun) -> Generator[Any, Any, A
     deadline."""
     coro = awaitable.__await__()
     cancelled = anyio.get_cancelled_exc_class()
+    # Stretches are timed on time.monotonic, cheaper than the backend's clock, which may differ.
+    clock = time.monotonic
+    late = clock() + (overrun.deadline - anyio.current_time()) + GRACE
     first_cancel: float | None = None
     value: Any = None
     error: BaseException | None = None
     while True:
-        start = anyio.current_time()
+        start = clock()
         try:
             yielded = coro.send(value) if error is None else coro.throw(error)
         except StopIteration as stop:
-            _time_stretch(overrun, start)
             return stop.value
-        except BaseException:
-            _time_stretch(overrun, start)
-            raise
-        _time_stretch(overrun, start)
+        finally:
+            end = clock()
+            if end > late and end - start > GRACE:
+                overrun.blocked_for = max(overrun.blocked_for, end - start)
         value, error = None, None
         try:
             value = yield yielded
         except BaseException as exc:
             if isinstance(exc, cancelled):
-                now = anyio.current_time()
+                now = clock()
                 if first_cancel is None:
                     first_cancel = now
                 elif now - first_cancel > GRACE:
@@ -73,9 +76,3 @@ def driven(awaitable: Awaitable[Any], overrun: Overrun) -> Generator[Any, Any, A
                         coro.close()
                     raise
             error = exc
-
-
-def _time_stretch(overrun: Overrun, start: float) -> None:
-    now = anyio.current_time()
-    if now - max(start, overrun.deadline) > GRACE:
-        overrun.blocked_for = max(overrun.blocked_for, now - start)
