@@ -26,6 +26,7 @@ UNRULY = {
         class Unruly(LLMPlugin):
             name = "unruly"
             events = []
+            started = None
 
             async def blocks(self) -> dict:
                 time.sleep(2.5)
@@ -47,6 +48,11 @@ UNRULY = {
             def exits_blocking(self) -> dict:
                 raise SystemExit("bye")
 
+            async def tick(self) -> dict:
+                if Unruly.started is not None:
+                    Unruly.started.set()
+                return {}
+
             def record(self, what: str) -> dict:
                 Unruly.events.append(what)
                 return {}
@@ -57,7 +63,7 @@ SPEC = """
 test: {{name: unruly}}
 steps:
   - tool: unruly_{tool}
-    timeout: 0.2
+    timeout: {timeout}
   - tool: unruly_record
     args: {{what: never}}
 teardown:
@@ -66,9 +72,11 @@ teardown:
 """
 
 
-async def _run(write_spec: WriteSpec, load_plugins: LoadPlugins, tool: str) -> tuple[Any, Any]:
+async def _run(
+    write_spec: WriteSpec, load_plugins: LoadPlugins, tool: str, step_timeout: float = 0.2
+) -> tuple[Any, Any]:
     registry, plugins = load_plugins(UNRULY)
-    path = write_spec(SPEC.format(tool=tool))
+    path = write_spec(SPEC.format(tool=tool, timeout=step_timeout))
     (trace,) = (await arun_spec(path, registry=registry)).runs
     assert trace.outcome == "FAIL"
     assert [s.status for s in trace.steps] == ["failed", "not_run", "passed"]
@@ -101,7 +109,7 @@ async def test_an_async_tool_that_swallows_its_cancellation_is_abandoned_and_fai
 async def test_a_tool_raising_system_exit_fails_its_step_at_the_plugin_line(
     write_spec: WriteSpec, load_plugins: LoadPlugins, tmp_path: Path, tool: str
 ) -> None:
-    error, unruly = await _run(write_spec, load_plugins, tool)
+    error, unruly = await _run(write_spec, load_plugins, tool, step_timeout=30)
     code, statement = ("3", "sys.exit(3)") if tool == "exits" else ("'bye'", "raise SystemExit")
     source = textwrap.dedent(UNRULY["unruly.py"]).lstrip().splitlines()
     line = next(n for n, text in enumerate(source, 1) if statement in text)
@@ -133,4 +141,48 @@ async def test_a_check_with_a_catastrophic_regex_fails_at_once_and_teardown_runs
     assert trace.outcome == "FAIL"
     assert "refused regular expression" in (trace.steps[0].error or "")
     assert f"{path.name}:5" in (trace.steps[0].error or ""), trace.steps[0].error
+    assert plugins["unruly"].events == ["teardown"]
+
+
+REPEAT = """
+test: {{name: repeat}}
+steps:
+  - repeat: {count}
+    steps:
+      - tool: unruly_tick
+teardown:
+  - tool: unruly_record
+    args: {{what: teardown}}
+"""
+
+
+@pytest.mark.anyio
+async def test_a_long_repeat_of_steps_that_never_wait_stops_when_the_run_is_cancelled(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    registry, plugins = load_plugins(UNRULY)
+    unruly: Any = plugins["unruly"]
+    unruly.started = anyio.Event()
+    path = write_spec(REPEAT.format(count=900_000))
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(lambda: arun_spec(path, registry=registry))
+            await unruly.started.wait()
+            tg.cancel_scope.cancel()
+    assert unruly.events == ["teardown"]
+
+
+@pytest.mark.anyio
+async def test_a_repeat_over_the_limit_fails_before_its_first_iteration(
+    write_spec: WriteSpec, load_plugins: LoadPlugins
+) -> None:
+    registry, plugins = load_plugins(UNRULY)
+    path = write_spec(REPEAT.format(count=1_000_000_000))
+    (trace,) = (await arun_spec(path, registry=registry)).runs
+    assert trace.outcome == "FAIL"
+    assert trace.reason == (
+        f"step `repeat 1000000000` (steps[0]) at {path}:3:5 failed: `repeat` gives "
+        "1,000,000,000 iterations, more than the 1,000,000 a block may run"
+    )
+    assert [s.status for s in trace.steps] == ["failed", "passed"]
     assert plugins["unruly"].events == ["teardown"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import anyio
+import anyio.lowlevel
 
 from llm_pytest.errors import ExpressionError
 from llm_pytest.expr.parse import Template
@@ -45,7 +46,11 @@ from llm_pytest.model.trace import (
 )
 from llm_pytest.tools.registry import Tool, ToolRegistry
 
-__all__ = ["Attempted", "CallSource", "NotCalled", "StepCalls", "Walk"]
+__all__ = ["REPEAT_LIMIT", "Attempted", "CallSource", "NotCalled", "StepCalls", "Walk"]
+
+REPEAT_LIMIT = 1_000_000
+"""The most iterations one ``repeat`` block may run: a bigger count is far more likely a typo
+than a test, and would run for hours."""
 
 
 @dataclass(slots=True)
@@ -230,10 +235,17 @@ class Walk:
     async def _repeat(self, step: RepeatPlan, phase: Phase, rec: StepRecord) -> bool:
         count = repeat_count(step, self.scope.view, self.redact)
         rec.args = {"count": count, "as": step.var}
+        if count > REPEAT_LIMIT:
+            raise StepFailed(
+                f"`repeat` gives {count:,} iterations, more than the {REPEAT_LIMIT:,} a block "
+                "may run"
+            )
         names: dict[str, Any] = {}
         ok = True
         with self.scope.bound(names), loop_variable(self.loop, step.var):
             for i in range(count):
+                # Steps that never wait would keep a cancellation (Ctrl-C) from ever arriving.
+                await anyio.lowlevel.checkpoint()
                 names[step.var] = self.loop[step.var] = i
                 self.repeats.append((step, i < count - 1))
                 try:
