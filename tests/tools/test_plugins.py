@@ -13,7 +13,7 @@ import anyio.to_thread
 import jsonschema
 import pytest
 
-from llm_pytest.errors import SourceLocation, SpecError
+from llm_pytest.errors import SourceLocation, SpecError, ToolError
 from llm_pytest.tools.plugins.loader import (
     ENTRY_POINT_GROUP,
     discover_plugin_classes,
@@ -617,6 +617,43 @@ def test_exception_at_import_is_located_at_the_deepest_line_of_the_plugin_file(
     error = load_error(plugin_dir)
     assert error.location == SourceLocation(str(path), 2, 5)
     assert error.message == "plugin failed to import: RuntimeError: API_URL is not set"
+
+
+def test_sys_exit_at_import_is_a_plugin_error_located_at_its_line(plugin_dir: Path) -> None:
+    path = write(plugin_dir, "quitter.py", "import sys\n\nsys.exit('no API key')\n")
+    error = load_error(plugin_dir)
+    assert error.location == SourceLocation(str(path), 3, 1)
+    assert error.message == "plugin failed to import: SystemExit: no API key"
+
+
+@pytest.mark.anyio
+async def test_sys_exit_in_cleanup_is_an_error_naming_the_plugin_and_its_line(
+    plugin_dir: Path,
+) -> None:
+    path = write(
+        plugin_dir,
+        "quitter.py",
+        """\
+        import sys
+
+        from llm_pytest import LLMPlugin
+
+        class Quitter(LLMPlugin):
+            name = "quitter"
+
+            async def ping(self) -> dict:
+                return {}
+
+            async def cleanup(self) -> None:
+                sys.exit(4)
+        """,
+    )
+    tools = tools_of(plugin_dir)
+    ctx = ToolContext(env={})
+    await tools["quitter_ping"].func(ctx, {})
+    with pytest.raises(ToolError) as err:
+        await ctx.aclose()
+    assert str(err.value) == f"cleanup of the quitter plugin raised SystemExit(4) at {path}:12"
 
 
 def test_a_plugin_without_name_is_an_error_naming_the_class(plugin_dir: Path) -> None:

@@ -139,7 +139,7 @@ def _import_file(module_name: str, file: Path) -> types.ModuleType:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a plugin cannot end the session
         del sys.modules[module_name]
         raise _import_failure(str(file), exc) from exc
     return module
@@ -198,7 +198,7 @@ def _load_entry_points(
             label += f" of {ep.dist.name}"
         try:
             obj = ep.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             raise SpecError(
                 f"{label} failed to load: {type(exc).__name__}: {exc}",
                 _deepest_frame(exc, None),
@@ -305,10 +305,17 @@ class _Slot:
         plugin = ctx.resources.pop(self.key, None)
         if plugin is None:
             return False
-        if self.async_cleanup:
-            await plugin.cleanup()
-        else:
-            await anyio.to_thread.run_sync(plugin.cleanup, abandon_on_cancel=True)
+        try:
+            if self.async_cleanup:
+                await plugin.cleanup()
+            else:
+                await anyio.to_thread.run_sync(plugin.cleanup, abandon_on_cancel=True)
+        except SystemExit as exc:  # a cleanup cannot end the session either
+            where = _deepest_frame(exc, None)
+            at = f" at {where.path}:{where.line}" if where is not None else ""
+            raise ToolError(
+                f"cleanup of the {self.name} plugin raised SystemExit({exc.code!r}){at}"
+            ) from None
         return True
 
     async def _at_exit(self, ctx: ToolContext, plugin: LLMPlugin) -> None:
