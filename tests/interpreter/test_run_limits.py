@@ -88,8 +88,7 @@ async def test_an_async_tool_that_blocks_the_event_loop_past_its_deadline_fails_
     write_spec: WriteSpec, load_plugins: LoadPlugins
 ) -> None:
     error, unruly = await _run(write_spec, load_plugins, "blocks")
-    assert error.startswith("blocked the event loop for ")
-    assert "past its 0.2s deadline" in error
+    assert error.startswith("blocked the event loop past its 0.2s deadline: it ran ")
     assert "anyio.to_thread.run_sync" in error
     assert unruly.events == ["teardown"]
 

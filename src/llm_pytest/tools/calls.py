@@ -1,8 +1,9 @@
 """One tool call under a deadline: the one way the interpreter, agent mode and the MCP server
 call a tool.
 
-An async tool is cancelled at its deadline; one that blocks the event loop past it, or ignores
-its cancellation, fails the call once control comes back (see :mod:`llm_pytest.tools.driven`).
+An async tool is cancelled at its deadline; one that blocks the event loop past it fails the call
+once control comes back, and one that ignores its cancellation is abandoned (see
+:mod:`llm_pytest.tools.driven`).
 A tool that raises ``SystemExit`` fails its call with where it did so. A blocking (plain
 ``def``) tool runs in a daemon thread of its own: at the deadline the call fails and the thread
 is abandoned — it may still be running, but it can neither hold up the run nor keep the process
@@ -65,8 +66,9 @@ async def call_tool(
 ) -> CallOutcome:
     """Call ``tool`` with ``args``, bounded by ``limit`` seconds; never raises for its failures."""
     call = ctx.for_call(limit)
-    overrun = Overrun(anyio.current_time() + limit)
-    scope = anyio.CancelScope(deadline=overrun.deadline)
+    overrun = Overrun()
+    started = anyio.current_time()
+    scope = anyio.CancelScope(deadline=started + limit)
     try:
         with scope:
             if tool.blocking:
@@ -74,15 +76,15 @@ async def call_tool(
             else:
                 result = await driven(tool.func(call, args), overrun)
     except Exception as exc:
-        if overrun.blocked_for:
-            return _blocked(call, overrun, limit)
+        if _blocked_loop(scope, started, limit):
+            return _blocked(call, started, limit)
         if scope.cancel_called:  # a tool that turns its cancellation into an error ran out of time
             return _timed_out(tool, call, limit)
         return CallOutcome(False, None, _why(exc), failure=exc, details=call.details)
     except SystemExit as exc:
         return _failed(call, _exited(exc))
-    if overrun.blocked_for:
-        return _blocked(call, overrun, limit)
+    if _blocked_loop(scope, started, limit):
+        return _blocked(call, started, limit)
     if overrun.abandoned:
         return _failed(
             call,
@@ -102,12 +104,19 @@ def _failed(call: ToolContext, error: ToolError) -> CallOutcome:
     return CallOutcome(False, None, error_text(error), None, error, call.details)
 
 
-def _blocked(call: ToolContext, overrun: Overrun, limit: float) -> CallOutcome:
+def _blocked_loop(scope: anyio.CancelScope, started: float, limit: float) -> bool:
+    """Whether the call ended well past its deadline without the loop having run since: the
+    deadline's own callback, which cancels the scope, never got its turn."""
+    return not scope.cancel_called and anyio.current_time() > started + limit + GRACE
+
+
+def _blocked(call: ToolContext, started: float, limit: float) -> CallOutcome:
+    took = anyio.current_time() - started
     return _failed(
         call,
         ToolError(
-            f"blocked the event loop for {overrun.blocked_for:.1f}s, past its {limit:g}s "
-            "deadline (an async tool ran without awaiting)",
+            f"blocked the event loop past its {limit:g}s deadline: it ran {took:.1f}s "
+            "without awaiting",
             hint="in an `async def` tool await anyio.sleep(...) or "
             "anyio.to_thread.run_sync(...) instead of blocking calls such as time.sleep, or "
             "make the method a plain `def` (it then runs in a thread)",
