@@ -114,6 +114,10 @@ async def http_request(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:
     """The first ``max_bytes`` of the (decoded) body, and whether there was more."""
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) <= max_bytes and "content-encoding" not in response.headers:
+        # A declared length that fits, and nothing to decompress: read it in one go.
+        return await response.aread(), False
     chunks: list[bytes] = []
     room = max_bytes
     async for chunk in response.aiter_bytes():
