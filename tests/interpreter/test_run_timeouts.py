@@ -91,7 +91,7 @@ async def test_an_async_tool_is_cancelled_at_its_deadline_and_teardown_and_clean
     (attempt,) = trace.steps[0].attempts
     assert trace.outcome == "FAIL"
     assert attempt.error == "timed out after 0.5s"
-    assert 500 <= attempt.duration_ms <= 550
+    assert 500 <= attempt.duration_ms < 30_000  # ended at its deadline, not the tool's end
     assert trace.steps[0].note is None
     assert [s.status for s in trace.steps] == ["failed", "not_run", "passed"]
     assert hang.events == ["cancelled", "teardown", "cleanup"]
@@ -108,7 +108,7 @@ async def test_a_blocking_tool_fails_at_its_deadline_and_its_thread_is_abandoned
         (trace,) = (await arun_spec(path, registry=registry)).runs
         (attempt,) = trace.steps[0].attempts
         assert attempt.error == "timed out after 0.5s"
-        assert 500 <= attempt.duration_ms <= 550
+        assert 500 <= attempt.duration_ms < 30_000  # ended at its deadline, not the tool's end
         assert trace.steps[0].note == ABANDONED_NOTE
         assert [s.status for s in trace.steps] == ["failed", "not_run", "passed"]
         assert hang.events == ["blocking started", "teardown", "cleanup"]
