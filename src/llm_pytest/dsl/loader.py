@@ -304,6 +304,9 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     except _LocatedYAMLError as exc:
         raise LoadError(exc.message, SourceLocation(path, *exc.mark), hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):
+            # libyaml 0.2.6+ stops at its own depth limit before our check sees any data
+            _check_nesting_events(text, path)
         raise _syntax_error(exc, path, text) from None
     except yaml.reader.ReaderError as exc:
         raise _bad_character(exc, path, text) from None
@@ -434,9 +437,11 @@ def _check_nesting(data: Any, path: str) -> None:
 
 
 def _check_nesting_events(text: str, path: str) -> None:
+    # The pure-Python parser streams events without a depth limit of its own, so it reaches the
+    # first node too deep even where libyaml's scanner gives up first.
     level = 0
     try:
-        for event in yaml.parse(text, Loader=_BaseLoader):
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 level += 1
                 if level > MAX_NESTING:
