@@ -121,6 +121,11 @@ def test_report_filters_and_expands_in_a_headless_browser(tmp_path: Path) -> Non
     pressed = [a["data-filter"] for t, a in failed if a.get("aria-pressed") == "true"]
     assert pressed == ["failed"]
 
+    # A fragment that is not a filter's name leaves the page working, showing everything.
+    odd = dom("filter=%22%5D")
+    body = next(a for t, a in odd if t == "body")
+    assert (body["data-filter"], body["data-shown"]) == ("all", "3")
+
     searched = dom("q=UNJUDGED&expand=all")
     body = next(a for t, a in searched if t == "body")
     assert (body["data-filter"], body["data-shown"]) == ("all", "1")
