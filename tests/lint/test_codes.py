@@ -231,6 +231,17 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         6,
     ),
+    "W109": (
+        """\
+        test: {name: shell injection}
+        vars: {name: "x; rm -rf ~"}
+        steps:
+          - tool: run_command
+            args: {argv: [sh, -c, "echo hello ${vars.name}"]}
+            check: result.exit_code == 0
+        """,
+        5,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py
@@ -449,3 +460,20 @@ def test_findings_in_an_imported_fragment_point_into_that_file(tmp_path: Path) -
 )
 def test_warnings_stay_quiet_when_the_spec_means_it(tmp_path: Path, text: str) -> None:
     assert lint(tmp_path, text).findings == []
+
+
+def test_a_shell_script_without_interpolation_or_a_value_passed_as_an_argument_is_fine(
+    tmp_path: Path,
+) -> None:
+    text = """\
+        test: {name: safe shell}
+        vars: {name: "x; rm -rf ~"}
+        steps:
+          - tool: run_command
+            args: {argv: [sh, -c, 'echo "$1"', sh, "${vars.name}"]}
+            check: result.exit_code == 0
+          - tool: run_command
+            args: {argv: [bash, -ec, "echo hello"]}
+            check: result.exit_code == 0
+        """
+    assert not [f for f in lint(tmp_path, text).findings if f.code == "W109"]

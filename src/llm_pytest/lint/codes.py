@@ -37,6 +37,8 @@ W107 warning  a key holding ``${`` (e.g. under ``vars:`` or ``args:``): keys are
               interpolated, only values are
 W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not fail as expected
               does not fail the run
+W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
+              becomes shell code
 ==== ======== =================================================================================
 """
 
@@ -94,6 +96,11 @@ _TABLE = (
         "W108",
         "tolerated-expect-error",
         "expect_error with continue_on_error: a wrong outcome does not fail the run.",
+    ),
+    Code(
+        "W109",
+        "interpolated-shell-script",
+        "`${...}` inside a run_command shell script: the value becomes shell code.",
     ),
 )
 

@@ -18,7 +18,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106 and W108 for one plan of ``spec``.
+    """W101–W106, W108 and W109 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -61,6 +61,9 @@ def plan_warnings(
                 out.append(_until(step, nodes))
         if step.expect_error is not None and step.continue_on_error:
             out.append(_tolerated_expectation(step, nodes))
+        script = _interpolated_script(step)
+        if script is not None:
+            out.append(_shell_injection(step, script, nodes))
     if complete and not asserts:
         out.append(
             Finding(
@@ -133,6 +136,36 @@ def _tolerated_expectation(step: ToolCallPlan, nodes: StepNodes) -> Finding:
         "`continue_on_error` makes `expect_error` assert nothing: when the step does not fail "
         "as expected, the run passes all the same",
         "remove `continue_on_error`, so that a step that does not fail as expected fails the run",
+    )
+
+
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "fish"})
+
+
+def _interpolated_script(step: ToolCallPlan) -> int | None:
+    """The index of a ``run_command`` shell script (``[sh, -c, SCRIPT]``) that interpolates
+    ``${...}``, if there is one."""
+    command = step.args.get("argv") if step.tool == "run_command" else None
+    if not isinstance(command, list) or len(command) < 3:
+        return None
+    words = [w.source if isinstance(w, Template) and w.is_literal else w for w in command]
+    if not isinstance(words[0], str) or words[0].rsplit("/", 1)[-1] not in _SHELLS:
+        return None
+    for i, word in enumerate(words[1:-1], start=1):
+        if isinstance(word, str) and word.startswith("-") and "c" in word[1:]:
+            script = command[i + 1]
+            return i + 1 if isinstance(script, Template) and not script.is_literal else None
+    return None
+
+
+def _shell_injection(step: ToolCallPlan, index: int, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W109",
+        nodes.locate(step.location, ["args", "argv", index]),
+        "`${...}` inside a shell script: the value becomes shell code, so quotes, `;` or `$(...)` "
+        "in it run as commands",
+        'pass the value as its own argument (`[sh, -c, \'echo "$1"\', sh, "${...}"]`) or '
+        'through `env:`, and read it in the script as "$1" or "$NAME"',
     )
 
 
