@@ -178,6 +178,14 @@ def test_a_control_character_is_located_at_its_line_and_column() -> None:
     )
 
 
+def test_a_lone_surrogate_in_text_given_as_str_is_located_not_a_crash() -> None:
+    with pytest.raises(LoadError) as info:
+        load_text("test: {name: t}\nsteps:\n  - tool: a\ud800b\n", "odd.yaml")
+    assert str(info.value) == (
+        "odd.yaml:3:12: the character U+D800 is not allowed in YAML (a lone surrogate)"
+    )
+
+
 def test_bytes_that_are_not_utf8_are_located_at_their_line_and_column(tmp_path: Path) -> None:
     spec = tmp_path / "latin1.yaml"
     spec.write_bytes("test: {name: t}\nsteps:\n  - tool: é".encode() + b"\xff\n")

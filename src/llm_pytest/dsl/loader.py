@@ -283,14 +283,17 @@ def _too_big(name: str, size: int) -> LoadError:
 
 def load_text(text: str, path: str = "<string>") -> list[Document]:
     """Load every non-empty document of ``text`` (at least one); ``path`` names it in errors."""
-    if len(text) > MAX_FILE_BYTES and len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise _too_big(path, len(text.encode("utf-8")))
+    if len(text) > MAX_FILE_BYTES and len(_utf8(text)) > MAX_FILE_BYTES:
+        raise _too_big(path, len(_utf8(text)))
     register_source(path, text)
     bound = _nesting_bound(text)
     deep = bound > MAX_NESTING
     if bound > _COMPOSER_SAFE_DEPTH:
         _check_nesting_events(text, path)
-    loader = _SpecLoader(text)
+    try:
+        loader = _SpecLoader(text)
+    except UnicodeEncodeError as exc:  # a lone surrogate, only possible in text given as str
+        raise _unencodable(exc, path, text) from None
     docs: list[Document] = []
     try:
         while loader.check_node():
@@ -320,6 +323,22 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     # one empty document, so that it is reported rather than silently collecting no test.
     kept = [d for d in docs if d.data is not None]
     return kept or [Document(path, 0, None, (1, 1))]
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _unencodable(exc: UnicodeEncodeError, path: str, text: str) -> LoadError:
+    pos = exc.start
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return LoadError(
+        f"the character U+{ord(text[pos]):04X} is not allowed in YAML (a lone surrogate)",
+        SourceLocation(path, line, col),
+        hint="a spec is UTF-8 text: write the character it stands for, or escape it as \\uXXXX "
+        "inside a double-quoted string",
+    )
 
 
 def _bad_character(exc: yaml.reader.ReaderError, path: str, text: str) -> LoadError:
