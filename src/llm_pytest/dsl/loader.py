@@ -329,13 +329,14 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
 def _unencodable(exc: UnicodeEncodeError, path: str, text: str) -> LoadError:
-    pos = exc.start
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
     return LoadError(
-        f"the character U+{ord(text[pos]):04X} is not allowed in YAML (a lone surrogate)",
-        SourceLocation(path, line, col),
+        f"the character U+{ord(text[exc.start]):04X} is not allowed in YAML (a lone surrogate)",
+        SourceLocation(path, *_line_col(text, exc.start)),
         hint="a spec is UTF-8 text: write the character it stands for, or escape it as \\uXXXX "
         "inside a double-quoted string",
     )
@@ -344,8 +345,7 @@ def _unencodable(exc: UnicodeEncodeError, path: str, text: str) -> LoadError:
 def _bad_character(exc: yaml.reader.ReaderError, path: str, text: str) -> LoadError:
     """A character YAML does not allow (NUL, other control characters), where it is."""
     pos = exc.position
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    line, col = _line_col(text, pos)
     char = exc.character if isinstance(exc.character, int) else ord(exc.character)
     return LoadError(
         f"the character U+{char:04X} is not allowed in YAML ({exc.reason})",
