@@ -433,7 +433,7 @@ async def test_static_and_class_methods_become_tools_without_their_bound_paramet
         plugin_dir,
         "kinds.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Kinds(LLMPlugin):
             name = "kinds"
@@ -462,7 +462,7 @@ def test_an_async_generator_method_is_refused_with_its_location(plugin_dir: Path
         plugin_dir,
         "gen.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Gen(LLMPlugin):
             name = "gen"
@@ -485,7 +485,7 @@ async def test_bytes_in_a_result_are_text_when_utf8_and_base64_otherwise(
         plugin_dir,
         "raw.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Raw(LLMPlugin):
             name = "raw"
@@ -509,7 +509,7 @@ def test_underscore_files_are_not_plugins_but_plugins_can_import_them(plugin_dir
         plugin_dir,
         "_shared.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class _Base(LLMPlugin):
             def ping(self) -> str:
@@ -534,7 +534,7 @@ def test_underscore_files_are_not_plugins_but_plugins_can_import_them(plugin_dir
 
 def test_discovering_again_reads_the_files_as_they_are_now(plugin_dir: Path) -> None:
     plugin = """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
         from ._version import VERSION
 
         class Versioned(LLMPlugin):
@@ -559,7 +559,7 @@ def test_two_projects_with_the_same_plugin_file_name_do_not_clash(tmp_path: Path
             directory,
             "my_plugin.py",
             f"""\
-            from llm_pytest.tools.plugins.loader import LLMPlugin
+            from llm_pytest import LLMPlugin
 
             class P(LLMPlugin):
                 name = "{project}"
@@ -587,7 +587,7 @@ def test_syntax_error_is_located_at_its_line(plugin_dir: Path) -> None:
         plugin_dir,
         "broken.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Broken(LLMPlugin):
             name = "broken"
@@ -661,7 +661,7 @@ def test_a_plugin_without_name_is_an_error_naming_the_class(plugin_dir: Path) ->
         plugin_dir,
         "nameless.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
 
         class Nameless(LLMPlugin):
@@ -679,7 +679,7 @@ def test_a_plugin_name_with_spaces_is_refused(plugin_dir: Path) -> None:
         plugin_dir,
         "spaced.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Spaced(LLMPlugin):
             name = "my plugin"
@@ -696,7 +696,7 @@ def test_two_plugins_with_the_same_name_are_an_error_naming_both(plugin_dir: Pat
             plugin_dir,
             file,
             f"""\
-            from llm_pytest.tools.plugins.loader import LLMPlugin
+            from llm_pytest import LLMPlugin
 
             class {cls}(LLMPlugin):
                 name = "same"
@@ -716,7 +716,7 @@ def test_star_args_cannot_become_a_schema_and_the_error_names_the_method(
         plugin_dir,
         "variadic.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Variadic(LLMPlugin):
             name = "variadic"
@@ -736,7 +736,7 @@ def test_a_parameter_type_without_schema_is_an_error_naming_the_method(plugin_di
         plugin_dir,
         "weird.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Thing:
             pass
@@ -758,7 +758,7 @@ def test_a_cleanup_that_requires_arguments_is_refused(plugin_dir: Path) -> None:
         plugin_dir,
         "needy.py",
         """\
-        from llm_pytest.tools.plugins.loader import LLMPlugin
+        from llm_pytest import LLMPlugin
 
         class Needy(LLMPlugin):
             name = "needy"
@@ -783,7 +783,7 @@ def ep_module(
     (tmp_path / f"{name}.py").write_text(
         textwrap.dedent(
             """\
-            from llm_pytest.tools.plugins.loader import LLMPlugin
+            from llm_pytest import LLMPlugin
 
             NOT_A_PLUGIN = 42
 

@@ -307,9 +307,8 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     except _LocatedYAMLError as exc:
         raise LoadError(exc.message, SourceLocation(path, *exc.mark), hint=exc.hint) from None
     except yaml.MarkedYAMLError as exc:
-        if "nesting depth" in str(exc.problem):
-            # libyaml 0.2.6+ stops at its own depth limit before our check sees any data
-            _check_nesting_events(text, path)
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit, reached before ours
+            _check_nesting_events(text, path, yaml.SafeLoader)
         raise _syntax_error(exc, path, text) from None
     except yaml.reader.ReaderError as exc:
         raise _bad_character(exc, path, text) from None
@@ -455,12 +454,10 @@ def _check_nesting(data: Any, path: str) -> None:
         check(data, 1)
 
 
-def _check_nesting_events(text: str, path: str) -> None:
-    # The pure-Python parser streams events without a depth limit of its own, so it reaches the
-    # first node too deep even where libyaml's scanner gives up first.
+def _check_nesting_events(text: str, path: str, loader: type[Any] = _BaseLoader) -> None:
     level = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 level += 1
                 if level > MAX_NESTING:
@@ -470,6 +467,10 @@ def _check_nesting_events(text: str, path: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 level -= 1
     except yaml.MarkedYAMLError as exc:
+        if loader is not yaml.SafeLoader and "nesting depth" in str(exc.problem):
+            # libyaml 0.2.6+ scans ahead and stops at its own depth limit before the first
+            # event too deep; the pure-Python parser streams without one and reaches it.
+            _check_nesting_events(text, path, yaml.SafeLoader)
         raise _syntax_error(exc, path, text) from None
     except yaml.YAMLError:  # reported with the rest of the file's problems when it loads
         return
