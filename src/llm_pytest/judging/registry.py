@@ -329,7 +329,7 @@ def _claude_code(*, settings: Settings, env: Mapping[str, str], model: str | Non
 @provider(
     "local",
     settings={
-        "gguf": "the path of a GGUF model file",
+        "gguf": "a GGUF model: a .gguf file, or an installed model package's name",
         "n_ctx": "the model's context size in tokens",
         **_MAX_TOKENS,
     },
