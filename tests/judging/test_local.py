@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,29 @@ async def test_a_real_local_model_answers_a_verdict_that_parses() -> None:
     assert record.cost_usd == 0.0
     assert record.input_tokens > 0
     assert 0 < record.output_tokens < 1024
+
+
+@pytest.mark.local_llm
+@needs_model
+def test_pytest_judges_a_spec_with_the_local_model_end_to_end(pytester: pytest.Pytester) -> None:
+    from tests.pytest_plugin.plugin_support import run, write
+
+    write(
+        pytester,
+        "tests/llm/test_stored.yaml",
+        """\
+        test:
+          name: "Stored"
+        steps:
+          - tool: store_value
+            args: {name: user, value: {name: Alice, email: alice@example.com}}
+            expect: "The stored value is a user named Alice"
+        """,
+    )
+    result = run(
+        pytester, "--llm", "--llm-provider", "local", "--llm-model", MODEL, "--llm-cache", "off"
+    )
+    outcomes = result.parseoutcomes()
+    # The model decides; what matters is that it did: a verdict, never a skip or an error.
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1, result.stdout.str()
+    assert not re.search(r"UNCLEAR runs: \d", result.stdout.str())
