@@ -1,8 +1,13 @@
-"""Fuzzing the spec examples: mutated real specs get located, bounded errors, never a traceback."""
+"""Fuzzing the spec examples: mutated real specs get located, bounded errors, never a traceback,
+and an answer in bounded time (each case runs under a hang guard far above what it takes)."""
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +22,28 @@ TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
 PATH = "fuzzed.yaml"
 MAX_RENDERED = 6_000
 """Characters one rendered error may take: message, hint and a cut source excerpt."""
+HANG_GUARD_S = 30.0
+"""Seconds one case may take before it counts as a hang (cases take milliseconds)."""
+
+
+class Hang(BaseException):
+    """Raised in the main thread when a case outlives the hang guard (a BaseException, so that
+    no ``except Exception`` in the code under test can turn it into an error message)."""
+
+
+@contextmanager
+def hang_guard(seconds: float = HANG_GUARD_S) -> Iterator[None]:
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        raise Hang(f"no answer within {seconds:g}s: the case hangs or loops")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
 
 # What is most likely to break a parser, a model or an expression: YAML's own punctuation,
 # interpolation, quotes, odd characters and large or deep values.
@@ -99,7 +126,8 @@ def _check(error: SpecError) -> None:
 @given(mutated())
 def test_a_mutated_example_compiles_or_fails_with_located_bounded_errors(text: str) -> None:
     try:
-        compile_text(text, PATH)
+        with hang_guard():
+            compile_text(text, PATH)
     except SpecErrors as errors:
         for error in errors.errors:
             _check(error)
@@ -114,7 +142,8 @@ def test_a_mutated_example_compiles_or_fails_with_located_bounded_errors(text: s
 )
 @given(mutated())
 def test_lint_reports_a_mutated_example_as_located_findings(text: str) -> None:
-    report = lint_text(text, PATH, LintSettings(registry=ToolRegistry([])))
+    with hang_guard():
+        report = lint_text(text, PATH, LintSettings(registry=ToolRegistry([])))
     for finding in report.findings:
         assert finding.location.line >= 1 and finding.location.col >= 1, finding
         assert len(finding.message) <= MAX_RENDERED, finding.message[:200]
