@@ -224,9 +224,7 @@ def _matches(text: Any, pattern: Any) -> bool:
         regex = _regex(pattern)
     except CatastrophicPattern as exc:
         raise EvalFailure(
-            f"refused regular expression {short(pattern, 60)}: {exc}",
-            "repeat the inner part once, e.g. `^a+$` for `^(a+)+$`, or separate the "
-            "repetitions by something they cannot match, e.g. `^([a-z]+,)+$`",
+            f"refused regular expression {short(pattern, 60)}: {exc}", exc.hint
         ) from None
     except (re.error, RecursionError, OverflowError) as exc:
         raise EvalFailure(
