@@ -33,6 +33,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "redact_pattern",
+    "shard",
     "unclear_policy",
 ]
 
@@ -106,6 +107,18 @@ def unclear_policy(text: str) -> UnclearPolicy:
         if wanted == policy:
             return policy
     raise ValueError(f"expected one of {', '.join(UNCLEAR_POLICIES)}, got {text!r}")
+
+
+def shard(text: str) -> tuple[int, int]:
+    """``I/N``: shard I (1-based) of N."""
+    index, sep, count = text.strip().partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        i = n = 0
+    if not sep or n < 1 or not 1 <= i <= n:
+        raise ValueError(f"expected I/N with 1 <= I <= N (e.g. 2/3), got {text!r}")
+    return i, n
 
 
 def redact_pattern(text: str) -> str:
@@ -212,6 +225,13 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="REGEX",
         help="also redact the values of environment variables whose names match REGEX "
         "(case-insensitive; repeatable)",
+    )
+    group.addoption(
+        "--llm-shard",
+        type=_cli(shard),
+        metavar="I/N",
+        help="run only shard I of N: the items sorted by node id, every Nth from the Ith "
+        "(the others are deselected); the same on every machine",
     )
     group.addoption(
         "--llm-traceback",
