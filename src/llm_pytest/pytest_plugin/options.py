@@ -1,7 +1,8 @@
 """Command-line options and ini keys of ``pytest --llm`` and the parsers of their values.
 
-Every ``--llm-*`` setting except ``--llm`` itself also has an ini key (``--llm-min-pass-rate`` is
-``llm_min_pass_rate``); the command line wins over the ini file (see
+Every ``--llm-*`` setting except ``--llm`` itself and ``--llm-shard`` (a per-job choice) has
+an ini key (``--llm-min-pass-rate`` is ``llm_min_pass_rate``); the command line wins over the
+ini file (see
 :mod:`~llm_pytest.pytest_plugin.session_options`). Bad values are usage errors that name the
 option. This module is imported on every pytest run, so it imports and builds nothing heavy.
 """
