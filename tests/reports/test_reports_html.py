@@ -147,3 +147,13 @@ def test_a_step_that_failed_as_expected_shows_the_expectation_and_the_error(
         "expect_error: an error matching `file not found`; got <code>file not found: "
         f"{tmp_path}/absent.txt" in html
     )
+
+
+def test_runs_card_counts_every_run_state_and_items_say_runs_passed_of_their_runs(
+    tmp_path: Path,
+) -> None:
+    html = render_html(run_records(tmp_path))
+    assert "6</b>2 PASS · 3 FAIL · 1 UNCLEAR</div>" in html
+    assert "runs passed: 2 of 6 (1 UNCLEAR left out)" in html
+    assert "runs passed: 2 of 4 (pass rate 50%)" in html
+    assert "judged runs" not in html

@@ -1,7 +1,8 @@
 """Command-line options and ini keys of ``pytest --llm`` and the parsers of their values.
 
-Every ``--llm-*`` setting except ``--llm`` itself also has an ini key (``--llm-min-pass-rate`` is
-``llm_min_pass_rate``); the command line wins over the ini file (see
+Every ``--llm-*`` setting except ``--llm`` itself and ``--llm-shard`` (a per-job choice) has
+an ini key (``--llm-min-pass-rate`` is ``llm_min_pass_rate``); the command line wins over the
+ini file (see
 :mod:`~llm_pytest.pytest_plugin.session_options`). Bad values are usage errors that name the
 option. This module is imported on every pytest run, so it imports and builds nothing heavy.
 """
@@ -33,6 +34,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "redact_pattern",
+    "shard",
     "unclear_policy",
 ]
 
@@ -106,6 +108,18 @@ def unclear_policy(text: str) -> UnclearPolicy:
         if wanted == policy:
             return policy
     raise ValueError(f"expected one of {', '.join(UNCLEAR_POLICIES)}, got {text!r}")
+
+
+def shard(text: str) -> tuple[int, int]:
+    """``I/N``: shard I (1-based) of N."""
+    index, sep, count = text.strip().partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        i = n = 0
+    if not sep or n < 1 or not 1 <= i <= n:
+        raise ValueError(f"expected I/N with 1 <= I <= N (e.g. 2/3), got {text!r}")
+    return i, n
 
 
 def redact_pattern(text: str) -> str:
@@ -212,6 +226,13 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="REGEX",
         help="also redact the values of environment variables whose names match REGEX "
         "(case-insensitive; repeatable)",
+    )
+    group.addoption(
+        "--llm-shard",
+        type=_cli(shard),
+        metavar="I/N",
+        help="run only shard I of N: the items sorted by node id, every Nth from the Ith "
+        "(the others are deselected); the same on every machine",
     )
     group.addoption(
         "--llm-traceback",

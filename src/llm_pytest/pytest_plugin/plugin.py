@@ -51,11 +51,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    wanted = config.getoption("llm_shard")
+    shard = (
+        []
+        if wanted is None
+        else [
+            f"llm-pytest shard {wanted[0]}/{wanted[1]} (--llm-shard): one item in {wanted[1]} "
+            "of the items sorted by node id"
+        ]
+    )
     if not config.getoption("llm"):
-        return None
+        return shard or None
     from llm_pytest.pytest_plugin import session
 
-    return session.header_lines(config)
+    return [*session.header_lines(config), *shard]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("llm_shard")
+    if wanted is None:
+        return
+    index, count = wanted
+    order = sorted(range(len(items)), key=lambda i: items[i].nodeid)
+    mine = {at for rank, at in enumerate(order) if rank % count == index - 1}
+    deselected = [item for at, item in enumerate(items) if at not in mine]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for at, item in enumerate(items) if at in mine]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
