@@ -16,7 +16,7 @@ from tests.spec_support import http_server, load_plugins, write_spec  # noqa: F4
 
 
 def _import_every_module() -> None:
-    """Import all of llm_pytest (and the lazily imported parser library) before any test runs.
+    """Import all of llm_pytest (and the lazily imported libraries) before any test runs.
 
     In-process ``pytester`` sessions drop the modules first imported during them; a module
     imported again later is a new object whose classes differ from those that earlier imports
@@ -25,6 +25,9 @@ def _import_every_module() -> None:
     for info in pkgutil.walk_packages(llm_pytest.__path__, "llm_pytest."):
         importlib.import_module(info.name)
     importlib.import_module("lark")
+    # httpx imports httpcore on its first request and keeps a map of httpcore's exception
+    # classes from then on: a later httpcore import would raise classes the map does not know.
+    importlib.import_module("httpcore")
 
 
 _import_every_module()
