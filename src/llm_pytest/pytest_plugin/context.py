@@ -8,7 +8,7 @@ before anything runs).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ import pytest
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, SpecErrors, UsageError
-from llm_pytest.interpreter.runner import RunSettings, run_plan
+from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY, RunSettings, run_plan
 from llm_pytest.model.plan import JudgePlan, Plan
 from llm_pytest.model.result import ItemResult, SpecResult
 from llm_pytest.model.trace import JudgeRecord, RunTrace
@@ -33,6 +33,7 @@ from llm_pytest.tools.registry import ToolNameClash, ToolRegistry
 
 if TYPE_CHECKING:
     from llm_pytest.judging.cache import JudgeCache
+    from llm_pytest.pytest_plugin.ahead import RunAhead
 
 __all__ = [
     "LlmContext",
@@ -66,6 +67,7 @@ class LlmContext:
         self._judge: tuple[Judge, str] | None = None
         self._tools = SpecTools(options.plugin_dirs)
         self._overrides: list[Override] | None = None
+        self._ahead: RunAhead | None = None
 
     @classmethod
     def of(cls, config: pytest.Config) -> LlmContext:
@@ -139,14 +141,55 @@ class LlmContext:
         if missing:
             raise SpecErrors(missing)
 
-    def run_item(self, plan: Plan, log: Callable[[str], None] | None = None) -> ItemResult:
-        """Every run of ``plan``; raises ``LlmPytestError`` for plugin or judge configuration."""
-        guard = _JudgeGuard(self.judge)
-        settings = self._settings(plan.path, None, log, guard)
+    def run_item(
+        self,
+        plan: Plan,
+        log: Callable[[str], None] | None = None,
+        *,
+        item: pytest.Item | None = None,
+    ) -> ItemResult:
+        """Every run of ``plan`` (of ``item``, which may have started ahead of its turn under
+        ``--llm-parallel``); raises ``LlmPytestError`` for plugin or judge configuration."""
+        ahead = self._run_ahead(item)
         with _our_errors_unwrapped():
-            traces = anyio.run(_run_plan, plan, settings)
-        guard.raise_config_error()
+            if ahead is not None and item is not None:
+                traces = ahead.run(item, log)
+            else:
+                traces = anyio.run(self._launch(plan, log, self.judge))
         return ItemResult(plan, traces, self.options.unclear)
+
+    def close(self) -> None:
+        """Cancel the runs still ahead of their turn (the session stopped early)."""
+        if self._ahead is not None:
+            self._ahead.close()
+
+    def _launch(
+        self, plan: Plan, log: Callable[[str], None] | None, judge: Judge
+    ) -> Callable[[], Awaitable[list[RunTrace]]]:
+        guard = _JudgeGuard(judge)
+        settings = self._settings(plan.path, None, log, guard)
+
+        async def run() -> list[RunTrace]:
+            traces = await _run_plan(plan, settings)
+            guard.raise_config_error()
+            return traces
+
+        return run
+
+    def _run_ahead(self, item: pytest.Item | None) -> RunAhead | None:
+        if item is None or self.options.parallel <= 1:
+            return None
+        if self._ahead is None:
+            from llm_pytest.pytest_plugin.ahead import RunAhead
+
+            judge = _JudgeLimit(self.judge, self.options.concurrency or DEFAULT_CONCURRENCY)
+            self._ahead = RunAhead(
+                item.session,
+                self.options.parallel,
+                lambda plan, log: self._launch(plan, log, judge),
+                live=self.live_log() is not None,
+            )
+        return self._ahead
 
     def run_file(
         self,
@@ -220,6 +263,23 @@ def _clash_at_server(plan: Plan, clash: ToolNameClash) -> LlmPytestError:
                 "plugin, so each tool name is unique",
             )
     return clash
+
+
+class _JudgeLimit:
+    """The session's judge with at most ``limit`` calls in flight, shared by the items that run
+    at once under ``--llm-parallel`` (all on one event loop)."""
+
+    def __init__(self, judge: Judge, limit: int) -> None:
+        self._judge = judge
+        self.name = str(getattr(judge, "name", type(judge).__name__))
+        self._limit = limit
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._limit)
+        async with self._limiter:
+            return await self._judge(trace, spec)
 
 
 class _JudgeGuard:

@@ -62,7 +62,7 @@ class SpecItem(pytest.Item):
     def runtest(self) -> None:
         ctx = LlmContext.of(self.config)
         try:
-            result = ctx.run_item(self.plan, ctx.live_log())
+            result = ctx.run_item(self.plan, ctx.live_log(), item=self)
         except ProviderConfigError as exc:
             self.session.shouldstop = f"llm-pytest: the judge cannot be used: {exc}"
             raise

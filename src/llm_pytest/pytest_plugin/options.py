@@ -189,7 +189,15 @@ def add_options(parser: pytest.Parser) -> None:
         "--llm-concurrency",
         type=_cli(positive_int),
         metavar="N",
-        help="runs of one item that may execute at once (default: up to 16)",
+        help="runs of one item that may execute at once, and with --llm-parallel judge calls "
+        "in flight across the session (default: up to 16)",
+    )
+    group.addoption(
+        "--llm-parallel",
+        type=_cli(positive_int),
+        metavar="N",
+        help="spec items whose runs may be in flight at once: later items start ahead of their "
+        "turn, reported in order (default 1; items using fixtures or marked llm_serial wait)",
     )
     group.addoption(
         "--llm-provider",
@@ -259,6 +267,7 @@ def add_options(parser: pytest.Parser) -> None:
         "iterations",
         "min_pass_rate",
         "concurrency",
+        "parallel",
         "provider",
         "model",
         "report_dir",

@@ -15,6 +15,7 @@ import pytest
 
 from llm_pytest.pytest_plugin import options
 from llm_pytest.pytest_plugin.keys import (
+    CONTEXT,
     ITEM_RECORDS,
     REPORT_ATTRIBUTE,
     SESSION_RECORDS,
@@ -44,10 +45,14 @@ class _RecordGatherer:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_RecordGatherer(config), "llm-pytest-records")
+    config.addinivalue_line(
+        "markers", "llm_serial: a spec item that never runs ahead of its turn (--llm-parallel)"
+    )
     if config.getoption("llm"):
         from llm_pytest.pytest_plugin import session
 
         session.start(config)
+        session.wide_xdist_scheduling(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -102,6 +107,8 @@ def pytest_runtest_makereport(
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    if CONTEXT in session.config.stash:
+        session.config.stash[CONTEXT].close()
     if SESSION_RECORDS in session.config.stash:
         from llm_pytest.pytest_plugin import session as llm_session
 

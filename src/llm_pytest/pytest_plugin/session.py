@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY
 from llm_pytest.model.redaction import Redactor
 from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
 from llm_pytest.pytest_plugin.item import SpecItem
@@ -53,12 +54,31 @@ _POLICY_LINES = {
 }
 
 
+def wide_xdist_scheduling(config: pytest.Config) -> None:
+    """Under xdist with ``--llm-parallel N``, the controller keeps each worker supplied with
+    items to run ahead."""
+    parallel = LlmContext.of(config).options.parallel
+    xdist = config.pluginmanager.hasplugin("xdist") and config.getvalue("numprocesses")
+    if parallel > 1 and xdist and not is_xdist_worker(config):
+        from llm_pytest.pytest_plugin.ahead import WideScheduling
+
+        config.pluginmanager.register(WideScheduling(parallel), "llm-pytest-wide-scheduling")
+
+
 def header_lines(config: pytest.Config) -> list[str]:
     ctx = LlmContext.of(config)
-    return [
+    lines = [
         f"llm-pytest {ctx.judge_description}",
         f"llm-pytest {_POLICY_LINES[ctx.options.unclear]}",
     ]
+    opts = ctx.options
+    if opts.parallel > 1:
+        lines.append(
+            f"llm-pytest parallel: up to {opts.parallel} spec items in flight, at most "
+            f"{opts.concurrency or DEFAULT_CONCURRENCY} judge calls at once "
+            "(--llm-parallel, --llm-concurrency)"
+        )
+    return lines
 
 
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:

@@ -40,6 +40,8 @@ class LlmOptions:
     overrides: tuple[tuple[str, str], ...] = ()
     """``(PATH=VALUE, source)`` pairs in the order they apply."""
     concurrency: int | None = None
+    parallel: int = 1
+    """Spec items whose runs may be in flight at once (``--llm-parallel``)."""
     provider: str = "auto"
     model: str | None = None
     report_dir: Path | None = None
@@ -116,6 +118,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         min_pass_rate=pick("min_pass_rate", pass_rate),
         overrides=tuple(overrides),
         concurrency=pick("concurrency", positive_int),
+        parallel=pick("parallel", positive_int) or 1,
         provider=pick("provider", str) or "auto",
         model=pick("model", str),
         report_dir=path_option("report_dir"),
