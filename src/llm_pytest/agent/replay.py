@@ -58,7 +58,14 @@ async def replay(
     failures, else they are recorded as not run. ``context`` is the run's state (for teardown
     steps run here).
     """
-    scope = new_scope(plan, trace.iteration, context.env, variables=dict(variables), stored={})
+    scope = new_scope(
+        plan,
+        trace.iteration,
+        context.env,
+        variables=dict(variables),
+        stored={},
+        fixtures=settings.fixtures,
+    )
     fallback = InterpreterCalls(context)
     source = AgentCalls(plan, registry, calls, agent_finished=agent_finished, fallback=fallback)
     walk = Walk(plan, trace, scope, registry=registry, source=source, redact=settings.redact)

@@ -114,7 +114,7 @@ async def _run(
     limit: float | None,
 ) -> None:
     try:
-        variables = _variables(plan, settings.env, trace.iteration)
+        variables = _variables(plan, settings, trace.iteration)
     except ExpressionError as exc:
         _not_run(trace, plan, "vars failed")
         trace.outcome, trace.reason = "FAIL", f"cannot compute vars: {with_hint(exc)}"
@@ -262,8 +262,11 @@ def _context(plan: Plan, env: Mapping[str, str]) -> ToolContext:
     return ToolContext(env=env, spec_dir=Path(plan.path).resolve().parent)
 
 
-def _variables(plan: Plan, env: Mapping[str, str], iteration: int) -> dict[str, Any]:
-    return compute_vars(plan, new_scope(plan, iteration, env, variables={}, stored={}))
+def _variables(plan: Plan, settings: RunSettings, iteration: int) -> dict[str, Any]:
+    scope = new_scope(
+        plan, iteration, settings.env, variables={}, stored={}, fixtures=settings.fixtures
+    )
+    return compute_vars(plan, scope)
 
 
 def _plan_tools(plan: Plan, registry: ToolRegistry) -> ToolRegistry:

@@ -40,6 +40,7 @@ from llm_pytest.errors import (
 from llm_pytest.expr.parse import Expression, Template, parse_expression, parse_template
 from llm_pytest.model.plan import (
     ExpectedErrorPlan,
+    FixtureUse,
     JudgePlan,
     McpServerPlan,
     Plan,
@@ -305,7 +306,18 @@ class _Builder:
             else JudgePlan(),
             location=doc.locate(["test", "name"]),
             overrides=tuple((o.path, o.value, o.source) for o in applied),
+            fixtures=self.fixtures(),
         )
+
+    def fixtures(self) -> tuple[FixtureUse, ...]:
+        """Top-level `fixtures:` then `test.fixtures`, each name once, where it is first named."""
+        spec, doc = self.spec, self.doc
+        uses: dict[str, FixtureUse] = {}
+        lists = ((("fixtures",), spec.fixtures), (("test", "fixtures"), spec.test.fixtures))
+        for path, names in lists:
+            for i, name in enumerate(names):
+                uses.setdefault(name, FixtureUse(name, doc.locate([*path, i])))
+        return tuple(uses.values())
 
     # -- steps -------------------------------------------------------------------------
 

@@ -17,13 +17,14 @@ from llm_pytest.model.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCal
 
 __all__ = ["BUILTIN_NAMES", "check_names"]
 
-BUILTIN_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment"})
+BUILTIN_NAMES = frozenset({"vars", "env", "fixtures", "stored", "iteration", "experiment"})
 STEP_NAMES = frozenset({"result", "call"})
 """Names of the current step's outcome, read in its `check` and `until` only."""
 
 
 def check_names(plan: Plan) -> list[SpecError]:
-    """Located errors for names read before any step binds them, and unknown ``vars`` keys."""
+    """Located errors for names read before any step binds them, unknown ``vars`` keys and
+    ``fixtures.NAME`` of fixtures the test does not request."""
     checker = _Checker(plan)
     return checker.run()
 
@@ -33,6 +34,7 @@ class _Checker:
         self.plan = plan
         self.errors: list[SpecError] = []
         self.var_names = list(plan.vars)
+        self.fixture_names = list(plan.fixture_names)
 
     def run(self) -> list[SpecError]:
         plan = self.plan
@@ -133,6 +135,9 @@ class _Checker:
             known = self.var_names if allow_vars is None else allow_vars
             self.var_field(ref, known, where, source)
             return
+        if ref.root == "fixtures":
+            self.fixture_field(ref, where, source)
+            return
         if ref.root in BUILTIN_NAMES or ref.root in names:
             return
         available = sorted(BUILTIN_NAMES | set(names) - STEP_NAMES)
@@ -171,5 +176,25 @@ class _Checker:
                 f"`vars.{name}` is not defined in `{source}` (vars: {', '.join(known) or 'none'})",
                 where,
                 hint=f"did you mean `vars.{guess}`?" if guess else f"add `{name}` under `vars:`",
+            )
+        )
+
+    def fixture_field(self, ref: Reference, where: SourceLocation | None, source: str) -> None:
+        if not ref.path or not isinstance(ref.path[0], str):
+            return
+        name = ref.path[0]
+        known = self.fixture_names
+        if name in known:
+            return
+        guess = closest(name, known)
+        listed = ", ".join(known) or "none"
+        self.errors.append(
+            UndefinedNameError(
+                f"`fixtures.{name}` is read in `{source}`, but the test does not request the "
+                f"fixture `{name}` (requested: {listed})",
+                where,
+                hint=f"did you mean `fixtures.{guess}`?"
+                if guess
+                else f"add `{name}` to `test.fixtures: [...]` to request it",
             )
         )

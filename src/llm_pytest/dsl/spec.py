@@ -39,7 +39,9 @@ __all__ = [
     "Verdict",
 ]
 
-RESERVED_NAMES = frozenset({"vars", "env", "stored", "iteration", "experiment", "result", "call"})
+RESERVED_NAMES = frozenset(
+    {"vars", "env", "fixtures", "stored", "iteration", "experiment", "result", "call"}
+)
 """Names that specs read as built-ins; `save_as`, loop variables and params may not use them."""
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -64,6 +66,15 @@ def _not_reserved(name: str | None) -> str | None:
             f"`{name}` is a built-in name ({', '.join(sorted(RESERVED_NAMES))}); choose another"
         )
     return name
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"the fixture `{name}` is listed twice")
+        seen.add(name)
+    return names
 
 
 class ExpectedError(_Model):
@@ -214,6 +225,12 @@ class SpecInfo(_Model):
     """Skip this test, with this reason."""
     xfail: str | None = None
     """Expect this test to fail, with this reason."""
+    fixtures: list[Identifier] = Field(default_factory=list, examples=[["base_url"]])
+    """pytest fixtures this test requests (as a Python test names them as arguments): set up
+    before its runs, torn down after, and readable as `${fixtures.NAME}`. Autouse fixtures
+    apply without being named; naming one makes its value readable."""
+
+    _unique_fixtures = field_validator("fixtures")(_unique)
 
 
 class McpStdioServer(_Model):
@@ -350,6 +367,11 @@ class Spec(_Model):
     """The overall natural-language judgement."""
     judge: JudgeSettings | None = None
     """Judge settings for this spec."""
+    fixtures: list[Identifier] = Field(default_factory=list, examples=[["live_server"]])
+    """pytest fixtures for the test, before those of `test.fixtures` (both lists are merged):
+    set up before its runs, torn down after, readable as `${fixtures.NAME}`."""
+
+    _unique_fixtures = field_validator("fixtures")(_unique)
 
 
 RepeatStep.model_rebuild()

@@ -11,7 +11,9 @@ failing node turns it into a located :class:`~llm_pytest.errors.ExpressionEvalEr
 from __future__ import annotations
 
 import functools
+import inspect
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,11 +25,13 @@ __all__ = [
     "OPERATORS",
     "EvalFailure",
     "Subject",
+    "attribute_of",
     "contains",
     "equal",
     "field_of",
     "index_of",
     "is_number",
+    "is_python_object",
     "render_text",
     "short",
     "to_json",
@@ -97,9 +101,12 @@ def to_json(value: Any) -> str:
 
 
 def render_text(value: Any) -> str:
-    """How a value is written into a string: text as is, JSON spelling for everything else."""
+    """How a value is written into a string: text as is, a path as its text, a Python object
+    (a fixture's value) as its ``str``, JSON spelling for everything else."""
     if isinstance(value, str):
         return value
+    if isinstance(value, os.PathLike):
+        return os.fsdecode(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -109,6 +116,8 @@ def render_text(value: Any) -> str:
             return str(value)
         except ValueError as exc:  # an integer of thousands of digits
             raise EvalFailure(f"cannot write the number as text: {exc}") from None
+    if is_python_object(value):
+        return str(value)
     return to_json(value)
 
 
@@ -270,8 +279,17 @@ def _named(subject: Subject, value: Any) -> str:
     return "the value" if value is None else short(value)
 
 
+_DATA_TYPES = (str, int, float, bool, list, tuple, type(None))
+
+
+def is_python_object(value: Any) -> bool:
+    """Whether ``value`` is an object of a program (a fixture's value), not JSON-like data."""
+    return not isinstance(value, (*_DATA_TYPES, Mapping))
+
+
 def field_of(value: Any, name: str, subject: Subject) -> Any:
-    """``value.name`` (also ``value["name"]``) of a map."""
+    """``value.name`` (also ``value["name"]``) of a map, or a public data attribute of a Python
+    object (such as a pytest fixture's value)."""
     if isinstance(value, Mapping):
         try:
             return value[name]
@@ -287,6 +305,8 @@ def field_of(value: Any, name: str, subject: Subject) -> Any:
             else "use `x.field ?? default` for an optional field",
             undefined=True,
         )
+    if is_python_object(value) or (isinstance(value, tuple) and hasattr(value, "_fields")):
+        return attribute_of(value, name, subject)
     if value is None:
         raise EvalFailure(
             f"{_named(subject, value)} is null, so it has no field `{name}`",
@@ -298,6 +318,70 @@ def field_of(value: Any, name: str, subject: Subject) -> Any:
         f"{_named(subject, value)} is a {type_name(value)}, not a map: it has no field `{name}`",
         "read the items of a list with an index, e.g. x[0]" if is_list else "only maps have fields",
     )
+
+
+def attribute_of(value: Any, name: str, subject: Subject) -> Any:
+    """A public data attribute of a Python object: an instance or class attribute, a dataclass
+    field, a property (its getter runs, as reading it in Python would). Names starting with
+    ``_`` and methods are refused: expressions read data, they never call code by name."""
+    what = _named_object(subject, value)
+    if name.startswith("_"):
+        raise EvalFailure(
+            f"{what} has the attribute `{name}`, but attributes starting with `_` cannot be read",
+            "read a public attribute, or have the fixture return the value you need",
+        )
+    try:
+        inspect.getattr_static(value, name)
+    except AttributeError:
+        known = _public_data(value)
+        guess = closest(name, known)
+        listed = f"attributes: {_names(known)}" if known else "it has no public data attributes"
+        raise EvalFailure(
+            f"{what} has no attribute `{name}` ({listed})",
+            f"did you mean `{guess}`?"
+            if guess
+            else "use `x.attribute ?? default` for an optional attribute",
+            undefined=True,
+        ) from None
+    try:
+        found = getattr(value, name)
+    except Exception as exc:  # a property that raised
+        raise EvalFailure(
+            f"reading the attribute `{name}` of {what} raised {type(exc).__name__}: {exc}"
+        ) from None
+    if callable(found):
+        raise EvalFailure(
+            f"`{name}` of {what} is a method or a class, which expressions cannot call or read",
+            "read a data attribute, or have the fixture return the value itself "
+            "(a string, a number, a dict)",
+        )
+    return found
+
+
+def _named_object(subject: Subject, value: Any) -> str:
+    code = subject() if subject is not None else None
+    kind = type(value).__name__
+    return f"`{code}` (a {kind})" if code is not None else f"a {kind}"
+
+
+def _public_data(value: Any) -> list[str]:
+    """The public attribute names of ``value`` that hold data (not methods)."""
+    out: list[str] = []
+    try:
+        names = dir(value)
+    except Exception:
+        return out
+    for name in names:
+        if name.startswith("_"):
+            continue
+        try:
+            static = inspect.getattr_static(value, name)
+        except AttributeError:
+            continue
+        data = isinstance(static, property | functools.cached_property) or not callable(static)
+        if data and not isinstance(static, staticmethod | classmethod):
+            out.append(name)
+    return out
 
 
 def index_of(value: Any, index: Any, subject: Subject) -> Any:

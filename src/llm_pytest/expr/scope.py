@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["EnvView", "RunScope"]
+from llm_pytest.expr.evaluate import EvalFailure
+
+__all__ = ["NO_FIXTURES", "EnvView", "FixtureValues", "RunScope"]
 
 
 class EnvView(Mapping[str, str]):
@@ -27,6 +29,44 @@ class EnvView(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"<environment: {len(self._env)} variables>"
+
+
+class FixtureValues(Mapping[str, Any]):
+    """``fixtures.NAME``: the values of the pytest fixtures a test requested.
+
+    A name the run was not given fails with ``missing`` (where fixture values come from), not
+    with a list of fields: outside pytest there are none unless the caller passes them.
+    """
+
+    def __init__(self, values: Mapping[str, Any], missing: str) -> None:
+        self._values = dict(values)
+        self._missing = missing
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise EvalFailure(
+                f"the pytest fixture `{key}` has no value in this run",
+                self._missing,
+                undefined=True,
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"<fixture values: {', '.join(self._values) or 'none'}>"
+
+
+NO_FIXTURES = (
+    "fixture values exist when the spec runs under `pytest --llm` (or from a Python test "
+    "with `llm_runner`); `run_spec(..., fixtures={...})` passes them from code"
+)
+"""Why ``fixtures.NAME`` has no value where no one provided fixtures."""
 
 
 class RunScope:

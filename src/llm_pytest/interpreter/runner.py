@@ -18,6 +18,7 @@ from pathlib import Path
 import anyio
 
 from llm_pytest.errors import ExpressionError, ProviderConfigError
+from llm_pytest.expr.scope import NO_FIXTURES, FixtureValues
 from llm_pytest.interpreter.calling import InterpreterCalls
 from llm_pytest.interpreter.stepping import compute_vars, new_scope, with_hint
 from llm_pytest.interpreter.walker import Walk
@@ -39,8 +40,9 @@ ExecuteRun = Callable[[Plan, int, "RunSettings", ToolRegistry], Awaitable[RunTra
 
 class RunSettings:
     """What every run of an item shares: tools, judge, environment, live output, how one run
-    is executed (``execute``; by default :func:`interpret`), and the extra name patterns of
-    secret variables (``redact_names``)."""
+    is executed (``execute``; by default :func:`interpret`), the extra name patterns of
+    secret variables (``redact_names``) and the values of the pytest fixtures the item requested
+    (``fixtures``, read as ``fixtures.NAME``; every run of the item sees the same values)."""
 
     def __init__(
         self,
@@ -52,6 +54,7 @@ class RunSettings:
         concurrency: int | None = None,
         execute: ExecuteRun | None = None,
         redact_names: Sequence[str] = (),
+        fixtures: FixtureValues | None = None,
     ) -> None:
         self.registry = registry
         self.judge: Judge = judge or OfflineJudge()
@@ -60,6 +63,7 @@ class RunSettings:
         self.concurrency = concurrency
         self.execute: ExecuteRun = execute or interpret
         self.redact = Redactor(self.env, redact_names)
+        self.fixtures = fixtures if fixtures is not None else FixtureValues({}, NO_FIXTURES)
 
 
 def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:
@@ -83,7 +87,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     if plan.mcp_servers:
         from llm_pytest.tools.mcp.lifecycle import plan_connections
 
-        async with plan_connections(plan, settings.env) as (tools, unavailable):
+        async with plan_connections(plan, settings.env, settings.fixtures) as (tools, unavailable):
             return await _run_iterations(plan, settings, registry.extended(tools, unavailable))
     return await _run_iterations(plan, settings, registry)
 
@@ -133,7 +137,14 @@ class Run:
         )
         self.ctx = ToolContext(env=settings.env)
         self.ctx.spec_dir = Path(plan.path).resolve().parent
-        scope = new_scope(plan, iteration, settings.env, variables={}, stored=self.ctx.stored)
+        scope = new_scope(
+            plan,
+            iteration,
+            settings.env,
+            variables={},
+            stored=self.ctx.stored,
+            fixtures=settings.fixtures,
+        )
         self.walk = Walk(
             plan,
             self.trace,

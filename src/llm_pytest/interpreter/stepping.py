@@ -12,7 +12,7 @@ from typing import Any
 
 from llm_pytest.errors import ExpressionError, ToolError
 from llm_pytest.expr.parse import Expression, Template
-from llm_pytest.expr.scope import EnvView, RunScope
+from llm_pytest.expr.scope import EnvView, FixtureValues, RunScope
 from llm_pytest.model.plan import (
     Condition,
     Plan,
@@ -59,13 +59,15 @@ def new_scope(
     *,
     variables: dict[str, Any],
     stored: dict[str, Any],
+    fixtures: FixtureValues,
 ) -> RunScope:
-    """The names a run's expressions see: ``vars``, ``env``, ``stored``, ``iteration`` and
-    ``experiment``."""
+    """The names a run's expressions see: ``vars``, ``env``, ``fixtures``, ``stored``,
+    ``iteration`` and ``experiment``."""
     return RunScope(
         {
             "vars": variables,
             "env": EnvView(env),
+            "fixtures": fixtures,
             "stored": stored,
             "iteration": iteration,
             "experiment": plan.experiment,

@@ -17,6 +17,7 @@ from llm_pytest.expr.parse import Expression, Template
 
 __all__ = [
     "ExpectedErrorPlan",
+    "FixtureUse",
     "JudgePlan",
     "McpServerPlan",
     "Plan",
@@ -152,6 +153,14 @@ class JudgePlan:
     max_result_chars: int = 4000
 
 
+@dataclass(frozen=True, slots=True)
+class FixtureUse:
+    """A pytest fixture the test requests, where the spec names it."""
+
+    name: str
+    location: SourceLocation
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Plan:
     """One pytest item: a test of a spec file under one experiment (or none)."""
@@ -176,6 +185,12 @@ class Plan:
     judge: JudgePlan
     location: SourceLocation
     overrides: tuple[tuple[str, Any, str], ...] = ()
+    fixtures: tuple[FixtureUse, ...] = ()
+    """The pytest fixtures requested: top-level `fixtures:`, then `test.fixtures`."""
+
+    @property
+    def fixture_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fixtures)
 
     @property
     def item_name(self) -> str:
@@ -206,6 +221,7 @@ class Plan:
             "mode": self.mode,
             "skip": self.skip,
             "xfail": self.xfail,
+            "fixtures": list(self.fixture_names),
             "vars": value_to_json(self.vars),
             "mcp_servers": [_server_json(s) for s in self.mcp_servers],
             "setup": [step_to_json(s) for s in self.setup],

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from llm_pytest.errors import ExpressionError, ToolError
-from llm_pytest.expr.scope import EnvView
+from llm_pytest.expr.scope import NO_FIXTURES, EnvView, FixtureValues
 from llm_pytest.model.plan import McpServerPlan, Plan, render_value
 from llm_pytest.tools.mcp.client import McpConnections
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
@@ -16,11 +16,16 @@ from llm_pytest.tools.registry import Tool
 __all__ = ["plan_connections", "server_configs"]
 
 
-def server_configs(plan: Plan, env: Mapping[str, str]) -> list[McpServerConfig]:
-    """The plan's servers with `${vars...}` and `${env...}` resolved. Raises ExpressionError."""
+def server_configs(
+    plan: Plan, env: Mapping[str, str], fixtures: FixtureValues | None = None
+) -> list[McpServerConfig]:
+    """The plan's servers with `${vars...}`, `${env...}` and `${fixtures...}` resolved (without
+    ``fixtures``, reading one fails, saying where fixture values come from). Raises
+    ExpressionError."""
     scope: dict[str, Any] = {
         "vars": {},
         "env": EnvView(env),
+        "fixtures": fixtures if fixtures is not None else FixtureValues({}, NO_FIXTURES),
         "stored": {},
         "iteration": 0,
         "experiment": plan.experiment,
@@ -54,7 +59,7 @@ def _config(server: McpServerPlan, scope: Mapping[str, Any]) -> McpServerConfig:
 
 @asynccontextmanager
 async def plan_connections(
-    plan: Plan, env: Mapping[str, str]
+    plan: Plan, env: Mapping[str, str], fixtures: FixtureValues | None = None
 ) -> AsyncIterator[tuple[list[Tool], dict[str, ToolError]]]:
     """Start the plan's servers; yields their tools and, if they failed, the error per server.
 
@@ -64,7 +69,7 @@ async def plan_connections(
     """
     names = [s.name for s in plan.mcp_servers]
     try:
-        configs = server_configs(plan, env)
+        configs = server_configs(plan, env, fixtures)
     except ExpressionError as exc:
         error = ToolError(f"cannot configure the MCP servers: {exc}", hint=exc.hint)
         yield [], dict.fromkeys(names, error)
