@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -35,33 +36,42 @@ def entry() -> str:
     return str(path)
 
 
+def _spec(entry: str, steps: str) -> str:
+    """A spec of one test with the server `everything` and ``steps`` (YAML, 10 spaces in)."""
+    return (
+        "test:\n"
+        '  name: "Everything server"\n'
+        "mcp_servers:\n"
+        "  everything:\n"
+        "    command: node\n"
+        f'    args: ["{entry}", stdio]\n'
+        "steps:\n" + textwrap.dedent(steps)
+    )
+
+
 def test_a_spec_calls_the_tools_of_an_npm_server_over_stdio(
     pytester: pytest.Pytester, entry: str
 ) -> None:
     write(
         pytester,
         "tests/llm/test_everything.yaml",
-        f"""\
-        test:
-          name: "Everything server"
-        mcp_servers:
-          everything:
-            command: node
-            args: ["{entry}", stdio]
-        steps:
+        _spec(
+            entry,
+            """\
           - name: "Echo"
             tool: everything.echo
-            args: {{message: hello}}
+            args: {message: hello}
             check: 'result == "Echo: hello"'
           - name: "Sum"
             tool: everything_get-sum
-            args: {{a: 2, b: 3}}
+            args: {a: 2, b: 3}
             check: result matches "is 5"
           - name: "Structured content"
             tool: everything.get-structured-content
-            args: {{location: "New York"}}
+            args: {location: "New York"}
             check: result.temperature > -100 and len(result.conditions) > 0
-        """,
+            """,
+        ),
     )
     result = run(pytester, "--llm")
     result.assert_outcomes(passed=1)
@@ -73,18 +83,14 @@ def test_an_unknown_tool_of_an_npm_server_names_the_ones_it_has(
     write(
         pytester,
         "tests/llm/test_everything.yaml",
-        f"""\
-        test:
-          name: "Everything server"
-        mcp_servers:
-          everything:
-            command: node
-            args: ["{entry}", stdio]
-        steps:
+        _spec(
+            entry,
+            """\
           - name: "Add"
             tool: everything.get-summ
-            args: {{a: 2, b: 3}}
-        """,
+            args: {a: 2, b: 3}
+            """,
+        ),
     )
     result = run(pytester, "--llm")
     result.assert_outcomes(failed=1)
