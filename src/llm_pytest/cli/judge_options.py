@@ -27,16 +27,6 @@ def rate(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ≥ 1")
-    return value
-
-
 def add_judge_arguments(parser: argparse.ArgumentParser) -> None:
     from llm_pytest.judging.registry import providers
 

@@ -107,8 +107,14 @@ def _flattened(body: Any) -> list[tuple[Any, Any]]:
     return items
 
 
+def _widths(item: tuple[Any, Any]) -> tuple[int, int]:
+    """The least and the most characters ``item`` can match."""
+    low, high = _parser.SubPattern(_parser.State(), [item]).getwidth()
+    return int(low), int(high)
+
+
 def _min_width(item: tuple[Any, Any]) -> int:
-    return int(_parser.SubPattern(_parser.State(), [item]).getwidth()[0])
+    return _widths(item)[0]
 
 
 # Characters tried against each alternative's possible first character.
@@ -118,8 +124,8 @@ _ZERO_WIDTH = {_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT}
 
 
 def _repeats_ambiguous_choice(items: Any, flags: int) -> bool:
-    """Whether a variable repetition in ``items`` has, among the parts of its body that must
-    match, a choice of two alternatives that can begin with the same character."""
+    """Whether a variable repetition in ``items`` has a body that can match one text in two
+    ways (see :func:`_ambiguous_body`)."""
     for op, av in items:
         if op in _REPEATS:
             low, high, body = av
@@ -148,13 +154,9 @@ def _ambiguous_body(items: list[tuple[Any, Any]], flags: int) -> bool:
     for item in items:
         if _min_width(item) > 0:
             seen_required = True
-        elif seen_required and _max_width(item) > 0 and _first([item], flags) & start:
+        elif seen_required and _widths(item)[1] > 0 and _first([item], flags) & start:
             return True
     return False
-
-
-def _max_width(item: tuple[Any, Any]) -> int:
-    return int(_parser.SubPattern(_parser.State(), [item]).getwidth()[1])
 
 
 def _overlapping(alternatives: list[Any], flags: int) -> bool:
