@@ -24,6 +24,7 @@ import anyio
 import anyio.from_thread
 import pytest
 
+from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import RunTrace
 
@@ -33,8 +34,11 @@ SERIAL_MARKER = "llm_serial"
 """The marker (also a spec tag) of items that must not run ahead of their turn."""
 
 Log = Callable[[str], None]
-Launch = Callable[[Plan, Log | None], Callable[[], Awaitable[list[RunTrace]]]]
-"""Prepares the runs of a spec item's plan: returns the coroutine function that runs them."""
+Launch = Callable[
+    [Plan, Log | None, FixtureValues | None], Callable[[], Awaitable[list[RunTrace]]]
+]
+"""Prepares the runs of a spec item's plan (with the values of its fixtures, if it has any):
+returns the coroutine function that runs them."""
 
 
 def _plan(item: pytest.Item) -> Plan | None:
@@ -99,12 +103,14 @@ class RunAhead:
         self._positions: dict[int, int] = {}
         self._closed = False
 
-    def run(self, item: pytest.Item, log: Log | None) -> list[RunTrace]:
-        """The traces of ``item``'s runs: started now unless they already run, with up to
-        ``width - 1`` later items started ahead while they run."""
+    def run(
+        self, item: pytest.Item, log: Log | None, fixtures: FixtureValues | None = None
+    ) -> list[RunTrace]:
+        """The traces of ``item``'s runs: started now (with ``fixtures``) unless they already
+        run, with up to ``width - 1`` later items started ahead while they run."""
         started = self._started.pop(item.nodeid, None)
         if started is None:
-            started = self._start(item, log)
+            started = self._start(item, log, fixtures)
         elif started.log is not None and log is not None:
             started.log.attach(log)
         self._top_up(item)
@@ -125,11 +131,11 @@ class RunAhead:
             self._portal.call(self._portal.stop, True)
         self._portal_cm.__exit__(None, None, None)
 
-    def _start(self, item: pytest.Item, log: Log | None) -> _Started:
+    def _start(self, item: pytest.Item, log: Log | None, fixtures: FixtureValues | None) -> _Started:
         plan = _plan(item)
         if plan is None:
             raise TypeError(f"{item.nodeid} is not a spec item")
-        run = self._launch(plan, log)
+        run = self._launch(plan, log, fixtures)
         return _Started(self._portal.start_task_soon(run, name=item.nodeid), None)
 
     def _top_up(self, current: pytest.Item) -> None:
@@ -143,7 +149,7 @@ class RunAhead:
             if plan is None or item.nodeid in self._started or not runs_ahead(item):
                 continue
             log = DeferredLog() if self._live else None
-            run = self._launch(plan, log)
+            run = self._launch(plan, log, None)
             future = self._portal.start_task_soon(run, name=item.nodeid)
             self._started[item.nodeid] = _Started(future, log)
             room -= 1

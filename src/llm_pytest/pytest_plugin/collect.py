@@ -1,5 +1,6 @@
 """Collecting spec files: one :class:`SpecItem` per test × experiment; spec errors as collection
-errors in spec terms (``path:line:col``, the source line, a caret and what to do)."""
+errors in spec terms (``path:line:col``, the source line, a caret and what to do), among them
+a requested pytest fixture that is not defined where the spec is."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from llm_pytest.dsl.compiler import compile_documents
 from llm_pytest.dsl.loader import load_file
-from llm_pytest.errors import LlmPytestError
+from llm_pytest.errors import LlmPytestError, SpecError, SpecErrors
 from llm_pytest.pytest_plugin.context import LlmContext, display_path, internal_error
 from llm_pytest.pytest_plugin.item import SpecItem
 
@@ -29,8 +30,16 @@ class SpecFile(pytest.File):
         compiled = compile_documents(docs, ctx.overrides())
         compiled.raise_errors()
         ctx.check_tools(compiled.plans, self.path)
-        for plan in compiled.plans:
-            yield SpecItem.from_parent(self, name=plan.item_name, plan=plan)
+        items = [
+            SpecItem.from_parent(self, name=plan.item_name, plan=plan) for plan in compiled.plans
+        ]
+        unknown: dict[str, SpecError] = {}
+        for item in items:
+            for error in item.unknown_fixtures():
+                unknown.setdefault(error.render(), error)  # a top-level name: told once
+        if unknown:
+            raise SpecErrors(list(unknown.values()))
+        yield from items
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]

@@ -19,6 +19,7 @@ import pytest
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, SpecErrors, UsageError
+from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY, RunSettings, run_plan
 from llm_pytest.model.plan import JudgePlan, Plan
 from llm_pytest.model.result import ItemResult, SpecResult
@@ -147,15 +148,17 @@ class LlmContext:
         log: Callable[[str], None] | None = None,
         *,
         item: pytest.Item | None = None,
+        fixtures: FixtureValues | None = None,
     ) -> ItemResult:
         """Every run of ``plan`` (of ``item``, which may have started ahead of its turn under
-        ``--llm-parallel``); raises ``LlmPytestError`` for plugin or judge configuration."""
+        ``--llm-parallel``), reading ``fixtures`` as ``fixtures.NAME``; raises
+        ``LlmPytestError`` for plugin or judge configuration."""
         ahead = self._run_ahead(item)
         with _our_errors_unwrapped():
             if ahead is not None and item is not None:
-                traces = ahead.run(item, log)
+                traces = ahead.run(item, log, fixtures)
             else:
-                traces = anyio.run(self._launch(plan, log, self.judge))
+                traces = anyio.run(self._launch(plan, log, self.judge, fixtures))
         return ItemResult(plan, traces, self.options.unclear)
 
     def close(self) -> None:
@@ -164,10 +167,14 @@ class LlmContext:
             self._ahead.close()
 
     def _launch(
-        self, plan: Plan, log: Callable[[str], None] | None, judge: Judge
+        self,
+        plan: Plan,
+        log: Callable[[str], None] | None,
+        judge: Judge,
+        fixtures: FixtureValues | None = None,
     ) -> Callable[[], Awaitable[list[RunTrace]]]:
         guard = _JudgeGuard(judge)
-        settings = self._settings(plan.path, None, log, guard)
+        settings = self._settings(plan.path, None, log, guard, fixtures)
 
         async def run() -> list[RunTrace]:
             traces = await _run_plan(plan, settings)
@@ -186,7 +193,7 @@ class LlmContext:
             self._ahead = RunAhead(
                 item.session,
                 self.options.parallel,
-                lambda plan, log: self._launch(plan, log, judge),
+                lambda plan, log, fixtures: self._launch(plan, log, judge, fixtures),
                 live=self.live_log() is not None,
             )
         return self._ahead
@@ -230,6 +237,7 @@ class LlmContext:
         env: Mapping[str, str] | None,
         log: Callable[[str], None] | None,
         judge: Judge,
+        fixtures: FixtureValues | None = None,
     ) -> RunSettings:
         return run_settings(
             self.registry_for(spec_path),
@@ -238,6 +246,7 @@ class LlmContext:
             log=log,
             concurrency=self.options.concurrency,
             redact_names=self.options.redact,
+            fixtures=fixtures,
         )
 
 

@@ -2,20 +2,28 @@
 
 Tags become markers and keywords; ``xfail`` becomes pytest's own mark and ``skip`` a skip at
 setup (a skip mark would lose the spec line in ``-rs``); ``reportinfo`` points at the test's line
-in the spec, and so do the item's skips. The outcome is ``ItemResult.outcome`` under the session's
+in the spec, and so do the item's skips. The item takes part in pytest's fixtures as a test
+function does: the spec's ``fixtures`` and every autouse fixture visible from the spec are set
+up before its runs (with their scopes, ``--setup-show`` and ``--fixtures-per-test``), and the
+values of the requested ones are read as ``fixtures.NAME``. The outcome is ``ItemResult.outcome`` under the session's
 ``--llm-unclear`` policy: runs no judge could judge skip the item, a judge that failed fails it,
 and otherwise the pass rate is held against ``min_pass_rate``.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Callable
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from _pytest.fixtures import TopRequest  # what pytest's own non-Python items (doctests) use
 
-from llm_pytest.errors import LlmPytestError, ProviderConfigError
-from llm_pytest.model.plan import Plan
+from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError
+from llm_pytest.expr.scope import FixtureValues
+from llm_pytest.model.plan import FixtureUse, Plan
 from llm_pytest.model.result import ItemResult
 from llm_pytest.pytest_plugin.context import LlmContext, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
@@ -47,6 +55,33 @@ class SpecItem(pytest.Item):
             self._tag(tag)
         if plan.xfail is not None:
             self.add_marker(pytest.mark.xfail(reason=plan.xfail, raises=SpecFailed))
+        if plan.fixtures:
+            self.add_marker(pytest.mark.usefixtures(*plan.fixture_names))
+        self._running = False
+        # What pytest's fixture machinery reads of an item (as of a doctest item).
+        self.obj = None
+        self.function = _located(plan.item_name, self.path, plan.location.line)
+        self._fixtureinfo = self.session._fixturemanager.getfixtureinfo(
+            node=self, func=None, cls=None
+        )
+        self.fixturenames = self._fixtureinfo.names_closure
+        self._initrequest()
+
+    def _initrequest(self) -> None:
+        self.funcargs: dict[str, object] = {}
+        self._request = TopRequest(self, _ispytest=True)  # type: ignore[arg-type]
+
+    def unknown_fixtures(self) -> list[SpecError]:
+        """A located error for each fixture the spec requests that no one defines here."""
+        known = self._fixtureinfo.name2fixturedefs
+        return [_unknown(use, self) for use in self.plan.fixtures if not known.get(use.name)]
+
+    def fixture_values(self) -> FixtureValues:
+        """The values of the fixtures the spec requests (set up by now)."""
+        return FixtureValues(
+            {name: self.funcargs[name] for name in self.plan.fixture_names},
+            "only the fixtures in `fixtures:` or `test.fixtures:` are readable; add it there",
+        )
 
     def _tag(self, tag: str) -> None:
         if tag.startswith("_") or any(c in tag for c in ":(\n"):
@@ -58,11 +93,21 @@ class SpecItem(pytest.Item):
     def setup(self) -> None:
         if self.plan.skip is not None:
             pytest.skip(self.plan.skip)
+        self._request._fillfixtures()
 
     def runtest(self) -> None:
+        self._running = True
+        try:
+            self._run()
+        finally:
+            self._running = False
+
+    def _run(self) -> None:
         ctx = LlmContext.of(self.config)
         try:
-            result = ctx.run_item(self.plan, ctx.live_log(), item=self)
+            result = ctx.run_item(
+                self.plan, ctx.live_log(), item=self, fixtures=self.fixture_values()
+            )
         except ProviderConfigError as exc:
             self.session.shouldstop = f"llm-pytest: the judge cannot be used: {exc}"
             raise
@@ -82,6 +127,8 @@ class SpecItem(pytest.Item):
         exc = excinfo.value
         if isinstance(exc, SpecFailed):
             return render_failure(exc.result)
+        if not self._running:  # a fixture's setup or teardown: the user's code, as pytest tells it
+            return super().repr_failure(excinfo, style)
         if LlmContext.of(self.config).options.traceback:
             return super().repr_failure(excinfo, style)
         if isinstance(exc, LlmPytestError):
@@ -90,3 +137,30 @@ class SpecItem(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         return self.path, self.plan.location.line - 1, self.plan.item_name
+
+
+def _located(name: str, path: os.PathLike[str], line: int) -> Callable[[], None]:
+    """A function that ``inspect`` places at ``path:line`` (``--fixtures-per-test`` shows an
+    item's ``function`` location)."""
+
+    def spec_item() -> None:
+        """The runs of a spec item."""
+
+    code = spec_item.__code__.replace(
+        co_filename=os.fspath(path), co_firstlineno=max(line - 1, 0), co_name=name
+    )
+    return FunctionType(code, {}, name)
+
+
+def _unknown(use: FixtureUse, item: SpecItem) -> SpecError:
+    fm = item.session._fixturemanager
+    names = sorted(n for n in fm._arg2fixturedefs if fm.getfixturedefs(n, item))
+    guesses = difflib.get_close_matches(use.name, names, n=1)
+    if guesses:
+        hint = f"did you mean `{guesses[0]}`?"
+    else:
+        hint = (
+            f"define `@pytest.fixture def {use.name}(...)` in a conftest.py in the spec's folder "
+            "or above it, or remove the name; `pytest --fixtures` lists the fixtures there are"
+        )
+    return SpecError(f"the pytest fixture `{use.name}` is not defined", use.location, hint)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from llm_pytest.agent.modes import run_by_mode
 from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import UsageError
+from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.interpreter.runner import Log, RunSettings
 from llm_pytest.judging.registry import no_judge_reason
 from llm_pytest.model.verdict import Judge, OfflineJudge
@@ -78,10 +79,12 @@ def run_settings(
     log: Log | None = None,
     concurrency: int | None = None,
     redact_names: Sequence[str] = (),
+    fixtures: FixtureValues | None = None,
 ) -> RunSettings:
     """What every run shares; ``env`` is added to the process environment. Without a judge,
     runs that need one are UNCLEAR, saying how to configure one. ``mode: agent`` plans run by
-    an agent. ``redact_names`` are patterns of secret variable names beyond the defaults."""
+    an agent. ``redact_names`` are patterns of secret variable names beyond the defaults;
+    ``fixtures`` the values of the pytest fixtures the item requested (``fixtures.NAME``)."""
     return RunSettings(
         registry,
         judge=judge or OfflineJudge(no_judge_reason()),
@@ -90,4 +93,5 @@ def run_settings(
         concurrency=concurrency,
         execute=run_by_mode,
         redact_names=redact_names,
+        fixtures=fixtures,
     )
