@@ -34,9 +34,7 @@ SERIAL_MARKER = "llm_serial"
 """The marker (also a spec tag) of items that must not run ahead of their turn."""
 
 Log = Callable[[str], None]
-Launch = Callable[
-    [Plan, Log | None, FixtureValues | None], Callable[[], Awaitable[list[RunTrace]]]
-]
+Launch = Callable[[Plan, Log | None, FixtureValues | None], Callable[[], Awaitable[list[RunTrace]]]]
 """Prepares the runs of a spec item's plan (with the values of its fixtures, if it has any):
 returns the coroutine function that runs them."""
 
@@ -131,7 +129,9 @@ class RunAhead:
             self._portal.call(self._portal.stop, True)
         self._portal_cm.__exit__(None, None, None)
 
-    def _start(self, item: pytest.Item, log: Log | None, fixtures: FixtureValues | None) -> _Started:
+    def _start(
+        self, item: pytest.Item, log: Log | None, fixtures: FixtureValues | None
+    ) -> _Started:
         plan = _plan(item)
         if plan is None:
             raise TypeError(f"{item.nodeid} is not a spec item")

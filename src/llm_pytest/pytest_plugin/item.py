@@ -5,9 +5,10 @@ setup (a skip mark would lose the spec line in ``-rs``); ``reportinfo`` points a
 in the spec, and so do the item's skips. The item takes part in pytest's fixtures as a test
 function does: the spec's ``fixtures`` and every autouse fixture visible from the spec are set
 up before its runs (with their scopes, ``--setup-show`` and ``--fixtures-per-test``), and the
-values of the requested ones are read as ``fixtures.NAME``. The outcome is ``ItemResult.outcome`` under the session's
-``--llm-unclear`` policy: runs no judge could judge skip the item, a judge that failed fails it,
-and otherwise the pass rate is held against ``min_pass_rate``.
+values of the requested ones are read as ``fixtures.NAME``. The outcome is
+``ItemResult.outcome`` under the session's ``--llm-unclear`` policy: runs no judge could judge
+skip the item, a judge that failed fails it, and otherwise the pass rate is held against
+``min_pass_rate``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable
+from pathlib import Path
 from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
@@ -159,8 +161,10 @@ def _unknown(use: FixtureUse, item: SpecItem) -> SpecError:
     if guesses:
         hint = f"did you mean `{guesses[0]}`?"
     else:
+        folder = Path(use.location.path).parent.as_posix()
         hint = (
             f"define `@pytest.fixture def {use.name}(...)` in a conftest.py in the spec's folder "
-            "or above it, or remove the name; `pytest --fixtures` lists the fixtures there are"
+            f"or above it, or remove the name; `pytest --fixtures {folder}` lists the fixtures "
+            "a spec there can use"
         )
     return SpecError(f"the pytest fixture `{use.name}` is not defined", use.location, hint)
