@@ -469,6 +469,7 @@ class _Builder:
                 cwd=str(base / server.cwd) if server.cwd else str(base),
                 startup_timeout=server.startup_timeout,
                 location=loc,
+                scope=server.scope,
             )
         return McpServerPlan(
             name=name,
@@ -479,6 +480,7 @@ class _Builder:
             },
             startup_timeout=server.startup_timeout,
             location=loc,
+            scope=server.scope,
         )
 
     # -- values and expressions --------------------------------------------------------

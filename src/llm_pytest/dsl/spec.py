@@ -246,6 +246,9 @@ class McpStdioServer(_Model):
     """Working directory (relative to the spec file)."""
     startup_timeout: Seconds = 30.0
     """Seconds the server may take to start and answer `initialize`."""
+    scope: Literal["run", "item"] = "run"
+    """`run`: a fresh server for each run (iteration), stopped after the run's teardown;
+    `item`: one server shared by all runs of an item, which then share its state."""
 
 
 class McpHttpServer(_Model):
@@ -257,6 +260,9 @@ class McpHttpServer(_Model):
     """HTTP headers sent with every request; values may contain `${...}`."""
     startup_timeout: Seconds = 30.0
     """Seconds the server may take to answer `initialize`."""
+    scope: Literal["run", "item"] = "run"
+    """`run`: a fresh session for each run (iteration), stopped after the run's teardown;
+    `item`: one server shared by all runs of an item, which then share its state."""
 
 
 def _server_kind(value: Any) -> str:

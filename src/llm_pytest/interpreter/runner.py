@@ -81,29 +81,49 @@ def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:
 async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     """Run every iteration of ``plan`` (concurrently, bounded) and return their traces in order.
 
-    The MCP servers the plan declares are started once here and shared by its runs.
+    The MCP servers the plan declares with ``scope: run`` (the default) are started for each run
+    and stopped after its teardown; those with ``scope: item`` are started once here and shared
+    by its runs. Each trace records the start-up time of the servers its run started (a shared
+    server's, in the first run's trace).
     """
-    registry = settings.registry
-    if plan.mcp_servers:
-        from llm_pytest.tools.mcp.lifecycle import plan_connections
+    if not plan.mcp_servers:
+        return await _run_iterations(plan, settings, settings.registry, settings.execute)
+    from llm_pytest.tools.mcp.lifecycle import plan_connections
 
-        async with plan_connections(plan, settings.env, settings.fixtures) as (tools, unavailable):
-            return await _run_iterations(plan, settings, registry.extended(tools, unavailable))
-    return await _run_iterations(plan, settings, registry)
+    env, fixtures = settings.env, settings.fixtures
+    async with plan_connections(plan, env, fixtures, scope="item") as shared:
+        registry = settings.registry.extended(shared.tools, shared.unavailable)
+        inner = settings.execute
+
+        async def execute(
+            plan: Plan, iteration: int, settings: RunSettings, registry: ToolRegistry
+        ) -> RunTrace:
+            async with plan_connections(
+                plan, env, fixtures, iteration=iteration, scope="run"
+            ) as own:
+                trace = await inner(
+                    plan, iteration, settings, registry.extended(own.tools, own.unavailable)
+                )
+            if iteration == 1:
+                trace.mcp_startup_ms.update(shared.startup_ms)
+            trace.mcp_startup_ms.update(own.startup_ms)
+            return trace
+
+        return await _run_iterations(plan, settings, registry, execute)
 
 
 async def _run_iterations(
-    plan: Plan, settings: RunSettings, registry: ToolRegistry
+    plan: Plan, settings: RunSettings, registry: ToolRegistry, execute: ExecuteRun
 ) -> list[RunTrace]:
     n = plan.iterations
     if n == 1:
-        return [await settings.execute(plan, 1, settings, registry)]
+        return [await execute(plan, 1, settings, registry)]
     traces: list[RunTrace] = []
     limiter = anyio.CapacityLimiter(max(1, settings.concurrency or min(n, DEFAULT_CONCURRENCY)))
 
     async def one(i: int) -> None:
         async with limiter:
-            traces.append(await settings.execute(plan, i + 1, settings, registry))
+            traces.append(await execute(plan, i + 1, settings, registry))
 
     async with anyio.create_task_group() as tg:
         for i in range(n):

@@ -138,6 +138,8 @@ class McpServerPlan:
     headers: Mapping[str, Any] = field(default_factory=dict)
     startup_timeout: float = 30.0
     location: SourceLocation | None = None
+    scope: Literal["run", "item"] = "run"
+    """``run``: started for each run of the item; ``item``: shared by its runs."""
 
 
 @dataclass(frozen=True, eq=False, slots=True)

@@ -135,6 +135,9 @@ class RunTrace:
     """The test's description, as the spec wrote it."""
     iterations: int = 1
     """How many runs the item has; this is run ``iteration`` of them."""
+    mcp_startup_ms: dict[str, float] = field(default_factory=dict)
+    """How long each MCP server this run started took to be ready (ms), by server name; a
+    server the item's runs share (``scope: item``) is in its first run's trace."""
 
     @property
     def item_name(self) -> str:

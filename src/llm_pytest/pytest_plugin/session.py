@@ -137,11 +137,14 @@ def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -
     records = config.stash.get(SESSION_RECORDS, [])
     if not records:
         return
-    from llm_pytest.reports.terminal import summary_table
+    from llm_pytest.reports.terminal import mcp_startup_line, summary_table
 
     reporter.write_sep("=", "llm-pytest summary")
     for line in summary_table(records, width=config.get_terminal_writer().fullwidth):
         reporter.write_line(line)
+    startup = mcp_startup_line(records)
+    if startup is not None:
+        reporter.write_line(startup)
     for skipped in reporter.stats.get("skipped", []):
         if getattr(skipped, SPEC_SKIP_ATTRIBUTE, False) and isinstance(skipped.longrepr, tuple):
             reason = skipped.longrepr[2].removeprefix("Skipped: ")

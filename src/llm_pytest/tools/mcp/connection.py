@@ -25,6 +25,7 @@ from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.mcp.errors import McpServerError, with_stderr
+from llm_pytest.tools.mcp.http_status import HttpStatusLog
 from llm_pytest.tools.mcp.results import content_text, tool_value
 from llm_pytest.tools.mcp.stdio import ServerProcess, describe_exit
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 CLIENT_INFO = Implementation(name="llm-pytest", version=__version__)
 _EXIT_WAIT = 1.0  # seconds to wait for the exit code of a server whose stdout closed
 _HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)  # a tool call may stream for long
+_HTTP_REFUSED = "Server returned an error response"  # the SDK's words for any HTTP error status
 
 
 class ServerConnection:
@@ -49,6 +51,7 @@ class ServerConnection:
         self._closing = anyio.Event()
         self._started = False
         self._step = "start"
+        self._http_status = HttpStatusLog()
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
         """Start the server and session, report started, serve until :meth:`close`, then stop.
@@ -99,8 +102,9 @@ class ServerConnection:
         except MCPError as exc:
             if exc.code == CONNECTION_CLOSED:
                 raise await self._lost_error(tool) from None
+            reason = self._http_status.last if exc.message == _HTTP_REFUSED else None
             raise ToolError(
-                f"MCP server `{self.name}` refused the call of `{tool}`: {exc.message}"
+                f"MCP server `{self.name}` refused the call of `{tool}`: {reason or exc.message}"
             ) from None
         except Exception as exc:
             # Results the SDK cannot accept: malformed, or not matching the output schema.
@@ -130,7 +134,11 @@ class ServerConnection:
             transport: Any = process.transport()
         else:
             http = await stack.enter_async_context(
-                httpx2.AsyncClient(headers=dict(config.headers), timeout=_HTTP_TIMEOUT)
+                httpx2.AsyncClient(
+                    headers=dict(config.headers),
+                    timeout=_HTTP_TIMEOUT,
+                    event_hooks={"response": [self._http_status]},
+                )
             )
             transport = streamable_http_client(config.url, http_client=http)
         self._step = "answer `initialize`"
@@ -173,7 +181,7 @@ class ServerConnection:
         if isinstance(config, HttpServerConfig):
             return McpServerError(
                 self.name,
-                f"cannot reach {what} at {config.url}: {_explain(exc)}",
+                f"cannot reach {what} at {config.url}: {self._http_status.last or _explain(exc)}",
                 hint="start the server before the tests and check `url` and `headers` "
                 "(streamable HTTP endpoints usually end in /mcp)",
             )

@@ -1,10 +1,19 @@
-"""The MCP servers of one plan: started when its item runs, shared by its runs, then stopped."""
+"""The MCP servers of one plan: started for each run (``scope: run``, the default) or once for
+all runs of its item (``scope: item``), and always stopped again.
+
+Each server starts on its own: one that cannot start makes only its own tools fail (with its
+message), never those of the plan's other servers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
 
 from llm_pytest.errors import ExpressionError, ToolError
 from llm_pytest.expr.scope import NO_FIXTURES, EnvView, FixtureValues
@@ -13,26 +22,38 @@ from llm_pytest.tools.mcp.client import McpConnections
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.registry import Tool
 
-__all__ = ["plan_connections", "server_configs"]
+__all__ = ["ServerSet", "plan_connections", "server_configs"]
+
+Scope = Literal["run", "item"]
 
 
 def server_configs(
-    plan: Plan, env: Mapping[str, str], fixtures: FixtureValues | None = None
+    plan: Plan,
+    env: Mapping[str, str],
+    fixtures: FixtureValues | None = None,
+    *,
+    iteration: int = 0,
+    scope: Scope | None = None,
 ) -> list[McpServerConfig]:
-    """The plan's servers with `${vars...}`, `${env...}` and `${fixtures...}` resolved (without
-    ``fixtures``, reading one fails, saying where fixture values come from). Raises
-    ExpressionError."""
-    scope: dict[str, Any] = {
+    """The plan's servers (those of ``scope`` only, when given) with ``${vars...}``,
+    ``${env...}``, ``${fixtures...}`` and ``${iteration}`` resolved; functions such as
+    ``${uuid()}`` are called anew on each call. Without ``fixtures``, reading one fails, saying
+    where fixture values come from. Raises ExpressionError."""
+    render_scope: dict[str, Any] = {
         "vars": {},
         "env": EnvView(env),
         "fixtures": fixtures if fixtures is not None else FixtureValues({}, NO_FIXTURES),
         "stored": {},
-        "iteration": 0,
+        "iteration": iteration,
         "experiment": plan.experiment,
     }
     for name, value in plan.vars.items():
-        scope["vars"][name] = render_value(value, scope)
-    return [_config(server, scope) for server in plan.mcp_servers]
+        render_scope["vars"][name] = render_value(value, render_scope)
+    return [_config(server, render_scope) for server in _servers(plan, scope)]
+
+
+def _servers(plan: Plan, scope: Scope | None) -> list[McpServerPlan]:
+    return [s for s in plan.mcp_servers if scope is None or s.scope == scope]
 
 
 def _config(server: McpServerPlan, scope: Mapping[str, Any]) -> McpServerConfig:
@@ -57,30 +78,82 @@ def _config(server: McpServerPlan, scope: Mapping[str, Any]) -> McpServerConfig:
     )
 
 
+@dataclass
+class ServerSet:
+    """Started servers: their tools, the error of each server that failed to start (calling
+    one of its tools raises it), and how long each server that started took, in ms."""
+
+    tools: list[Tool] = field(default_factory=list)
+    unavailable: dict[str, ToolError] = field(default_factory=dict)
+    startup_ms: dict[str, float] = field(default_factory=dict)
+
+
 @asynccontextmanager
 async def plan_connections(
-    plan: Plan, env: Mapping[str, str], fixtures: FixtureValues | None = None
-) -> AsyncIterator[tuple[list[Tool], dict[str, ToolError]]]:
-    """Start the plan's servers; yields their tools and, if they failed, the error per server.
+    plan: Plan,
+    env: Mapping[str, str],
+    fixtures: FixtureValues | None = None,
+    *,
+    iteration: int = 0,
+    scope: Scope | None = None,
+) -> AsyncIterator[ServerSet]:
+    """Start the plan's servers (those of ``scope``, when given) at once, configured for run
+    ``iteration`` (0 for servers an item's runs share); yields them once each has started or
+    failed, and stops them all when the block ends, also when it raised or was cancelled.
 
     A server that cannot start does not stop the item: calling its tools fails the step with
     the server's message (and stderr), so the run reports it where the spec uses it and its
     teardown still runs.
     """
-    names = [s.name for s in plan.mcp_servers]
+    names = [s.name for s in _servers(plan, scope)]
     try:
-        configs = server_configs(plan, env, fixtures)
+        configs = server_configs(plan, env, fixtures, iteration=iteration, scope=scope)
     except ExpressionError as exc:
         error = ToolError(f"cannot configure the MCP servers: {exc}", hint=exc.hint)
-        yield [], dict.fromkeys(names, error)
+        yield ServerSet(unavailable=dict.fromkeys(names, error))
         return
-    connections = McpConnections(configs)
+    async with _started(configs) as servers:
+        yield servers
+
+
+@asynccontextmanager
+async def _started(configs: Iterable[McpServerConfig]) -> AsyncIterator[ServerSet]:
+    configs = list(configs)
+    if not configs:
+        yield ServerSet()
+        return
+    tools: dict[str, list[Tool]] = {}
+    servers = ServerSet()
+    closing = anyio.Event()
+    async with anyio.create_task_group() as tg:
+        ready = [anyio.Event() for _ in configs]
+        for config, event in zip(configs, ready, strict=True):
+            tg.start_soon(_serve, config, servers, tools, event, closing)
+        try:
+            for event in ready:
+                await event.wait()
+            servers.tools = [t for c in configs for t in tools.get(c.name, [])]
+            yield servers
+        finally:
+            closing.set()
+
+
+async def _serve(
+    config: McpServerConfig,
+    servers: ServerSet,
+    tools: dict[str, list[Tool]],
+    ready: anyio.Event,
+    closing: anyio.Event,
+) -> None:
+    """Run one server (in its own task, which enters and leaves its session) until closing."""
+    start = time.perf_counter()
     try:
-        await connections.__aenter__()
+        async with McpConnections([config]) as connection:
+            servers.startup_ms[config.name] = (time.perf_counter() - start) * 1000
+            tools[config.name] = connection.tools()
+            ready.set()
+            await closing.wait()
     except ToolError as exc:
-        yield [], dict.fromkeys(names, exc)
-        return
-    try:
-        yield connections.tools(), {}
+        servers.unavailable[config.name] = exc
     finally:
-        await connections.__aexit__(None, None, None)
+        ready.set()

@@ -3,16 +3,23 @@
 The SDK's own stdio transport hides the process; here the process stays in hand so that a
 failure can say how the server exited, and what it last wrote to stderr, and so that stopping
 it never leaves a child behind. The child's stderr goes to an unlinked temporary file.
+
+The child leads a session of its own (so stopping it ends everything it started), which also
+keeps it out of reach of a signal sent to pytest's process group. So that it never outlives
+pytest, even one killed by SIGKILL, on Linux the kernel kills it when pytest ends
+(``PR_SET_PDEATHSIG``); and every server sees its stdin close then, which ends most of them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
+import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import IO
 
 import anyio
@@ -56,6 +63,57 @@ def describe_exit(returncode: int) -> str:
     return f"exited with code {returncode} (killed by {name})"
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, the code to run in the child between fork and exec that makes the kernel send
+    it SIGKILL when this process ends (or at once, when it already has)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent ended before the signal was armed
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return set_death_signal
+
+
+async def _spawn(
+    argv: list[str], env: dict[str, str], cwd: str | None, stderr: IO[bytes]
+) -> anyio.abc.Process:
+    """Start ``argv`` with pipes for stdin and stdout, in a session of its own, set to die
+    with this process where the platform allows."""
+    if sys.platform == "win32":
+        return await anyio.open_process(argv, env=env, cwd=cwd, stderr=stderr)
+    preexec = _die_with_parent()
+    if preexec is not None:
+        try:
+            from anyio._core._eventloop import get_async_backend
+        except ImportError:
+            pass
+        else:
+            # anyio.open_process has no preexec_fn; its backends pass it on to the event loop.
+            process: anyio.abc.Process = await get_async_backend().open_process(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                preexec_fn=preexec,
+            )
+            return process
+    return await anyio.open_process(argv, env=env, cwd=cwd, stderr=stderr, start_new_session=True)
+
+
 class ServerProcess:
     """One started stdio server. :meth:`stop` always runs, ends the process group and reaps."""
 
@@ -81,13 +139,7 @@ class ServerProcess:
         """Spawn the child; an OSError means the command could not be run at all."""
         env: dict[str, str] = {**os.environ, **(self.config.env or {})}
         try:
-            self._process = await anyio.open_process(
-                self.argv,
-                env=env,
-                cwd=self.config.cwd,
-                stderr=self._stderr,
-                start_new_session=sys.platform != "win32",
-            )
+            self._process = await _spawn(self.argv, env, self.config.cwd, self._stderr)
         except BaseException:
             self._stderr.close()
             raise
