@@ -59,19 +59,20 @@ def test_trace_files_hold_one_line_per_run(project: pytest.Pytester) -> None:
     write(project, "tests/llm/test_half.yaml", HALF)
     run(project, "--llm", "--llm-report-dir", "out", "--llm-concurrency", "1")
     summary = _lines(project.path / "out" / "trace_summary.jsonl")
-    assert [(s["test"], s["iteration"], s["outcome"]) for s in summary] == [
-        ("Half", 1, "PASS"),
-        ("Half", 2, "FAIL"),
-        ("Half", 3, "PASS"),
-        ("Half", 4, "FAIL"),
+    assert [(s["test"], s["iteration"], s["outcome"], s["run_outcome"]) for s in summary] == [
+        ("Half", 1, "passed", "PASS"),
+        ("Half", 2, "passed", "FAIL"),
+        ("Half", 3, "passed", "PASS"),
+        ("Half", 4, "passed", "FAIL"),
     ]
     assert set(summary[0]) == {
         "nodeid",
+        "outcome",
         "spec",
         "test",
         "experiment",
         "iteration",
-        "outcome",
+        "run_outcome",
         "duration_ms",
         "tokens",
         "cost",

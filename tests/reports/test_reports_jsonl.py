@@ -27,14 +27,15 @@ def test_summary_has_one_line_per_run_and_per_trace_the_whole_trace(tmp_path: Pa
     summary = [json.loads(line) for line in files.trace_summary.read_text().splitlines()]
     traces = [json.loads(line) for line in files.per_trace.read_text().splitlines()]
     assert len(summary) == len(traces) == 6
-    assert [(s["test"], s["iteration"], s["outcome"]) for s in summary] == [
-        ("Half", 1, "PASS"),
-        ("Half", 2, "FAIL"),
-        ("Half", 3, "PASS"),
-        ("Half", 4, "FAIL"),
-        ("Judged <b>bold</b>", 1, "FAIL"),
-        ("Unjudged", 1, "UNCLEAR"),
+    assert [(s["test"], s["iteration"], s["outcome"], s["run_outcome"]) for s in summary] == [
+        ("Half", 1, "passed", "PASS"),
+        ("Half", 2, "passed", "FAIL"),
+        ("Half", 3, "passed", "PASS"),
+        ("Half", 4, "passed", "FAIL"),
+        ("Judged <b>bold</b>", 1, "failed", "FAIL"),
+        ("Unjudged", 1, "skipped", "UNCLEAR"),
     ]
+    assert [t["outcome"] for t in traces] == ["PASS", "FAIL", "PASS", "FAIL", "FAIL", "UNCLEAR"]
     judged = summary[4]
     assert (judged["tokens"], judged["cost"]) == (120, 0.5)
     assert judged["reason"] == "the stored value is markup: <script>"
@@ -71,6 +72,7 @@ def test_items_file_has_one_line_per_item_with_its_outcome_and_number_of_runs(
         "experiment": None,
         "outcome": "passed",
         "min_pass_rate": 0.5,
+        "order": -1,
         "runs": 4,
     }
 

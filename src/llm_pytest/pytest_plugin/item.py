@@ -30,7 +30,7 @@ from llm_pytest.model.result import ItemResult
 from llm_pytest.pytest_plugin.context import LlmContext, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, SPEC_ITEM
-from llm_pytest.reports.records import record_of
+from llm_pytest.reports.records import ItemRecord, plan_record, record_of
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
@@ -113,13 +113,20 @@ class SpecItem(pytest.Item):
         except ProviderConfigError as exc:
             self.session.shouldstop = f"llm-pytest: the judge cannot be used: {exc}"
             raise
-        group = self.nodeid.rpartition("::")[0]
-        record = record_of(result, nodeid=self.nodeid, group=group, label=self.name)
-        self.stash[ITEM_RECORDS] = [record]
+        self.stash[ITEM_RECORDS] = [self.record(result)]
         if result.outcome == "skipped":
             pytest.skip(skip_reason(result))
         if result.outcome == "failed":
             raise SpecFailed(result)
+
+    def record(self, result: ItemResult | None = None) -> ItemRecord:
+        """The item's record: of its runs, or, when its setup skipped or failed, of none."""
+        group = self.nodeid.rpartition("::")[0]
+        if result is None:
+            return plan_record(
+                self.plan, nodeid=self.nodeid, group=group, label=self.name, outcome="skipped"
+            )
+        return record_of(result, nodeid=self.nodeid, group=group, label=self.name)
 
     def repr_failure(
         self,

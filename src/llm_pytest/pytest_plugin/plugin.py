@@ -15,9 +15,10 @@ import pytest
 
 from llm_pytest.pytest_plugin import options
 from llm_pytest.pytest_plugin.keys import (
+    COLLECTION_ORDER,
     CONTEXT,
     ITEM_RECORDS,
-    REPORT_ATTRIBUTE,
+    ITEM_REPORT_ATTRIBUTE,
     SESSION_RECORDS,
     SPEC_ITEM,
 )
@@ -31,13 +32,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 class _RecordGatherer:
-    """Collects the llm-pytest records that test reports carry (every worker's, under xdist)."""
+    """Collects the llm-pytest records that test reports carry, and pytest's outcome of their
+    tests (every worker's, under xdist)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if getattr(report, REPORT_ATTRIBUTE, None):
+        if getattr(report, ITEM_REPORT_ATTRIBUTE, False):
             from llm_pytest.pytest_plugin import session
 
             session.gather_records(self.config, report)
@@ -74,6 +76,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for at, item in enumerate(items):
+        item.stash[COLLECTION_ORDER] = at
     wanted = config.getoption("llm_shard")
     if wanted is None:
         return

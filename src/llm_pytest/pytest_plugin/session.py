@@ -17,8 +17,12 @@ from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY
 from llm_pytest.model.redaction import Redactor
 from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
 from llm_pytest.pytest_plugin.item import SpecItem
+from llm_pytest.model.stats import item_stats
 from llm_pytest.pytest_plugin.keys import (
+    COLLECTION_ORDER,
     ITEM_RECORDS,
+    ITEM_REPORT_ATTRIBUTE,
+    OUTCOMES,
     REPORT_ATTRIBUTE,
     SESSION_RECORDS,
     SPEC_SKIP_ATTRIBUTE,
@@ -32,6 +36,8 @@ __all__ = [
     "finish_report",
     "gather_records",
     "header_lines",
+    "junit_properties",
+    "session_records",
     "start",
     "terminal_summary",
     "write_reports",
@@ -82,12 +88,27 @@ def header_lines(config: pytest.Config) -> list[str]:
 
 
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
-    """Put the records an item's call produced on its report (xdist carries them over), and
-    point a spec item's skip (its ``skip:``, or all runs UNCLEAR) at its spec line, as pytest
-    does for a test function's skips, rather than at our code."""
+    """Flag the report as one of ours and put the records the item produced on it (xdist carries
+    them over): on its call report, or on its setup report for a spec item whose setup skipped
+    or failed (a record without runs, so it counts as pytest counts it). A call report also adds
+    the item's pass rate, runs, tokens and cost to its ``user_properties`` (JUnit XML shows
+    them). A spec item's skip points at its spec line, as pytest does for a test function's
+    skips, rather than at our code."""
+    if isinstance(item, SpecItem) and report.when == "setup" and not report.passed:
+        item.stash[ITEM_RECORDS] = [item.record()]
     records = item.stash.get(ITEM_RECORDS, None)
-    if records and report.when == "call":
+    if records is None:
+        return
+    setattr(report, ITEM_REPORT_ATTRIBUTE, True)
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        order = item.stash.get(COLLECTION_ORDER, -1)
+        for record in records:
+            record.order = order
         setattr(report, REPORT_ATTRIBUTE, [r.to_json() for r in records])
+    if report.when == "call":
+        properties = junit_properties(records)
+        item.user_properties.extend(properties)
+        report.user_properties.extend(properties)
     if isinstance(item, SpecItem) and report.skipped and isinstance(report.longrepr, tuple):
         path, line, _ = item.reportinfo()
         report.longrepr = (os.fspath(path), (line or 0) + 1, report.longrepr[2])
@@ -95,18 +116,50 @@ def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
             setattr(report, SPEC_SKIP_ATTRIBUTE, True)
 
 
+def junit_properties(records: list[ItemRecord]) -> list[tuple[str, object]]:
+    """``llm_*`` properties of a test's runs, for JUnit XML ``<property>`` elements: the pass
+    rate (of the runs that were not UNCLEAR; left out when every run was), the runs, the runs
+    passed, the judge's tokens and cost in USD."""
+    stats = item_stats(run for record in records for run in record.runs)
+    rate = [("llm_pass_rate", f"{stats.pass_rate:.4g}")] if stats.judged_runs else []
+    return [
+        *rate,
+        ("llm_runs", stats.total_runs),
+        ("llm_runs_passed", stats.passed_runs),
+        ("llm_tokens", sum(r.tokens for r in records)),
+        ("llm_cost_usd", f"{sum(r.cost for r in records):.6f}"),
+    ]
+
+
 def gather_records(config: pytest.Config, report: pytest.TestReport) -> None:
+    """Note pytest's outcome of the report's test and keep the records it carries (in the
+    process that reports: the controller under xdist)."""
+    if is_xdist_worker(config):
+        return
+    category = config.hook.pytest_report_teststatus(report=report, config=config)[0]
+    if category:
+        # The last report that counts wins: a teardown error turns a pass into an error.
+        config.stash.setdefault(OUTCOMES, {})[report.nodeid] = category
     records = getattr(report, REPORT_ATTRIBUTE, None)
-    # A worker's records are the controller's to read and report.
-    if records and not is_xdist_worker(config):
+    if records:
         gathered = config.stash.setdefault(SESSION_RECORDS, [])
         gathered.extend(ItemRecord.from_json(r) for r in records)
+
+
+def session_records(config: pytest.Config) -> list[ItemRecord]:
+    """The session's records in collection order, each with its test's outcome in pytest's
+    words."""
+    records = config.stash.get(SESSION_RECORDS, [])
+    outcomes = config.stash.get(OUTCOMES, {})
+    for record in records:
+        record.outcome = outcomes.get(record.nodeid, record.outcome)
+    return sorted(records, key=lambda r: r.order)
 
 
 def write_reports(session: pytest.Session) -> None:
     """Write the JSONL files (and the HTML file when asked) for every item that ran."""
     config = session.config
-    records = config.stash.get(SESSION_RECORDS, [])
+    records = session_records(config)
     if not records:
         return
     opts = LlmContext.of(config).options
@@ -134,7 +187,7 @@ def write_reports(session: pytest.Session) -> None:
 def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The per-item table, the reasons of skipped spec items, and where the reports are; nothing
     when no spec ran."""
-    records = config.stash.get(SESSION_RECORDS, [])
+    records = session_records(config)
     if not records:
         return
     from llm_pytest.reports.terminal import mcp_startup_line, summary_table

@@ -1,8 +1,10 @@
 """The HTML report: one self-contained file (inline CSS and JavaScript, no external assets) with
 the summary, each item's iteration table, verdict reasons and expandable step details.
 
-Opening ``report.html#filter=failed`` shows only failed items (``passed``, ``skipped``,
-``flaky`` likewise); ``#expand=all`` opens every run and step.
+Items carry pytest's outcome (``passed``, ``failed``, ``error``, ``skipped``, ``xfailed``,
+``xpassed``). Opening ``report.html#filter=failed`` shows only failed items (``passed``,
+``skipped``, ``flaky`` likewise, and the other outcomes when some item has them);
+``#expand=all`` opens every run and step.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 import jinja2
 
 from llm_pytest.model.jsonsafe import json_safe
-from llm_pytest.reports.records import ItemRecord, totals
+from llm_pytest.reports.records import ItemRecord, outcome_line, totals
 from llm_pytest.reports.registry import ReportContext
 from llm_pytest.reports.terminal import format_cost, format_ms, format_rate
 
@@ -38,6 +40,7 @@ def render_html(
     env.filters["ms"] = format_ms
     env.filters["cost"] = format_cost
     env.filters["rate"] = format_rate
+    env.filters["outcome_line"] = outcome_line
     source = resources.files("llm_pytest.reports").joinpath("templates/report.html.j2")
     template = env.from_string(source.read_text(encoding="utf-8"))
     return template.render(

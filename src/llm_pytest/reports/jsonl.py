@@ -1,7 +1,8 @@
-"""The run folder: ``trace_summary.jsonl`` (one line per run), ``per_trace.jsonl`` (one full
-trace per line) and ``items.jsonl`` (one line per item: its outcome and how many runs of
-``per_trace.jsonl`` are its own). Written once, by the process that saw every item (the xdist
-controller), and read back by ``llm-pytest report``."""
+"""The run folder: ``trace_summary.jsonl`` (one line per run: its test's pytest ``outcome`` and
+its own ``run_outcome``), ``per_trace.jsonl`` (one full trace per line) and ``items.jsonl`` (one
+line per item: its pytest outcome and how many runs of ``per_trace.jsonl`` are its own).
+Written once, by the process that saw every item (the xdist controller), and read back by
+``llm-pytest report``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 from llm_pytest.errors import UsageError
 from llm_pytest.model.jsonsafe import json_safe
+from llm_pytest.model.trace import RunTrace
 from llm_pytest.reports.decode import decode_trace
 from llm_pytest.reports.records import ItemRecord
 from llm_pytest.reports.registry import ReportContext
@@ -27,6 +29,7 @@ __all__ = [
     "ReportFiles",
     "new_run_dir",
     "read_run_dir",
+    "summary_line",
     "write_jsonl",
 ]
 
@@ -81,9 +84,17 @@ def write_jsonl(records: Sequence[ItemRecord], directory: Path) -> ReportFiles:
         for record in records:
             items.write(_line({**record.head(), "runs": len(record.runs)}))
             for run in record.runs:
-                summary.write(_line({"nodeid": record.nodeid, **run.summary()}))
+                summary.write(_line(summary_line(record, run)))
                 traces.write(_line({"nodeid": record.nodeid, **run.to_json()}))
     return files
+
+
+def summary_line(record: ItemRecord, run: RunTrace) -> dict[str, Any]:
+    """One line of ``trace_summary.jsonl``: the run's summary, with ``outcome`` its test's
+    outcome in pytest's words and ``run_outcome`` the run's own (PASS, FAIL or UNCLEAR)."""
+    data = run.summary()
+    data["run_outcome"] = data.pop("outcome")
+    return {"nodeid": record.nodeid, "outcome": record.outcome, **data}
 
 
 class _JsonlReporter:

@@ -8,16 +8,30 @@ what, and a run folder's JSONL files hold enough to build them again.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from llm_pytest.model.plan import Plan
 from llm_pytest.model.result import ItemResult
 from llm_pytest.model.stats import ItemStats, item_stats
 from llm_pytest.model.trace import RunTrace
 from llm_pytest.reports.decode import decode, decode_trace
 
-__all__ = ["ItemRecord", "Totals", "record_of", "totals"]
+__all__ = [
+    "OUTCOMES",
+    "ItemRecord",
+    "Totals",
+    "outcome_counts",
+    "outcome_line",
+    "plan_record",
+    "record_of",
+    "totals",
+]
+
+OUTCOMES = ("failed", "passed", "skipped", "xfailed", "xpassed", "error")
+"""pytest's words for a test's outcome, in the order of its last line."""
 
 
 @dataclass
@@ -35,9 +49,13 @@ class ItemRecord:
     test: str
     experiment: str | None
     outcome: str
-    """``passed``, ``failed`` or ``skipped``, under the session's UNCLEAR policy (see
-    :attr:`llm_pytest.model.result.ItemResult.outcome`)."""
+    """pytest's outcome of the test ``nodeid``: one of :data:`OUTCOMES` (an xfail item that
+    failed is ``xfailed``, an error in its setup or teardown ``error``). Records of the items
+    that one ``llm_runner`` test ran all carry that test's outcome."""
     min_pass_rate: float
+    order: int = -1
+    """The test's place in the collection, before ``--llm-shard`` took its share: reports list
+    items in this order, and merged shards in the order of one whole run."""
     runs: list[RunTrace] = field(default_factory=list)
 
     def head(self) -> dict[str, Any]:
@@ -96,7 +114,26 @@ class ItemRecord:
 
 def record_of(result: ItemResult, *, nodeid: str, group: str, label: str) -> ItemRecord:
     """The record of an item that ran."""
-    plan = result.plan
+    return plan_record(
+        result.plan,
+        nodeid=nodeid,
+        group=group,
+        label=label,
+        outcome=result.outcome,
+        runs=result.runs,
+    )
+
+
+def plan_record(
+    plan: Plan,
+    *,
+    nodeid: str,
+    group: str,
+    label: str,
+    outcome: str,
+    runs: Iterable[RunTrace] = (),
+) -> ItemRecord:
+    """The record of ``plan``'s item, with ``runs`` (none when its setup skipped or failed)."""
     return ItemRecord(
         nodeid=nodeid,
         group=group,
@@ -105,9 +142,27 @@ def record_of(result: ItemResult, *, nodeid: str, group: str, label: str) -> Ite
         item=plan.item_name,
         test=plan.test_name,
         experiment=plan.experiment,
-        outcome=result.outcome,
+        outcome=outcome,
         min_pass_rate=plan.min_pass_rate,
-        runs=list(result.runs),
+        runs=list(runs),
+    )
+
+
+def outcome_counts(records: Iterable[ItemRecord]) -> dict[str, int]:
+    """How many tests had each outcome, in the order of pytest's last line (other words after,
+    sorted). A test counts once however many records it has (an ``llm_runner`` test)."""
+    outcomes: dict[str, str] = {}
+    for rec in records:
+        outcomes.setdefault(rec.nodeid, rec.outcome)
+    counts = Counter(outcomes.values())
+    order = [o for o in OUTCOMES if o in counts] + sorted(set(counts) - set(OUTCOMES))
+    return {outcome: counts[outcome] for outcome in order}
+
+
+def outcome_line(counts: Mapping[str, int]) -> str:
+    """``1 failed, 2 passed, 2 errors``: the counts worded as pytest's last line."""
+    return ", ".join(
+        f"{n} {'errors' if word == 'error' and n != 1 else word}" for word, n in counts.items()
     )
 
 
@@ -116,15 +171,27 @@ class Totals:
     """Aggregates over every record of a session."""
 
     items: int
-    passed: int
-    failed: int
-    skipped: int
+    """Tests: an ``llm_runner`` test counts once, however many items it ran."""
+    outcomes: dict[str, int]
+    """Tests by pytest's outcome (:func:`outcome_counts`)."""
     stats: ItemStats
     """Of every run of the session."""
     tokens: int
     cost: float
     verdicts: int = 0
     cached_verdicts: int = 0
+
+    @property
+    def passed(self) -> int:
+        return self.outcomes.get("passed", 0)
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes.get("failed", 0)
+
+    @property
+    def skipped(self) -> int:
+        return self.outcomes.get("skipped", 0)
 
     @property
     def duration_ms(self) -> float:
@@ -135,10 +202,8 @@ class Totals:
 def totals(records: Iterable[ItemRecord]) -> Totals:
     recs = list(records)
     return Totals(
-        items=len(recs),
-        passed=sum(r.outcome == "passed" for r in recs),
-        failed=sum(r.outcome == "failed" for r in recs),
-        skipped=sum(r.outcome == "skipped" for r in recs),
+        items=len({r.nodeid for r in recs}),
+        outcomes=outcome_counts(recs),
         stats=item_stats(run for r in recs for run in r.runs),
         tokens=sum(r.tokens for r in recs),
         cost=sum(r.cost for r in recs),

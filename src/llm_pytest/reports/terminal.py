@@ -1,8 +1,8 @@
 """The terminal summary: under each spec file (or Python test) a row per item with runs, pass
-rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, the items by
-outcome, how many
-verdicts came from the judge cache when any did, and how many runs were UNCLEAR and why, with a
-line per item that was skipped or had UNCLEAR runs giving its reasons."""
+rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, the tests by
+pytest's outcome (worded as pytest's last line), how many verdicts came from the judge cache
+when any did, and how many runs were UNCLEAR and why, with a line per item that was skipped or
+had UNCLEAR runs giving its reasons."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from llm_pytest.model.result import UNCLEAR_CAUSES, unclear_cause
-from llm_pytest.reports.records import ItemRecord, totals
+from llm_pytest.reports.records import ItemRecord, outcome_line, totals
 from llm_pytest.reports.registry import ReportContext
 
 __all__ = [
@@ -30,7 +30,6 @@ HEADERS = ("item", "runs", "pass rate", "flaky", "pass^3", "avg", "p95", "tokens
 PASS_HAT_K = 3
 _MIN_ITEM_WIDTH = 30
 _INDENT = "  "
-_PYTEST_ORDER = ("failed", "passed", "skipped", "xfailed", "xpassed", "error")
 
 
 def format_ms(ms: float) -> str:
@@ -113,7 +112,7 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
         out.extend(line(r) for r in group_rows)
     out.append("-" * min(width, full))
     out.append(line(total_row))
-    out.append(f"items: {_outcome_counts(records)}")
+    out.append(f"items: {outcome_line(t.outcomes)}")
     if t.cached_verdicts:
         # Cached verdicts cost no tokens; say so, or the totals look like the judge was skipped.
         out.append(
@@ -122,13 +121,6 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
         )
     out.extend(unclear_lines(records))
     return out
-
-
-def _outcome_counts(records: Sequence[ItemRecord]) -> str:
-    """``1 failed, 2 passed``: the items by outcome, worded and ordered as pytest's last line."""
-    counts = Counter(rec.outcome for rec in records)
-    order = [o for o in _PYTEST_ORDER if o in counts] + sorted(set(counts) - set(_PYTEST_ORDER))
-    return ", ".join(f"{counts[outcome]} {outcome}" for outcome in order)
 
 
 def unclear_lines(records: Sequence[ItemRecord]) -> list[str]:
