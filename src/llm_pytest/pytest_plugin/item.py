@@ -80,9 +80,10 @@ class SpecItem(pytest.Item):
         style: TracebackStyle | None = None,
     ) -> str | TerminalRepr:
         exc = excinfo.value
+        traceback = LlmContext.of(self.config).options.traceback
         if isinstance(exc, SpecFailed):
-            return render_failure(exc.result)
-        if LlmContext.of(self.config).options.traceback:
+            return render_failure(exc.result, frames=traceback)
+        if traceback:
             return super().repr_failure(excinfo, style)
         if isinstance(exc, LlmPytestError):
             return exc.render()
