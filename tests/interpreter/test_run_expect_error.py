@@ -173,8 +173,10 @@ async def test_an_error_that_does_not_match_fails_saying_what_was_expected_and_w
     )
     (trace,) = (await arun_spec(path, registry=registry)).runs
     assert trace.outcome == "FAIL"
+    plugin = path.parent / "plugins" / "sessions.py"
     assert step(trace, "steps[0]").error == (
-        "expected an error matching `csrf` of type PermissionError, got: KeyError: 'csrf'"
+        "expected an error matching `csrf` of type PermissionError, got: KeyError: 'csrf' "
+        f"(at {plugin}:7 in cookie)"
     )
 
 

@@ -141,7 +141,8 @@ async def test_a_step_that_fails_every_attempt_reports_the_last_error_and_stops_
     assert trace.outcome == "FAIL"
     assert trace.failed_step == "steps[0]"
     assert trace.reason == (
-        f"step `flaky` (steps[0]) at {path}:3:5 failed: RuntimeError: not yet (2)"
+        f"step `flaky` (steps[0]) at {path}:3:5 failed: RuntimeError: not yet (2) "
+        f"(at {path.parent / 'plugins' / 'counter.py'}:18 in fail_below)"
     )
     skipped = step(trace, "steps[1]")
     assert (skipped.status, skipped.note) == ("not_run", "an earlier step failed")
@@ -197,7 +198,11 @@ async def test_an_exception_without_a_message_is_named_by_its_type(
         """
     )
     (trace,) = (await arun_spec(path, registry=registry)).runs
-    assert [s.error for s in trace.steps] == ["KeyError", "KeyboardInterrupt"]
+    plugin = path.parent / "plugins" / "quiet.py"
+    assert [s.error for s in trace.steps] == [
+        f"KeyError (at {plugin}:7 in fail)",
+        "KeyboardInterrupt",
+    ]
 
 
 @pytest.mark.anyio

@@ -150,7 +150,10 @@ async def test_a_tool_raising_timeout_error_itself_is_not_mistaken_for_the_deadl
     registry, _ = load_plugins(HANG)
     path = write_spec("test: {name: own error}\nsteps:\n  - tool: hang_own_timeout_error\n")
     (trace,) = (await arun_spec(path, registry=registry)).runs
-    assert trace.steps[0].error == "TimeoutError: the backend said it was too slow"
+    assert trace.steps[0].error == (
+        "TimeoutError: the backend said it was too slow "
+        f"(at {path.parent / 'plugins' / 'hang.py'}:39 in own_timeout_error)"
+    )
 
 
 @pytest.mark.anyio

@@ -193,7 +193,8 @@ def test_failed_tool_call_shows_the_error_and_the_attempts(project: pytest.Pytes
         [
             "  step `my_api_get_user` at tests/llm/test_missing.yaml:4:5",
             '    args:   {"user_id": 7}',
-            "    error:  LookupError: no user 7",
+            "    error:  LookupError: no user 7 (at tests/llm/plugins/my_api.py:37 in get_user)",
+            '      | raise LookupError(f"no user {user_id}")',
             "    attempts: 3",
         ]
     )

@@ -13,6 +13,7 @@ from llm_pytest.interpreter.walker import Attempted, NotCalled, StepCalls, Walk
 from llm_pytest.model.plan import ToolCallPlan
 from llm_pytest.model.trace import Phase
 from llm_pytest.tools.calls import call_tool, error_types
+from llm_pytest.tools.frames import raised_at
 from llm_pytest.tools.registry import Tool, ToolContext
 
 __all__ = ["InterpreterCalls"]
@@ -78,6 +79,7 @@ class _Calls:
             out.note,
             error_types=error_types(out.failure),
             details=out.details,
+            raised=None if out.ok else raised_at(out.failure),
         )
 
     async def again(self) -> Attempted | None:

@@ -40,6 +40,7 @@ from llm_pytest.model.trace import (
     MAX_DETAILED_STEPS,
     Attempt,
     Phase,
+    Raised,
     Redactor,
     RunTrace,
     StepRecord,
@@ -73,6 +74,8 @@ class Attempted:
     schema): neither ``continue_on_error`` nor ``expect_error`` accepts that."""
     details: Mapping[str, Any] | None = None
     """What the tool told about the call, for ``call`` (an MCP result's ``text``)."""
+    raised: Raised | None = None
+    """Where in the project's code the failure was raised, when its Python code raised it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +322,8 @@ class Walk:
             if note is not None:
                 rec.note = note
         if error is not None:
+            if not last.ok and last.raised is not None:
+                rec.raised = last.raised
             tolerated = step.continue_on_error and not last.refused
             return self._step_failed(step, rec, kept, error, tolerated)
         rec.status = "passed"
@@ -425,8 +430,9 @@ def _unexpected(step: ToolCallPlan, out: Attempted) -> str | None:
     """The error of a call that did not go as ``step`` expects, or None: success, unless the
     step expects an error; with ``expect_error``, an error that matches it."""
     expected = step.expect_error
+    where = "" if out.raised is None else f" (at {out.raised.at})"
     if out.refused or expected is None:
-        return None if out.ok else out.error or "the tool failed"
+        return None if out.ok else (out.error or "the tool failed") + where
     if out.ok:
         return f"expected an error {expected.describe()}, but the call succeeded"
     message = out.error or ""
@@ -435,4 +441,4 @@ def _unexpected(step: ToolCallPlan, out: Attempted) -> str | None:
     got = message
     if expected.type is not None and out.error_types and not message.startswith(out.error_types[0]):
         got = f"{out.error_types[0]}: {message}"
-    return f"expected an error {expected.describe()}, got: {got}"
+    return f"expected an error {expected.describe()}, got: {got}{where}"

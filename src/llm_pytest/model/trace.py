@@ -16,9 +16,11 @@ __all__ = [
     "MAX_DETAILED_STEPS",
     "Attempt",
     "CheckRecord",
+    "Frame",
     "JudgeRecord",
     "Outcome",
     "Phase",
+    "Raised",
     "Redactor",
     "RunTrace",
     "StepRecord",
@@ -58,6 +60,32 @@ class CheckRecord:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One frame of a traceback: where Python code was when an exception went through it."""
+
+    path: str
+    """The file, relative to the working directory when it is under it."""
+    line: int
+    function: str
+    code: str | None = None
+    """The source line, stripped, when the file can be read."""
+    user: bool = True
+    """The frame is the project's code, not llm-pytest's, an installed package's or Python's."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} in {self.function}"
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """Where a tool's exception was raised: the innermost frame of the project's code (``at``)
+    and every frame of its traceback, outermost first."""
+
+    at: Frame
+    frames: tuple[Frame, ...] = ()
+
+
 @dataclass(slots=True)
 class StepRecord:
     """One executed (or skipped, or not-run) step of a run."""
@@ -85,6 +113,9 @@ class StepRecord:
     expect_error: str | None = None
     """The error the step's ``expect_error`` asks for (``matching `x` of type KeyError``); the
     error it got is its last attempt's."""
+    raised: Raised | None = None
+    """Where the exception that failed the step was raised, when a tool's Python code raised
+    it."""
 
     @property
     def label(self) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from llm_pytest.errors import source_line
 from llm_pytest.model.jsonsafe import json_safe, safe_text
 from llm_pytest.model.result import UNCLEAR_CAUSES, ItemResult, unclear_cause
-from llm_pytest.model.trace import CheckRecord, JudgeRecord, RunTrace, StepRecord
+from llm_pytest.model.trace import CheckRecord, JudgeRecord, Raised, RunTrace, StepRecord
 from llm_pytest.reports.findings import finding_step
 
 __all__ = ["render_failure", "skip_reason"]
@@ -20,9 +20,12 @@ DETAILED_RUNS = 3
 EXCERPT_CHARS = 300
 
 
-def render_failure(result: ItemResult) -> str:
+def render_failure(result: ItemResult, *, frames: bool = False) -> str:
     """The failure report of an item that failed: its pass rate is below its ``min_pass_rate``,
-    or UNCLEAR runs fail it (its judge failed, or the ``unclear`` policy says so)."""
+    or UNCLEAR runs fail it (its judge failed, or the ``unclear`` policy says so).
+
+    A step failed by an exception of the project's code shows the line that raised it;
+    ``frames`` (``--llm-traceback``) adds every frame of its traceback."""
     plan = result.plan
     failing = [r for r in result.runs if r.outcome == "FAIL"]
     unclear = [r for r in result.runs if r.outcome == "UNCLEAR"]
@@ -31,7 +34,7 @@ def render_failure(result: ItemResult) -> str:
     lines = [f"{plan.item_name}: {_why(result, len(against))}", f"spec: {plan.location}"]
     for run in failing[:DETAILED_RUNS]:
         lines.append("")
-        lines.extend(_run_lines(run, len(result.runs)))
+        lines.extend(_run_lines(run, len(result.runs), frames))
     for run in failing[DETAILED_RUNS:]:
         lines.append(f"run {run.iteration}: FAIL: {run.reason}")
     for run in against[:DETAILED_RUNS]:
@@ -101,7 +104,7 @@ def _iterations(runs: list[RunTrace], outcome: str) -> str:
     return ", ".join(numbers) if numbers else "none"
 
 
-def _run_lines(run: RunTrace, total: int) -> list[str]:
+def _run_lines(run: RunTrace, total: int, frames: bool) -> list[str]:
     head = f"run {run.iteration} of {total}: FAIL"
     judge = run.judge
     if judge is not None:
@@ -109,7 +112,7 @@ def _run_lines(run: RunTrace, total: int) -> list[str]:
     lines = [head]
     failed = [s for s in run.steps if s.status == "failed" and s.id == run.failed_step]
     if failed:
-        lines.extend(_step_lines(failed[0]))
+        lines.extend(_step_lines(failed[0], frames))
     elif judge is None:
         lines.append(f"  {run.reason}")
     if judge is not None:
@@ -134,7 +137,7 @@ def _run_lines(run: RunTrace, total: int) -> list[str]:
     return lines
 
 
-def _step_lines(step: StepRecord) -> list[str]:
+def _step_lines(step: StepRecord, frames: bool = False) -> list[str]:
     tool = f" ({step.tool})" if step.tool and step.tool != step.label else ""
     lines = [f"  step `{step.label}`{tool} at {step.location}"]
     text = source_line(step.location.path, step.location.line)
@@ -152,10 +155,23 @@ def _step_lines(step: StepRecord) -> list[str]:
         lines.extend(_check_lines(failed_checks[0]))
     elif step.error:
         lines.append(f"    error:  {step.error}")
+        if step.raised is not None:
+            lines.extend(_raised_lines(step.raised, frames))
     if len(step.attempts) > 1:
         lines.append(f"    attempts: {len(step.attempts)}")
     if step.note:
         lines.append(f"    note: {step.note}")
+    return lines
+
+
+def _raised_lines(raised: Raised, frames: bool) -> list[str]:
+    if not frames:
+        return [f"      | {raised.at.code}"] if raised.at.code else []
+    lines = ["    traceback (most recent call last):"]
+    for frame in raised.frames:
+        lines.append(f"      {frame}")
+        if frame.code:
+            lines.append(f"        | {frame.code}")
     return lines
 
 

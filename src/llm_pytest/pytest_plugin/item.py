@@ -134,11 +134,12 @@ class SpecItem(pytest.Item):
         style: TracebackStyle | None = None,
     ) -> str | TerminalRepr:
         exc = excinfo.value
+        traceback = LlmContext.of(self.config).options.traceback
         if isinstance(exc, SpecFailed):
-            return render_failure(exc.result)
+            return render_failure(exc.result, frames=traceback)
         if not self._running:  # a fixture's setup or teardown: the user's code, as pytest tells it
             return super().repr_failure(excinfo, style)
-        if LlmContext.of(self.config).options.traceback:
+        if traceback:
             return super().repr_failure(excinfo, style)
         if isinstance(exc, LlmPytestError):
             return exc.render()
