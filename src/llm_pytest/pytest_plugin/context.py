@@ -238,6 +238,7 @@ class LlmContext:
             log=log,
             concurrency=self.options.concurrency,
             redact_names=self.options.redact,
+            snapshot_update=self.options.snapshot_update,
         )
 
 

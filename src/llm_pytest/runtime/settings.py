@@ -78,10 +78,12 @@ def run_settings(
     log: Log | None = None,
     concurrency: int | None = None,
     redact_names: Sequence[str] = (),
+    snapshot_update: bool = False,
 ) -> RunSettings:
     """What every run shares; ``env`` is added to the process environment. Without a judge,
     runs that need one are UNCLEAR, saying how to configure one. ``mode: agent`` plans run by
-    an agent. ``redact_names`` are patterns of secret variable names beyond the defaults."""
+    an agent. ``redact_names`` are patterns of secret variable names beyond the defaults;
+    ``snapshot_update`` rewrites changed snapshots."""
     return RunSettings(
         registry,
         judge=judge or OfflineJudge(no_judge_reason()),
@@ -90,4 +92,5 @@ def run_settings(
         concurrency=concurrency,
         execute=run_by_mode,
         redact_names=redact_names,
+        snapshot_update=snapshot_update,
     )
