@@ -41,6 +41,7 @@ async def arun_spec(
     registry: ToolRegistry | None = None,
     log: Log | None = None,
     unclear: UnclearPolicy = DEFAULT_UNCLEAR,
+    snapshot_update: bool = False,
 ) -> SpecResult:
     """Compile and run every item of the spec file at ``path`` (skipped tests are left out).
 
@@ -54,7 +55,8 @@ async def arun_spec(
     and the
     installed entry points, unless a ready ``registry`` is given. ``log`` receives the live
     lines of ``--llm-verbose``. ``unclear`` decides what UNCLEAR runs do to each item's
-    ``outcome``, as ``--llm-unclear`` does in pytest. Spec problems, a step calling a tool no
+    ``outcome``, as ``--llm-unclear`` does in pytest. ``snapshot_update`` rewrites the step
+    snapshots that changed, as ``--llm-snapshot-update`` does. Spec problems, a step calling a tool no
     plugin offers among them, raise :class:`~llm_pytest.errors.SpecErrors`.
     """
     if unclear not in UNCLEAR_POLICIES:
@@ -75,7 +77,14 @@ async def arun_spec(
     missing = missing_tools(plans, registry, dirs)
     if missing:
         raise SpecErrors(missing)
-    settings = run_settings(registry, judge=judge, env=env, log=log, concurrency=concurrency)
+    settings = run_settings(
+        registry,
+        judge=judge,
+        env=env,
+        log=log,
+        concurrency=concurrency,
+        snapshot_update=snapshot_update,
+    )
     result = SpecResult()
     for plan in plans:
         if plan.skip:
@@ -97,6 +106,7 @@ def run_spec(
     registry: ToolRegistry | None = None,
     log: Log | None = None,
     unclear: UnclearPolicy = DEFAULT_UNCLEAR,
+    snapshot_update: bool = False,
 ) -> SpecResult:
     """Synchronous :func:`arun_spec` (runs its own event loop; inside one, await
     :func:`arun_spec` instead)."""
@@ -122,6 +132,7 @@ def run_spec(
             registry=registry,
             log=log,
             unclear=unclear,
+            snapshot_update=snapshot_update,
         )
 
     return anyio.run(main)

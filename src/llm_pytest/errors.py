@@ -36,6 +36,8 @@ kind                the problem
 ``experiment``      two experiments of one test have the same name
 ``fragment``        a fragment use or definition that does not fit
 ``import``          an imported file that is missing, empty or part of a cycle
+``schema``          a step's ``schema`` that is not a valid JSON Schema
+``schema_file``     a step's schema file, or a file its ``$ref`` names, that cannot be read
 ``override``        an override that does not apply or breaks the spec (:class:`OverrideError`)
 ``expression``      an expression or ``${...}`` template (:class:`ExpressionError`)
 ``syntax``          an expression that does not parse (:class:`ExpressionSyntaxError`)

@@ -68,7 +68,15 @@ async def replay(
     )
     fallback = InterpreterCalls(context)
     source = AgentCalls(plan, registry, calls, agent_finished=agent_finished, fallback=fallback)
-    walk = Walk(plan, trace, scope, registry=registry, source=source, redact=settings.redact)
+    walk = Walk(
+        plan,
+        trace,
+        scope,
+        registry=registry,
+        source=source,
+        redact=settings.redact,
+        snapshots=settings.snapshots,
+    )
     await walk.phases()
     await walk.teardown()
     source.record_the_rest(walk, "teardown" if plan.teardown else "steps")

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from llm_pytest.dsl.fragments import FragmentIndex, load_fragments
+from llm_pytest.dsl.jsonschemas import compile_schema
 from llm_pytest.dsl.loader import Document, load_file, load_text
 from llm_pytest.dsl.names import check_names
 from llm_pytest.dsl.overrides import Override, apply_overrides
+from llm_pytest.dsl.snapshots import compile_snapshot
 from llm_pytest.dsl.spec import (
     ExpectedError,
     Experiment,
@@ -46,9 +48,12 @@ from llm_pytest.model.plan import (
     Plan,
     RepeatPlan,
     ScopePlan,
+    SchemaPlan,
+    SnapshotPlan,
     StepPlan,
     ToolCallPlan,
     VerdictPlan,
+    iter_tool_calls,
 )
 
 __all__ = [
@@ -274,11 +279,13 @@ class _Builder:
         self.errors.extend(self.fragments.errors)
         self.lossy = False
         self._using: list[str] = []
+        self.item = spec.test.name
 
     def build(self, experiment: str | None, applied: Iterable[Override]) -> Plan:
         spec, doc = self.spec, self.doc
         test = spec.test
-        return Plan(
+        self.item = f"{test.name}[{experiment}]" if experiment else test.name
+        plan = Plan(
             path=doc.path,
             test_name=test.name,
             experiment=experiment,
@@ -308,6 +315,26 @@ class _Builder:
             overrides=tuple((o.path, o.value, o.source) for o in applied),
             fixtures=self.fixtures(),
         )
+        self.unique_snapshots(plan)
+        return plan
+
+    def unique_snapshots(self, plan: Plan) -> None:
+        """Two steps of one item may not share a snapshot (one would overwrite the other)."""
+        seen: dict[str, SnapshotPlan] = {}
+        for step in iter_tool_calls(plan.setup + plan.steps + plan.teardown):
+            snap = step.snapshot
+            if snap is None:
+                continue
+            first = seen.setdefault(snap.name, snap)
+            if first is not snap:
+                self.errors.append(
+                    ValidationError(
+                        f"the snapshot `{snap.name}` of `{snap.item}` is also taken by the step "
+                        f"at {first.location}",
+                        snap.location,
+                        hint="give each snapshot its own name: `snapshot: NAME` or a step `name:`",
+                    )
+                )
 
     def fixtures(self) -> tuple[FixtureUse, ...]:
         """Top-level `fixtures:` then `test.fixtures`, each name once, where it is first named."""
@@ -358,6 +385,16 @@ class _Builder:
                 continue_on_error=step.continue_on_error,
                 location=loc,
                 expect_error=self.expected_error(step.expect_error, doc, path),
+                schema=self.schema(step, doc, path),
+                snapshot=compile_snapshot(
+                    step,
+                    doc,
+                    path,
+                    spec_path=self.doc.path,
+                    item=self.item,
+                    step_id=sid,
+                    errors=self.errors,
+                ),
             )
         if isinstance(step, RepeatStep):
             count: int | Expression | None = (
@@ -558,6 +595,13 @@ class _Builder:
                 )
             )
             return None
+
+    def schema(self, step: ToolStep, doc: Document, path: Path_) -> SchemaPlan | None:
+        if step.schema_ is None:
+            return None
+        plan = compile_schema(step.schema_, doc, path, self.errors)
+        self.lossy = self.lossy or plan is None
+        return plan
 
     def condition(self, value: bool | str | None, doc: Document, path: Path_) -> Any:
         if value is None or isinstance(value, bool):

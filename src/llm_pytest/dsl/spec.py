@@ -31,6 +31,7 @@ __all__ = [
     "McpServer",
     "McpStdioServer",
     "RepeatStep",
+    "SchemaFile",
     "Spec",
     "SpecInfo",
     "Step",
@@ -93,6 +94,28 @@ class ExpectedError(_Model):
         return self
 
 
+class SchemaFile(_Model):
+    """A JSON Schema kept in a file of its own."""
+
+    file: NonEmpty = Field(examples=["schemas/users.schema.json"])
+    """The schema's file (JSON, or YAML when it ends in `.yaml`/`.yml`), relative to the spec
+    file; its `$ref`s to other files are relative to it."""
+
+
+def _schema_kind(value: Any) -> str:
+    if isinstance(value, SchemaFile):
+        return "file"
+    if isinstance(value, dict) and set(value) == {"file"}:
+        return "file"
+    return "inline"
+
+
+SchemaValue = Annotated[
+    Annotated[SchemaFile, Tag("file")] | Annotated[dict[str, Any], Tag("inline")],
+    Discriminator(_schema_kind),
+]
+
+
 class ToolStep(_Model):
     """A step that calls one tool."""
 
@@ -135,6 +158,23 @@ class ToolStep(_Model):
     """The step passes only if the tool fails with this error: a regular expression searched for
     in the message, or `{matches, type}`. `check` then reads `call` (`result` is null) and
     `save_as` binds `call`."""
+    schema_: SchemaValue | None = Field(
+        default=None,
+        alias="schema",
+        examples=[{"file": "schemas/users.schema.json"}, {"type": "object", "required": ["id"]}],
+    )
+    """A JSON Schema (draft 2020-12) the step's result must match, checked after the call like
+    `check`: written here as a mapping, or `{file: path}` relative to the spec file. A mismatch
+    fails the step naming the JSON path, the value and the rule."""
+    snapshot: bool | NonEmpty | None = Field(default=None, examples=[True, "users"])
+    """Compare the step's result with the one stored in `__snapshots__/<spec>.yaml` beside the
+    spec (`true`, or a name for the snapshot): a difference fails with a diff, a missing snapshot
+    is written (and fails when `CI` is set). `--llm-snapshot-update` rewrites changed ones."""
+    snapshot_ignore: list[NonEmpty] = Field(
+        default_factory=list, examples=[["id", "users[*].created_at"]]
+    )
+    """Paths into the result (`id`, `user.created_at`, `users[*].id`) whose values vary from
+    run to run: they are replaced by a placeholder before the snapshot is stored or compared."""
 
     _check_reserved = field_validator("save_as")(_not_reserved)
 

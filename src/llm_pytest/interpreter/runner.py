@@ -20,6 +20,7 @@ import anyio
 from llm_pytest.errors import ExpressionError, ProviderConfigError
 from llm_pytest.expr.scope import NO_FIXTURES, FixtureValues
 from llm_pytest.interpreter.calling import InterpreterCalls
+from llm_pytest.interpreter.snapshots import Snapshots, ci_is_set
 from llm_pytest.interpreter.stepping import compute_vars, new_scope, with_hint
 from llm_pytest.interpreter.walker import Walk
 from llm_pytest.model.plan import Plan
@@ -42,7 +43,9 @@ class RunSettings:
     """What every run of an item shares: tools, judge, environment, live output, how one run
     is executed (``execute``; by default :func:`interpret`), the extra name patterns of
     secret variables (``redact_names``) and the values of the pytest fixtures the item requested
-    (``fixtures``, read as ``fixtures.NAME``; every run of the item sees the same values)."""
+    (``fixtures``, read as ``fixtures.NAME``; every run of the item sees the same values).
+    ``snapshot_update`` rewrites changed snapshots (``--llm-snapshot-update``); a missing one
+    fails when ``env`` has ``CI`` set, and is written otherwise."""
 
     def __init__(
         self,
@@ -55,6 +58,7 @@ class RunSettings:
         execute: ExecuteRun | None = None,
         redact_names: Sequence[str] = (),
         fixtures: FixtureValues | None = None,
+        snapshot_update: bool = False,
     ) -> None:
         self.registry = registry
         self.judge: Judge = judge or OfflineJudge()
@@ -64,6 +68,7 @@ class RunSettings:
         self.execute: ExecuteRun = execute or interpret
         self.redact = Redactor(self.env, redact_names)
         self.fixtures = fixtures if fixtures is not None else FixtureValues({}, NO_FIXTURES)
+        self.snapshots = Snapshots(update=snapshot_update, ci=ci_is_set(self.env))
 
 
 def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:
@@ -173,6 +178,7 @@ class Run:
             source=InterpreterCalls(self.ctx),
             redact=settings.redact,
             log=run_log(settings.log, iteration, plan.iterations),
+            snapshots=settings.snapshots,
         )
 
     async def execute(self) -> RunTrace:

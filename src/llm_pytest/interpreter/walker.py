@@ -23,6 +23,8 @@ from llm_pytest.expr.parse import Template
 from llm_pytest.expr.scope import RunScope
 from llm_pytest.interpreter.checks import run_checks, until_error
 from llm_pytest.interpreter.details import call_details
+from llm_pytest.interpreter.schemacheck import check_schema
+from llm_pytest.interpreter.snapshots import Snapshots
 from llm_pytest.interpreter.stepping import (
     CallRefused,
     StepFailed,
@@ -134,6 +136,7 @@ class Walk:
         source: CallSource,
         redact: Redactor,
         log: Callable[[str], None] | None = None,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self.plan = plan
         self.trace = trace
@@ -142,6 +145,7 @@ class Walk:
         self.source = source
         self.redact = redact
         self.log = log
+        self.snapshots = snapshots or Snapshots()
         self.failure: str | None = None
         self.loop: dict[str, int] = {}
         self.repeats: list[tuple[RepeatPlan, bool]] = []
@@ -300,15 +304,28 @@ class Walk:
         result = last.result if last.ok else None
         expected = step.expect_error is not None
         details = None
-        if error is None and (step.checks or (expected and step.save_as)):
+        asserted = step.schema is not None or step.snapshot is not None
+        written: str | None = None
+        if error is None and (step.checks or (expected and (step.save_as or asserted))):
             details = self._details(last, len(rec.attempts), rec.duration_ms)
+        # after the error it expected, a step's outcome is its call
+        outcome = details if expected else result
         if step.save_as and (error is None if expected else last.ok):
-            # after the error it expected, a step's outcome is its call
-            self.scope.saved[step.save_as] = details if expected else result
+            self.scope.saved[step.save_as] = outcome
+        if error is None and step.schema is not None:
+            record, error = check_schema(step.schema, outcome, self.redact)
+            if kept or error is not None:
+                rec.checks.append(record)
         if error is None and step.checks:
             names = self._step_names(result, details)
             records, error = run_checks(step.checks, names, self.redact, keep_passed=kept)
             rec.checks.extend(records)
+        if error is None and step.snapshot is not None:
+            record, error, written = await self.snapshots.check(step.snapshot, outcome, self.redact)
+            if kept or error is not None:
+                rec.checks.append(record)
+            if written is not None:
+                self.say(f"[{written}]")
         if kept or error is not None:
             rec.args = self.redact(last.args)
             rec.result = self.redact(result)
@@ -321,6 +338,8 @@ class Walk:
             note = calls.note()
             if note is not None:
                 rec.note = note
+        if written is not None:
+            rec.note = written if rec.note is None else f"{rec.note}; {written}"
         if error is not None:
             if not last.ok and last.raised is not None:
                 rec.raised = last.raised

@@ -21,6 +21,8 @@ _CODES = {
     "override": "E501",
     "fragment": "E502",
     "import": "E503",
+    "schema": "E205",
+    "schema_file": "E206",
 }
 _OTHER = "E203"  # a broken rule of the language that has no code of its own
 

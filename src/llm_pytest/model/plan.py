@@ -22,7 +22,9 @@ __all__ = [
     "McpServerPlan",
     "Plan",
     "RepeatPlan",
+    "SchemaPlan",
     "ScopePlan",
+    "SnapshotPlan",
     "StepPlan",
     "ToolCallPlan",
     "VerdictPlan",
@@ -58,6 +60,40 @@ class ExpectedErrorPlan:
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class SchemaPlan:
+    """A step's ``schema``: a checked JSON Schema (draft 2020-12) and every local document its
+    ``$ref``s reach, loaded at compile time (so a plan needs no file at run time)."""
+
+    schema: Mapping[str, Any]
+    base_uri: str
+    """The schema's URI (its file's, or the spec file's for an inline schema)."""
+    resources: Mapping[str, Any]
+    """Other documents its ``$ref``s reach, by URI."""
+    label: str
+    """How reports name it: ``schema`` or ``schema users.schema.json``."""
+    location: SourceLocation
+
+
+IgnorePath = tuple[str | int | None, ...]
+"""A ``snapshot_ignore`` path: keys, indexes, and None for ``[*]`` (every element)."""
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class SnapshotPlan:
+    """A step's ``snapshot``: where its result is stored and which values vary."""
+
+    file: str
+    """The snapshot file: ``__snapshots__/<spec stem>.yaml`` beside the spec."""
+    item: str
+    """The item's name, the snapshot's first key in that file."""
+    name: str
+    """Its second key: the snapshot's name, else the step's name, else the step's id."""
+    ignore: tuple[IgnorePath, ...]
+    ignore_source: tuple[str, ...]
+    location: SourceLocation
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class ToolCallPlan:
     """One tool call, with its retries, checks and judge texts."""
 
@@ -77,6 +113,8 @@ class ToolCallPlan:
     continue_on_error: bool
     location: SourceLocation
     expect_error: ExpectedErrorPlan | None = None
+    schema: SchemaPlan | None = None
+    snapshot: SnapshotPlan | None = None
     kind: Literal["tool"] = "tool"
 
     @property
@@ -304,6 +342,13 @@ def step_to_json(step: StepPlan) -> dict[str, Any]:
             when=_cond(step.when),
             continue_on_error=step.continue_on_error,
         )
+        if step.schema is not None:
+            base["schema"] = step.schema.label
+        if step.snapshot is not None:
+            base["snapshot"] = {
+                "name": step.snapshot.name,
+                "ignore": list(step.snapshot.ignore_source),
+            }
     elif isinstance(step, RepeatPlan):
         base.update(
             repeat=step.count if isinstance(step.count, int) else step.count.source,

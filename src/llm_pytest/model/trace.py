@@ -58,6 +58,8 @@ class CheckRecord:
     location: str
     values: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
+    kind: Literal["check", "schema", "snapshot"] = "check"
+    """What was checked: a ``check`` expression, the step's ``schema`` or its ``snapshot``."""
 
 
 @dataclass(frozen=True, slots=True)

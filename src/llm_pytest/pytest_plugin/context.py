@@ -247,6 +247,7 @@ class LlmContext:
             concurrency=self.options.concurrency,
             redact_names=self.options.redact,
             fixtures=fixtures,
+            snapshot_update=self.options.snapshot_update,
         )
 
 

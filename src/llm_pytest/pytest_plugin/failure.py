@@ -176,10 +176,12 @@ def _raised_lines(raised: Raised, frames: bool) -> list[str]:
 
 
 def _check_lines(check: CheckRecord) -> list[str]:
-    lines = [f"    check failed at {check.location}: {check.expression}"]
+    lines = [f"    {check.kind} failed at {check.location}: {check.expression}"]
     lines.extend(f"      {name} = {value}" for name, value in check.values)
-    if check.error:
-        lines.append(f"      error: {check.error}")
+    if check.error and "\n" in check.error:  # a snapshot's diff
+        lines.extend(f"      {line}" for line in check.error.splitlines())
+    elif check.error:  # a schema's error counts the mismatches not listed
+        lines.append(f"      {'' if check.kind == 'schema' else 'error: '}{check.error}")
     return lines
 
 

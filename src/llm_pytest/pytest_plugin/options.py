@@ -243,6 +243,12 @@ def add_options(parser: pytest.Parser) -> None:
         "(the others are deselected); the same on every machine",
     )
     group.addoption(
+        "--llm-snapshot-update",
+        **flag,
+        help="rewrite the step snapshots (__snapshots__/*.yaml) whose results changed, and "
+        "write missing ones also in CI",
+    )
+    group.addoption(
         "--llm-traceback",
         **flag,
         help="show llm-pytest's own Python frames in failures (for debugging llm-pytest)",
@@ -262,6 +268,9 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("llm_verbose", "like --llm-verbose", type="bool", default=False)
     parser.addini("llm_traceback", "like --llm-traceback", type="bool", default=False)
+    parser.addini(
+        "llm_snapshot_update", "like --llm-snapshot-update", type="bool", default=False
+    )
     for name in (
         "timeout",
         "iterations",

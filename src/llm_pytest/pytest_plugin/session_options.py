@@ -49,6 +49,8 @@ class LlmOptions:
     cache: str = "auto"
     unclear: UnclearPolicy = DEFAULT_UNCLEAR
     traceback: bool = False
+    snapshot_update: bool = False
+    """Rewrite changed step snapshots (``--llm-snapshot-update``)."""
     spec_patterns: tuple[str, ...] = DEFAULT_SPEC_PATTERNS
     plugin_dirs: tuple[Path, ...] = ()
     judge_settings: dict[str, Any] = field(default_factory=dict)
@@ -126,6 +128,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         cache=pick("cache", cache_mode) or "auto",
         unclear=pick("unclear", unclear_policy) or DEFAULT_UNCLEAR,
         traceback=_flag(config, "traceback"),
+        snapshot_update=_flag(config, "snapshot_update"),
         spec_patterns=tuple(config.getini("llm_spec_patterns")) or DEFAULT_SPEC_PATTERNS,
         plugin_dirs=tuple(plugin_dirs),
         judge_settings=judge_settings,

@@ -80,11 +80,13 @@ def run_settings(
     concurrency: int | None = None,
     redact_names: Sequence[str] = (),
     fixtures: FixtureValues | None = None,
+    snapshot_update: bool = False,
 ) -> RunSettings:
     """What every run shares; ``env`` is added to the process environment. Without a judge,
     runs that need one are UNCLEAR, saying how to configure one. ``mode: agent`` plans run by
     an agent. ``redact_names`` are patterns of secret variable names beyond the defaults;
-    ``fixtures`` the values of the pytest fixtures the item requested (``fixtures.NAME``)."""
+    ``fixtures`` the values of the pytest fixtures the item requested (``fixtures.NAME``);
+    ``snapshot_update`` rewrites changed snapshots."""
     return RunSettings(
         registry,
         judge=judge or OfflineJudge(no_judge_reason()),
@@ -94,4 +96,5 @@ def run_settings(
         execute=run_by_mode,
         redact_names=redact_names,
         fixtures=fixtures,
+        snapshot_update=snapshot_update,
     )
