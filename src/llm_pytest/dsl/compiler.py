@@ -22,6 +22,7 @@ from llm_pytest.dsl.snapshots import compile_snapshot
 from llm_pytest.dsl.spec import (
     ExpectedError,
     Experiment,
+    McpHttpServer,
     McpStdioServer,
     RepeatStep,
     Spec,
@@ -44,11 +45,13 @@ from llm_pytest.model.plan import (
     ExpectedErrorPlan,
     FixtureUse,
     JudgePlan,
+    McpClientPlan,
     McpServerPlan,
     Plan,
     RepeatPlan,
-    ScopePlan,
     SchemaPlan,
+    ScopePlan,
+    Scripted,
     SnapshotPlan,
     StepPlan,
     ToolCallPlan,
@@ -507,6 +510,7 @@ class _Builder:
                 startup_timeout=server.startup_timeout,
                 location=loc,
                 scope=server.scope,
+                client=_client_plan(server, base),
             )
         return McpServerPlan(
             name=name,
@@ -518,6 +522,7 @@ class _Builder:
             startup_timeout=server.startup_timeout,
             location=loc,
             scope=server.scope,
+            client=_client_plan(server, base),
         )
 
     # -- values and expressions --------------------------------------------------------
@@ -630,3 +635,28 @@ def _reid(steps: tuple[StepPlan, ...], prefix: str) -> tuple[StepPlan, ...]:
         else:
             out.append(replace(step, id=sid, steps=_reid(step.steps, sid)))
     return tuple(out)
+
+
+def _client_plan(server: McpStdioServer | McpHttpServer, base: Path) -> McpClientPlan:
+    """The client features a server's declaration asks for."""
+
+    def scripted(value: Any) -> Scripted | None:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            return Scripted(tuple(value))
+        return Scripted((value,), repeat=True)
+
+    def answer(value: Any) -> dict[str, Any]:
+        if isinstance(value, str):
+            return {"action": value, "content": None}
+        return {"action": value.action, "content": value.content}
+
+    elicitation = scripted(server.elicitation)
+    return McpClientPlan(
+        validate_args=server.validate_args,
+        roots=None if server.roots is None else tuple(str(base / r) for r in server.roots),
+        sampling=scripted(server.sampling),
+        elicitation=elicitation
+        and Scripted(tuple(answer(a) for a in elicitation.answers), elicitation.repeat),
+    )

@@ -273,6 +273,21 @@ class SpecInfo(_Model):
     _unique_fixtures = field_validator("fixtures")(_unique)
 
 
+class McpElicitAnswer(_Model):
+    """What the client answers a server's elicitation request with."""
+
+    action: Literal["accept", "decline", "cancel"] = Field(examples=["accept"])
+    """`accept` sends `content`; `decline` and `cancel` send nothing."""
+    content: dict[str, Any] | None = Field(default=None, examples=[{"email": "a@example.com"}])
+    """The form's values, for `accept`."""
+
+
+McpElicitation = Annotated[
+    Literal["accept", "decline", "cancel"] | McpElicitAnswer,
+    Field(examples=["decline", {"action": "accept", "content": {"name": "Ada"}}]),
+]
+
+
 class McpStdioServer(_Model):
     """An MCP server started as a child process, spoken to over stdio."""
 
@@ -289,6 +304,18 @@ class McpStdioServer(_Model):
     scope: Literal["run", "item"] = "run"
     """`run`: a fresh server for each run (iteration), stopped after the run's teardown;
     `item`: one server shared by all runs of an item, which then share its state."""
+    validate_args: bool = True
+    """Check a call's arguments against the tool's input schema before sending it; `false` sends
+    them as written, to test the server's own validation."""
+    roots: list[str] | None = Field(default=None, examples=[["."]])
+    """Folders offered to the server as roots (relative to the spec file); without it the client
+    does not advertise roots."""
+    sampling: str | list[str] | None = Field(default=None, examples=["Paris"])
+    """The reply to the server's sampling requests: one text for every request, or a list used
+    in order; without it the client does not advertise sampling."""
+    elicitation: McpElicitation | list[McpElicitation] | None = None
+    """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
+    `cancel`, or a list used in order; without it the client does not advertise elicitation."""
 
 
 class McpHttpServer(_Model):
@@ -303,6 +330,18 @@ class McpHttpServer(_Model):
     scope: Literal["run", "item"] = "run"
     """`run`: a fresh session for each run (iteration), stopped after the run's teardown;
     `item`: one server shared by all runs of an item, which then share its state."""
+    validate_args: bool = True
+    """Check a call's arguments against the tool's input schema before sending it; `false` sends
+    them as written, to test the server's own validation."""
+    roots: list[str] | None = Field(default=None, examples=[["."]])
+    """Folders offered to the server as roots (relative to the spec file); without it the client
+    does not advertise roots."""
+    sampling: str | list[str] | None = Field(default=None, examples=["Paris"])
+    """The reply to the server's sampling requests: one text for every request, or a list used
+    in order; without it the client does not advertise sampling."""
+    elicitation: McpElicitation | list[McpElicitation] | None = None
+    """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
+    `cancel`, or a list used in order; without it the client does not advertise elicitation."""
 
 
 def _server_kind(value: Any) -> str:

@@ -31,9 +31,7 @@ MESSAGE_CHARS = 160
 Redact = Callable[[Any], Any]
 
 
-def check_schema(
-    plan: SchemaPlan, value: Any, redact: Redact
-) -> tuple[CheckRecord, str | None]:
+def check_schema(plan: SchemaPlan, value: Any, redact: Redact) -> tuple[CheckRecord, str | None]:
     """The record of checking ``value`` against ``plan``'s schema, and the step's error (None
     when it matches)."""
     location = str(plan.location)

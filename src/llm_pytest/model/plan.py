@@ -19,11 +19,13 @@ __all__ = [
     "ExpectedErrorPlan",
     "FixtureUse",
     "JudgePlan",
+    "McpClientPlan",
     "McpServerPlan",
     "Plan",
     "RepeatPlan",
     "SchemaPlan",
     "ScopePlan",
+    "Scripted",
     "SnapshotPlan",
     "StepPlan",
     "ToolCallPlan",
@@ -178,6 +180,7 @@ class McpServerPlan:
     location: SourceLocation | None = None
     scope: Literal["run", "item"] = "run"
     """``run``: started for each run of the item; ``item``: shared by its runs."""
+    client: McpClientPlan = field(default_factory=lambda: McpClientPlan())
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -385,3 +388,25 @@ def _server_json(s: McpServerPlan) -> dict[str, Any]:
         "headers": value_to_json(s.headers),
         "startup_timeout": s.startup_timeout,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Scripted:
+    """Scripted answers to a server's requests: ``answers`` in order, or (``repeat``) the one
+    answer to every request."""
+
+    answers: tuple[Any, ...]
+    repeat: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class McpClientPlan:
+    """What the MCP client offers one server besides calling it (``mcp_servers.NAME``)."""
+
+    validate_args: bool = True
+    roots: tuple[str, ...] | None = None
+    """Absolute folder paths; None: roots are not advertised."""
+    sampling: Scripted | None = None
+    """Reply texts; None: sampling is not advertised."""
+    elicitation: Scripted | None = None
+    """``{"action", "content"}`` mappings; None: elicitation is not advertised."""

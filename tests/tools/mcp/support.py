@@ -20,6 +20,7 @@ from llm_pytest.tools.registry import ToolContext
 
 HERE = Path(__file__).parent
 SCRIPTED_SERVER = HERE / "servers" / "scripted_server.py"
+PROTOCOL_SERVER = HERE / "servers" / "protocol_server.py"
 NOTES_SERVER = HERE.parents[2] / "spec-examples" / "servers" / "notes_server.py"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from mcp_types import (
+    Annotations,
     BlobResourceContents,
     CallToolResult,
     ContentBlock,
@@ -79,10 +80,10 @@ def test_no_content_gives_none() -> None:
     assert tool_value(result()) is None
 
 
-def test_image_content_is_described_not_returned() -> None:
+def test_image_content_keeps_its_data_with_its_size() -> None:
     data = base64.b64encode(b"\x89PNG" + b"\0" * 96).decode()
     value = tool_value(result(ImageContent(data=data, mime_type="image/png")))
-    assert value == {"type": "image", "mime_type": "image/png", "size": 100}
+    assert value == {"type": "image", "mime_type": "image/png", "data": data, "size": 100}
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4])
@@ -92,28 +93,54 @@ def test_binary_size_is_the_decoded_length(size: int) -> None:
         uri="file:///a.bin", mime_type="application/octet-stream", blob=data
     )
     value = tool_value(result(EmbeddedResource(resource=blob)))
-    assert value == {"type": "resource", "mime_type": "application/octet-stream", "size": size}
+    assert value == {
+        "type": "resource",
+        "uri": "file:///a.bin",
+        "mime_type": "application/octet-stream",
+        "blob": data,
+        "size": size,
+    }
 
 
-def test_embedded_text_resource_is_described_with_its_size_in_bytes() -> None:
+def test_embedded_text_resource_keeps_uri_and_text_with_its_size_in_bytes() -> None:
     inner = TextResourceContents(uri="file:///n.txt", mime_type="text/plain", text="héllo")
     value = tool_value(result(EmbeddedResource(resource=inner)))
-    assert value == {"type": "resource", "mime_type": "text/plain", "size": 6}
+    assert value == {
+        "type": "resource",
+        "uri": "file:///n.txt",
+        "mime_type": "text/plain",
+        "text": "héllo",
+        "size": 6,
+    }
 
 
-def test_resource_link_is_described() -> None:
+def test_resource_link_keeps_uri_and_name() -> None:
     link = ResourceLink(uri="file:///r.csv", name="r", mime_type="text/csv", size=12)
     assert tool_value(result(link)) == {
         "type": "resource_link",
+        "uri": "file:///r.csv",
+        "name": "r",
+        "title": None,
+        "description": None,
         "mime_type": "text/csv",
         "size": 12,
     }
 
 
+def test_annotations_of_a_block_are_kept() -> None:
+    image = ImageContent(
+        data="QUJD", mime_type="image/gif", annotations=Annotations(audience=["assistant"])
+    )
+    assert tool_value(result(image))["annotations"] == {"audience": ["assistant"]}
+
+
 def test_mixed_content_gives_a_list_of_values_and_descriptions() -> None:
     image = ImageContent(data="QUJD", mime_type="image/gif")
     value = tool_value(result(text('{"ok": true}'), image))
-    assert value == [{"ok": True}, {"type": "image", "mime_type": "image/gif", "size": 3}]
+    assert value == [
+        {"ok": True},
+        {"type": "image", "mime_type": "image/gif", "data": "QUJD", "size": 3},
+    ]
 
 
 def test_error_result_raises_tool_error_with_the_server_text() -> None:

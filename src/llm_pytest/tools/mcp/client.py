@@ -15,6 +15,7 @@ Cancelling the task that awaits a call cancels the call on the wire
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -23,6 +24,7 @@ import anyio.abc
 from mcp_types import Tool as McpTool
 
 from llm_pytest.errors import ToolError, UsageError
+from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.mcp.config import McpServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
@@ -135,7 +137,8 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
         return None if detail is None else ToolError(f"timed out after {call.timeout:g}s\n{detail}")
 
     server = connection.name
-    return Tool(
+    kind = Tool if connection.config.client.validate_args else UncheckedTool
+    return kind(
         name=tool_name(server, name),
         description=listed.description or listed.title or "",
         input_schema=listed.input_schema,
@@ -145,6 +148,19 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
         output_schema=output_schema,
         explain_timeout=explain,
     )
+
+
+@dataclass(frozen=True)
+class UncheckedTool(Tool):
+    """A server tool whose arguments are sent as written (``validate_args: false``): the server
+    checks them itself, so a test can see how."""
+
+    @property
+    def arguments(self) -> ArgumentCheck:
+        return _ANY_ARGUMENTS
+
+
+_ANY_ARGUMENTS = ArgumentCheck({})
 
 
 def _combined(failures: list[McpServerError]) -> McpServerError:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from llm_pytest.model.plan import McpClientPlan
+
 __all__ = ["DEFAULT_STARTUP_TIMEOUT", "HttpServerConfig", "McpServerConfig", "StdioServerConfig"]
 
 DEFAULT_STARTUP_TIMEOUT = 30.0
@@ -30,6 +32,7 @@ class StdioServerConfig:
     env: Mapping[str, str] | None = None
     cwd: str | None = None
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT
+    client: McpClientPlan = field(default_factory=McpClientPlan)
 
     def describe(self) -> str:
         """The command line, for messages."""
@@ -44,6 +47,7 @@ class HttpServerConfig:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT
+    client: McpClientPlan = field(default_factory=McpClientPlan)
 
     def describe(self) -> str:
         """The URL, for messages."""

@@ -26,7 +26,7 @@ from llm_pytest.errors import ToolError
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.mcp.errors import McpServerError, with_stderr
 from llm_pytest.tools.mcp.http_status import HttpStatusLog
-from llm_pytest.tools.mcp.results import content_text, tool_value
+from llm_pytest.tools.mcp.results import content_block, content_text, tool_value
 from llm_pytest.tools.mcp.stdio import ServerProcess, describe_exit
 
 __all__ = ["ServerConnection"]
@@ -88,7 +88,8 @@ class ServerConnection:
         self, tool: str, args: dict[str, Any], output_schema: Any, details: dict[str, Any]
     ) -> Any:
         """Call ``tool`` with ``args``; the value of its result (``results.tool_value``).
-        ``details`` receives the result's raw ``text``."""
+        ``details`` receives the result's raw ``text`` and its ``content`` blocks as plain data
+        (also for a result with ``isError``)."""
         client = self._client
         if self._closing.is_set():
             raise McpServerError(
@@ -111,9 +112,9 @@ class ServerConnection:
             raise ToolError(
                 f"MCP server `{self.name}` gave an unusable answer to `{tool}`: {_explain(exc)}"
             ) from None
-        value = tool_value(result, output_schema)
         details["text"] = content_text(result)
-        return value
+        details["content"] = [content_block(block) for block in result.content]
+        return tool_value(result, output_schema)
 
     def timeout_detail(self) -> str | None:
         """For a call that ran out of time: that the server did not answer, and its stderr."""

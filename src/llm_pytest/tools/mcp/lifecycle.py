@@ -69,12 +69,14 @@ def _config(server: McpServerPlan, scope: Mapping[str, Any]) -> McpServerConfig:
             env={k: text(v) for k, v in server.env.items()} or None,
             cwd=server.cwd,
             startup_timeout=server.startup_timeout,
+            client=server.client,
         )
     return HttpServerConfig(
         name=server.name,
         url=text(server.url),
         headers={k: text(v) for k, v in server.headers.items()},
         startup_timeout=server.startup_timeout,
+        client=server.client,
     )
 
 

@@ -3,9 +3,18 @@
 - ``structuredContent`` when present; ``{"result": X}`` becomes ``X`` when the tool's output
   schema declares ``result`` as its only property (how SDK servers wrap a non-object return);
 - otherwise the content: text parsed as JSON when it is valid JSON, else the text itself;
-  non-text content as ``{"type", "mime_type", "size"}``; several items give a list, none gives
+  other content as plain data (:func:`content_block`); several items give a list, none gives
   ``None``;
 - a result with ``isError`` raises :class:`~llm_pytest.errors.ToolError` with the server's text.
+
+Nothing of a block is lost: :func:`content_block` maps every kind to plain data (snake_case
+keys), which is also what ``call.content`` holds, block by block:
+
+- text: ``{type: text, text}``;
+- image and audio: ``{type, mime_type, data, size}`` (``data`` base64, ``size`` decoded bytes);
+- an embedded resource: ``{type: resource, uri, mime_type, text, size}`` or ``{..., blob, size}``;
+- a resource link: ``{type: resource_link, uri, name, title, description, mime_type, size}``;
+- ``annotations`` (``audience``, ``priority``, ``last_modified``) and ``meta`` when present.
 """
 
 from __future__ import annotations
@@ -24,10 +33,11 @@ from mcp_types import (
     TextContent,
     TextResourceContents,
 )
+from pydantic import BaseModel
 
 from llm_pytest.errors import ToolError
 
-__all__ = ["content_text", "content_value", "error_text", "tool_value"]
+__all__ = ["content_block", "content_text", "content_value", "error_text", "plain", "tool_value"]
 
 
 def tool_value(result: CallToolResult, output_schema: Mapping[str, Any] | None = None) -> Any:
@@ -63,21 +73,67 @@ def content_text(result: CallToolResult) -> str | None:
 
 
 def content_value(block: ContentBlock) -> Any:
-    """One content item as a value: JSON-parsed text, or a description of binary content."""
+    """One content item as a value: JSON-parsed text, any other block as plain data."""
     if isinstance(block, TextContent):
         return _parse_text(block.text)
-    if isinstance(block, ImageContent | AudioContent):
-        return _describe(block.type, block.mime_type, _base64_size(block.data))
-    if isinstance(block, EmbeddedResource):
+    return content_block(block)
+
+
+def content_block(block: ContentBlock) -> dict[str, Any]:
+    """One content item as plain data, without loss (see the module's docstring)."""
+    out: dict[str, Any]
+    if isinstance(block, TextContent):
+        out = {"type": block.type, "text": block.text}
+    elif isinstance(block, ImageContent | AudioContent):
+        out = {
+            "type": block.type,
+            "mime_type": block.mime_type,
+            "data": block.data,
+            "size": _base64_size(block.data),
+        }
+    elif isinstance(block, EmbeddedResource):
         inner = block.resource
+        out = {"type": block.type, "uri": str(inner.uri), "mime_type": inner.mime_type}
         if isinstance(inner, TextResourceContents):
-            size = len(inner.text.encode())
+            out.update(text=inner.text, size=len(inner.text.encode()))
         else:
-            size = _base64_size(inner.blob)
-        return _describe(block.type, inner.mime_type, size)
-    if isinstance(block, ResourceLink):
-        return _describe(block.type, block.mime_type, block.size)
-    return _describe(str(getattr(block, "type", "unknown")), None, None)
+            out.update(blob=inner.blob, size=_base64_size(inner.blob))
+        if inner.meta:
+            out["resource_meta"] = plain(inner.meta)
+    elif isinstance(block, ResourceLink):
+        out = {
+            "type": block.type,
+            "uri": str(block.uri),
+            "name": block.name,
+            "title": block.title,
+            "description": block.description,
+            "mime_type": block.mime_type,
+            "size": block.size,
+        }
+    else:
+        dumped = plain(block)
+        out = dumped if isinstance(dumped, dict) else {"type": "unknown", "value": dumped}
+        out.setdefault("type", "unknown")
+        return out
+    annotations = getattr(block, "annotations", None)
+    if annotations is not None:
+        out["annotations"] = plain(annotations)
+    meta = getattr(block, "meta", None)
+    if meta:
+        out["meta"] = plain(meta)
+    return out
+
+
+def plain(value: Any) -> Any:
+    """A model of the MCP SDK (or anything holding them) as JSON-ready data, snake_case keys,
+    unset fields left out."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def _wraps_result(output_schema: Mapping[str, Any] | None) -> bool:
@@ -97,10 +153,6 @@ def _parse_text(text: str) -> Any:
 def _refuse_constant(name: str) -> Any:
     # NaN and Infinity are accepted by Python's json module but are not JSON.
     raise ValueError(name)
-
-
-def _describe(kind: str, mime_type: str | None, size: int | None) -> dict[str, Any]:
-    return {"type": kind, "mime_type": mime_type, "size": size}
 
 
 def _base64_size(data: str) -> int:
