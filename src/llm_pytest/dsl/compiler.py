@@ -20,6 +20,7 @@ from llm_pytest.dsl.overrides import Override, apply_overrides
 from llm_pytest.dsl.spec import (
     ExpectedError,
     Experiment,
+    JudgeSettings,
     McpStdioServer,
     RepeatStep,
     Spec,
@@ -43,6 +44,7 @@ from llm_pytest.model.plan import (
     FixtureUse,
     JudgePlan,
     McpServerPlan,
+    PanelMember,
     Plan,
     RepeatPlan,
     ScopePlan,
@@ -301,9 +303,7 @@ class _Builder:
                 self.text(spec.verdict.pass_if, doc, ("verdict", "pass_if")),
                 self.text(spec.verdict.fail_if, doc, ("verdict", "fail_if")),
             ),
-            judge=JudgePlan(spec.judge.provider, spec.judge.model, spec.judge.max_result_chars)
-            if spec.judge
-            else JudgePlan(),
+            judge=_judge_plan(spec.judge) if spec.judge else JudgePlan(),
             location=doc.locate(["test", "name"]),
             overrides=tuple((o.path, o.value, o.source) for o in applied),
             fixtures=self.fixtures(),
@@ -584,3 +584,13 @@ def _reid(steps: tuple[StepPlan, ...], prefix: str) -> tuple[StepPlan, ...]:
         else:
             out.append(replace(step, id=sid, steps=_reid(step.steps, sid)))
     return tuple(out)
+
+
+def _judge_plan(judge: JudgeSettings) -> JudgePlan:
+    return JudgePlan(
+        judge.provider,
+        judge.model,
+        judge.max_result_chars,
+        votes=judge.votes,
+        panel=tuple(PanelMember(p.provider, p.model) for p in judge.panel or ()),
+    )

@@ -20,6 +20,7 @@ __all__ = [
     "FixtureUse",
     "JudgePlan",
     "McpServerPlan",
+    "PanelMember",
     "Plan",
     "RepeatPlan",
     "ScopePlan",
@@ -147,10 +148,24 @@ class VerdictPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class PanelMember:
+    """One judge of a spec's ``judge.panel`` (None: the session's provider or model)."""
+
+    provider: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JudgePlan:
     provider: str | None = None
     model: str | None = None
     max_result_chars: int = 4000
+    votes: int | None = None
+    """How often to ask the judge (None: the session's ``--llm-judge-votes``)."""
+    panel: tuple[PanelMember, ...] = ()
+    """Judges asked once each instead of ``votes``."""
+    vote: int = 0
+    """Which vote of a consensus a request is (1..K); 0 outside one."""
 
 
 @dataclass(frozen=True, slots=True)
