@@ -51,7 +51,9 @@ async def test_three_votes_take_the_majority_and_keep_every_vote() -> None:
 @pytest.mark.anyio
 async def test_a_tie_is_unclear_saying_the_judges_split() -> None:
     record = await judge_once(
-        scripted({"verdict": "PASS", "reason": "fine"}, {"verdict": "FAIL", "reason": "bad"}, votes=2)
+        scripted(
+            {"verdict": "PASS", "reason": "fine"}, {"verdict": "FAIL", "reason": "bad"}, votes=2
+        )
     )
     assert record.verdict == "UNCLEAR"
     assert record.reason == "judges split 1–1 (1 PASS, 1 FAIL): PASS: fine; FAIL: bad"
@@ -100,7 +102,9 @@ async def test_a_failed_vote_that_costs_the_majority_is_the_judges_failure() -> 
 
 @pytest.mark.anyio
 async def test_a_spec_asks_for_its_own_votes(tmp_path: Path) -> None:
-    judge, _ = make_judge("scripted", settings={"script": _script_file(tmp_path, ["PASS", "FAIL", "FAIL"])})
+    judge, _ = make_judge(
+        "scripted", settings={"script": _script_file(tmp_path, ["PASS", "FAIL", "FAIL"])}
+    )
     record = await judge_once(judge, extra="judge: {votes: 3}")
     assert (record.verdict, record.agreement) == ("FAIL", "2/3")
 

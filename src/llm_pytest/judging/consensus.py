@@ -64,9 +64,7 @@ def ballots(spec: JudgePlan, default_votes: int = 1) -> list[JudgePlan]:
     k = spec.votes if spec.votes is not None else default_votes
     if k <= 1:
         return [spec]
-    return [
-        dataclasses.replace(spec, votes=1, panel=(), vote=number) for number in range(1, k + 1)
-    ]
+    return [dataclasses.replace(spec, votes=1, panel=(), vote=number) for number in range(1, k + 1)]
 
 
 def tally(votes: Sequence[JudgeRecord]) -> JudgeRecord:

@@ -9,9 +9,11 @@ PASS is ever a PASS.
 
 ``make_judge`` chooses the session's judge from options and ini settings and says which and
 why, wrapped in a :class:`~llm_pytest.judging.consensus.ConsensusJudge` that asks it several
-times when a spec's ``judge.votes``/``judge.panel`` or the ``votes`` setting says so. With ``auto``, a spec that names its own ``judge.provider`` is judged by that provider; a
-provider chosen by name (``--llm-provider`` / ini ``llm_provider``) judges every spec, so a
-session run with ``scripted`` or ``offline`` never reaches an LLM.
+times when a spec's ``judge.votes``/``judge.panel`` or the ``votes`` setting says so. With
+``auto``, a spec that names its own ``judge.provider`` (or a panel member its provider) is
+judged by that provider; a provider chosen by name (``--llm-provider`` / ini ``llm_provider``)
+judges every spec, panel members included, so a session run with ``scripted`` or ``offline``
+never reaches an LLM.
 """
 
 from __future__ import annotations

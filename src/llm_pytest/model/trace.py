@@ -118,6 +118,14 @@ class JudgeRecord:
     """How many votes gave the verdict, of how many: ``2/3`` (a split counts its largest
     side); None for a single judgement."""
 
+    @property
+    def split(self) -> bool:
+        """Whether the votes reached no majority (a tie such as 1–1)."""
+        if self.agreement is None:
+            return False
+        agreed, _, asked = self.agreement.partition("/")
+        return 2 * int(agreed) <= int(asked)
+
 
 @dataclass(slots=True)
 class RunTrace:
