@@ -9,6 +9,7 @@ import pytest
 
 from llm_pytest.errors import ProviderConfigError, UsageError
 from llm_pytest.judging import registry
+from llm_pytest.judging.consensus import ConsensusJudge
 from llm_pytest.judging.judge import ProviderJudge, SessionJudge, make_judge
 from llm_pytest.judging.registry import create_provider, no_judge_reason, provider, provider_names
 from llm_pytest.model.verdict import OfflineJudge
@@ -27,7 +28,8 @@ def test_auto_prefers_the_claude_cli_on_path(tmp_path: Path) -> None:
     wrapper = fake_claude(tmp_path)
     env = {"PATH": str(tmp_path), "OPENAI_API_KEY": "k"}
     judge, description = make_judge(env=env)
-    assert isinstance(judge, SessionJudge)
+    assert isinstance(judge, ConsensusJudge)
+    assert isinstance(judge.judge, SessionJudge)
     assert description == f"judge: claude-code (auto: `claude` is on PATH at {wrapper})"
 
 
@@ -67,9 +69,12 @@ async def test_auto_without_any_judge_is_offline_and_says_how_to_configure(
 
 def test_a_named_provider_and_model_are_shown(empty_path: str) -> None:
     judge, description = make_judge("openai", model="gpt-4o", env={"OPENAI_API_KEY": "k"})
-    assert isinstance(judge, ProviderJudge)
+    assert isinstance(judge, ConsensusJudge)
+    assert isinstance(judge.judge, ProviderJudge)
     assert description == "judge: openai gpt-4o (set with --llm-provider or ini llm_provider)"
-    assert isinstance(make_judge("offline")[0], OfflineJudge)
+    offline = make_judge("offline")[0]
+    assert isinstance(offline, ConsensusJudge)
+    assert isinstance(offline.judge, OfflineJudge)
 
 
 def test_an_unknown_provider_suggests_the_closest_name() -> None:
@@ -95,7 +100,9 @@ def test_settings_reach_the_judge(tmp_path: Path) -> None:
         "template": str(template),
         "prices": '{"gpt-4.1-mini": {"input_per_mtok": 9, "output_per_mtok": 9}}',
     }
-    judge, _ = make_judge("openai", settings=settings, env={"OPENAI_API_KEY": "k"})
+    made, _ = make_judge("openai", settings=settings, env={"OPENAI_API_KEY": "k"})
+    assert isinstance(made, ConsensusJudge)
+    judge = made.judge
     assert isinstance(judge, ProviderJudge)
     assert (judge.timeout, judge.max_retries, judge.max_result_chars) == (12.5, 1, 500)
     assert judge.prompt.source_name == str(template)

@@ -242,6 +242,19 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         5,
     ),
+    "W116": (
+        """\
+        test: {name: scripted votes}
+        judge:
+          provider: scripted
+          votes: 3
+        steps:
+          - tool: store_value
+            args: {name: a, value: 1}
+            check: result.stored == "a"
+        """,
+        4,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py

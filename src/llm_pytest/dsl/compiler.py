@@ -22,6 +22,7 @@ from llm_pytest.dsl.snapshots import compile_snapshot
 from llm_pytest.dsl.spec import (
     ExpectedError,
     Experiment,
+    JudgeSettings,
     McpHttpServer,
     McpStdioServer,
     RepeatStep,
@@ -47,6 +48,7 @@ from llm_pytest.model.plan import (
     JudgePlan,
     McpClientPlan,
     McpServerPlan,
+    PanelMember,
     Plan,
     RepeatPlan,
     SchemaPlan,
@@ -311,9 +313,7 @@ class _Builder:
                 self.text(spec.verdict.pass_if, doc, ("verdict", "pass_if")),
                 self.text(spec.verdict.fail_if, doc, ("verdict", "fail_if")),
             ),
-            judge=JudgePlan(spec.judge.provider, spec.judge.model, spec.judge.max_result_chars)
-            if spec.judge
-            else JudgePlan(),
+            judge=_judge_plan(spec.judge) if spec.judge else JudgePlan(),
             location=doc.locate(["test", "name"]),
             overrides=tuple((o.path, o.value, o.source) for o in applied),
             fixtures=self.fixtures(),
@@ -659,4 +659,14 @@ def _client_plan(server: McpStdioServer | McpHttpServer, base: Path) -> McpClien
         sampling=scripted(server.sampling),
         elicitation=elicitation
         and Scripted(tuple(answer(a) for a in elicitation.answers), elicitation.repeat),
+    )
+
+
+def _judge_plan(judge: JudgeSettings) -> JudgePlan:
+    return JudgePlan(
+        judge.provider,
+        judge.model,
+        judge.max_result_chars,
+        votes=judge.votes,
+        panel=tuple(PanelMember(p.provider, p.model) for p in judge.panel or ()),
     )

@@ -30,6 +30,7 @@ __all__ = [
     "McpHttpServer",
     "McpServer",
     "McpStdioServer",
+    "PanelJudge",
     "RepeatStep",
     "SchemaFile",
     "Spec",
@@ -385,6 +386,21 @@ class Verdict(_Model):
         return self
 
 
+class PanelJudge(_Model):
+    """One judge of a `panel`: a provider, a model, or both."""
+
+    provider: NonEmpty | None = Field(default=None, examples=["anthropic"])
+    """A registered judge provider (default: the session's judge)."""
+    model: NonEmpty | None = Field(default=None, examples=["claude-haiku-4-5"])
+    """The model the provider asks (default: the provider's)."""
+
+    @model_validator(mode="after")
+    def _names_one(self) -> PanelJudge:
+        if self.provider is None and self.model is None:
+            raise ValueError("a panel judge names a `provider`, a `model` or both")
+        return self
+
+
 class JudgeSettings(_Model):
     """Per-spec judge settings (usually set with --llm-provider / ini instead)."""
 
@@ -394,6 +410,22 @@ class JudgeSettings(_Model):
     """The model the provider asks."""
     max_result_chars: Annotated[int, Field(ge=100)] = 4000
     """How many characters of each step's result the judge sees (longer ones are cut)."""
+    votes: Annotated[int, Field(ge=1, le=25)] | None = Field(default=None, examples=[3])
+    """Ask the judge this many times and take the majority verdict; a vote with no majority
+    is UNCLEAR (default: --llm-judge-votes, else 1)."""
+    panel: Annotated[list[PanelJudge], Field(min_length=2)] | None = Field(
+        default=None, examples=[[{"provider": "openai"}, {"provider": "anthropic"}]]
+    )
+    """Judges asked once each, the majority verdict deciding (instead of `votes`)."""
+
+    @model_validator(mode="after")
+    def _votes_or_panel(self) -> JudgeSettings:
+        if self.votes is not None and self.panel is not None:
+            raise ValueError(
+                "give `votes` (one judge asked K times) or `panel` (each judge asked once), "
+                "not both"
+            )
+        return self
 
 
 class FragmentDef(_Model):

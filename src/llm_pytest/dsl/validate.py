@@ -198,10 +198,13 @@ def _one_error(err: dict[str, Any], resolved: _Resolved, doc: Document) -> SpecE
             kind="type",
         )
     if kind == "too_short":
+        least = int(err.get("ctx", {}).get("min_length", 1))
         return ValidationError(
-            f"`{where}` must not be empty",
+            f"`{where}` must not be empty"
+            if least <= 1
+            else f"`{where}` must have at least {least} items, got {len(err['input'])}",
             doc.locate(path),
-            hint="add at least one item",
+            hint="add at least one item" if least <= 1 else f"list at least {least}",
             kind="type",
         )
     if kind == "string_pattern_mismatch":

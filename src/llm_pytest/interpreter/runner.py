@@ -262,3 +262,5 @@ class Run:
         record.issues = redact(record.issues)
         record.steps = redact(record.steps)
         record.raw_excerpt = redact(record.raw_excerpt)
+        for vote in record.votes:
+            self._redact_judge(vote)

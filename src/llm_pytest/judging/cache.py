@@ -39,8 +39,11 @@ def cache_enabled(mode: str, iterations: int) -> bool:
 
 
 def cache_key(provider: str, model: str | None, request: JudgeRequest) -> str:
+    parts = [CACHE_VERSION, provider, model, request.system, request.prompt, request.schema]
+    if request.vote:
+        parts.append(request.vote)  # each vote of a consensus is an answer of its own
     material = json.dumps(
-        [CACHE_VERSION, provider, model, request.system, request.prompt, request.schema],
+        parts,
         sort_keys=True,
         ensure_ascii=False,
     )

@@ -8,9 +8,12 @@ failure (which fails the item, unlike its own UNCLEAR answer); only a configurat
 PASS is ever a PASS.
 
 ``make_judge`` chooses the session's judge from options and ini settings and says which and
-why. With ``auto``, a spec that names its own ``judge.provider`` is judged by that provider; a
-provider chosen by name (``--llm-provider`` / ini ``llm_provider``) judges every spec, so a
-session run with ``scripted`` or ``offline`` never reaches an LLM.
+why, wrapped in a :class:`~llm_pytest.judging.consensus.ConsensusJudge` that asks it several
+times when a spec's ``judge.votes``/``judge.panel`` or the ``votes`` setting says so. With
+``auto``, a spec that names its own ``judge.provider`` (or a panel member its provider) is
+judged by that provider; a provider chosen by name (``--llm-provider`` / ini ``llm_provider``)
+judges every spec, panel members included, so a session run with ``scripted`` or ``offline``
+never reaches an LLM.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from llm_pytest.errors import ProviderConfigError, ProviderError, UsageError
 from llm_pytest.judging.cache import CachedVerdict, JudgeCache, cache_enabled, cache_key
+from llm_pytest.judging.consensus import MAX_VOTES, ConsensusJudge
 from llm_pytest.judging.parsing import InvalidVerdict, Verdict, excerpt, parse_verdict
 from llm_pytest.judging.pricing import Price, cost_usd, parse_prices
 from llm_pytest.judging.prompt import SYSTEM_PROMPT, JudgePrompt
@@ -126,12 +130,15 @@ class ProviderJudge:
             test_name=trace.test_name,
             item_name=trace.item_name,
             iteration=trace.iteration,
+            vote=spec.vote,
         )
 
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         started = time.perf_counter()
         request = self.request(trace, spec)
-        cache = self.cache if cache_enabled(self.cache_mode, trace.iterations) else None
+        # votes, like repeated runs, exist to sample the judge: `auto` asks it every time
+        runs = trace.iterations if spec.vote == 0 else max(2, trace.iterations)
+        cache = self.cache if cache_enabled(self.cache_mode, runs) else None
         key = cache_key(self.name, request.model, request)
         if cache is not None and (hit := cache.get(key)) is not None:
             return self._record(hit, _Spent(model=hit.model), started, cached=True)
@@ -238,6 +245,9 @@ def make_judge(
     timeout = float_setting(settings, "timeout", 120.0, minimum=0.001)
     max_retries = int_setting(settings, "max_retries", 3)
     prices = parse_prices(settings.get("prices"))
+    votes = int_setting(settings, "votes", 1, minimum=1)
+    if votes > MAX_VOTES:
+        raise UsageError(f"judge setting `votes` must be at most {MAX_VOTES}, not {votes}")
     provider, why = resolve_provider(name, model=model, settings=settings, env=env)
 
     def build(p: Provider) -> Judge:
@@ -262,7 +272,10 @@ def make_judge(
             judge,
             lambda spec_name: build(create_provider(spec_name, settings=settings, env=env)),
         )
-    return judge, describe(provider, model, why)
+    description = describe(provider, model, why)
+    if votes > 1:
+        description += f", {votes} votes per run"
+    return ConsensusJudge(judge, votes), description
 
 
 def describe(provider: Provider, model: str | None, why: str) -> str:

@@ -20,6 +20,8 @@ JUDGE_SETTINGS = {
     "max_retries": "retries of a judge call after 429/5xx answers",
     "max_result_chars": "characters of each step result the judge sees",
     "prices": "price table overrides: MODEL=INPUT_USD_PER_MTOK/OUTPUT_USD_PER_MTOK lines",
+    "votes": "ask the judge this many times per run and take the majority (a spec's "
+    "judge.votes wins)",
 }
 """The settings of the judge itself, whichever provider it asks, with what each does."""
 

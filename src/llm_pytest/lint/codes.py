@@ -39,6 +39,8 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W116 warning  ``judge.votes`` or ``judge.panel`` with a judge that answers the same every time
+              (``scripted``, ``offline``): the votes measure nothing
 ==== ======== =================================================================================
 """
 
@@ -101,6 +103,11 @@ _TABLE = (
         "W109",
         "interpolated-shell-script",
         "`${...}` inside a run_command shell script: the value becomes shell code.",
+    ),
+    Code(
+        "W116",
+        "pointless-votes",
+        "judge.votes or judge.panel with a judge that answers the same every time.",
     ),
 )
 

@@ -27,6 +27,7 @@ from llm_pytest.lint.registries import Registries
 from llm_pytest.lint.rules import plan_warnings
 from llm_pytest.lint.suppress import CodeFilter
 from llm_pytest.lint.toolcheck import check_tool_calls
+from llm_pytest.lint.votes import pointless_votes
 from llm_pytest.model.plan import Plan, iter_tool_calls
 from llm_pytest.tools.registry import ToolRegistry
 
@@ -135,6 +136,7 @@ def _check_plans(unit: _Unit, settings: LintSettings, mcp_tools: dict[int, PlanT
     for doc, spec in compiled.specs:
         specs.setdefault(spec.test.name, spec)
         unit.findings += template_keys(doc)
+        unit.findings += pointless_votes(doc, spec)
     for plan in compiled.plans:
         unit.findings += plan_warnings(plan, specs[plan.test_name], unit.nodes)
     for partial in compiled.partial_plans:

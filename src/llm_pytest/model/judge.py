@@ -80,7 +80,8 @@ class JudgeRequest:
     """One question to a judge LLM: the rendered prompt, the verdict schema and call limits.
 
     ``test_name``, ``item_name`` and ``iteration`` say which run is judged (the scripted
-    provider picks its answer by them). ``repair`` is set on the one repair attempt.
+    provider picks its answer by them), ``vote`` which vote of a consensus asks. ``repair`` is
+    set on the one repair attempt.
     """
 
     system: str
@@ -93,6 +94,8 @@ class JudgeRequest:
     item_name: str = ""
     iteration: int = 1
     repair: Repair | None = None
+    vote: int = 0
+    """Which vote of a consensus this is (1..K); 0 outside one."""
 
     def repaired(self, answer: str, error: str) -> JudgeRequest:
         """The same request, followed by the invalid ``answer`` and a request to fix it."""

@@ -21,6 +21,7 @@ __all__ = [
     "JudgePlan",
     "McpClientPlan",
     "McpServerPlan",
+    "PanelMember",
     "Plan",
     "RepeatPlan",
     "SchemaPlan",
@@ -190,10 +191,24 @@ class VerdictPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class PanelMember:
+    """One judge of a spec's ``judge.panel`` (None: the session's provider or model)."""
+
+    provider: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JudgePlan:
     provider: str | None = None
     model: str | None = None
     max_result_chars: int = 4000
+    votes: int | None = None
+    """How often to ask the judge (None: the session's ``--llm-judge-votes``)."""
+    panel: tuple[PanelMember, ...] = ()
+    """Judges asked once each instead of ``votes``."""
+    vote: int = 0
+    """Which vote of a consensus a request is (1..K); 0 outside one."""
 
 
 @dataclass(frozen=True, slots=True)

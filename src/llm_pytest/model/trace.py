@@ -144,6 +144,20 @@ class JudgeRecord:
     """Why an UNCLEAR verdict is one: ``no_judge`` (none is configured), ``judge_failed`` (it
     could not answer: unreachable, timed out, no valid verdict after the repair attempt) or
     ``undecided`` (it answered UNCLEAR, also when this is None)."""
+    votes: list[JudgeRecord] = field(default_factory=list)
+    """Each vote of a consensus (``judge.votes``/``judge.panel``), in the order asked; the
+    record's tokens and cost are their sums. Empty for a single judgement."""
+    agreement: str | None = None
+    """How many votes gave the verdict, of how many: ``2/3`` (a split counts its largest
+    side); None for a single judgement."""
+
+    @property
+    def split(self) -> bool:
+        """Whether the votes reached no majority (a tie such as 1–1)."""
+        if self.agreement is None:
+            return False
+        agreed, _, asked = self.agreement.partition("/")
+        return 2 * int(agreed) <= int(asked)
 
 
 @dataclass(slots=True)

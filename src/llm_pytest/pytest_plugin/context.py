@@ -21,6 +21,7 @@ from llm_pytest.dsl.overrides import Override, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, SpecErrors, UsageError
 from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY, RunSettings, run_plan
+from llm_pytest.judging.consensus import ConsensusJudge
 from llm_pytest.model.plan import JudgePlan, Plan
 from llm_pytest.model.result import ItemResult, SpecResult
 from llm_pytest.model.trace import JudgeRecord, RunTrace
@@ -189,7 +190,14 @@ class LlmContext:
         if self._ahead is None:
             from llm_pytest.pytest_plugin.ahead import RunAhead
 
-            judge = _JudgeLimit(self.judge, self.options.concurrency or DEFAULT_CONCURRENCY)
+            limit = self.options.concurrency or DEFAULT_CONCURRENCY
+            session_judge = self.judge
+            judge: Judge = (
+                # the limit counts each vote of a consensus as the judge call it is
+                session_judge.around(lambda j: _JudgeLimit(j, limit))
+                if isinstance(session_judge, ConsensusJudge)
+                else _JudgeLimit(session_judge, limit)
+            )
             self._ahead = RunAhead(
                 item.session,
                 self.options.parallel,

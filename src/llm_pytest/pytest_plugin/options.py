@@ -206,6 +206,13 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption("--llm-model", metavar="MODEL", help="judge model (wins over a spec's own)")
     group.addoption(
+        "--llm-judge-votes",
+        type=_cli(positive_int),
+        metavar="K",
+        help="ask the judge K times per run and take the majority; a split vote is UNCLEAR "
+        "(a spec's judge.votes or judge.panel wins; ini llm_judge_votes)",
+    )
+    group.addoption(
         "--llm-report-dir",
         metavar="DIR",
         help="where trace_summary.jsonl and per_trace.jsonl go "

@@ -110,6 +110,9 @@ def read_options(config: pytest.Config) -> LlmOptions:
         script = Path(ini_base, judge_settings["script"])
         if script.exists():
             judge_settings["script"] = str(script)
+    votes = config.getoption("llm_judge_votes")
+    if votes is not None:
+        judge_settings["votes"] = votes
     if "template" in judge_settings:
         judge_settings["template"] = str(Path(ini_base, judge_settings["template"]))
 

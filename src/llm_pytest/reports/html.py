@@ -1,5 +1,6 @@
 """The HTML report: one self-contained file (inline CSS and JavaScript, no external assets) with
-the summary, each item's iteration table, verdict reasons and expandable step details.
+the summary, each item's iteration table, verdict reasons (with each vote of a consensus: its
+verdict, reason, tokens and cost) and expandable step details.
 
 Items carry pytest's outcome (``passed``, ``failed``, ``error``, ``skipped``, ``xfailed``,
 ``xpassed``). Opening ``report.html#filter=failed`` shows only failed items (``passed``,
@@ -48,6 +49,7 @@ def render_html(
         command=command,
         generated=datetime.now().astimezone().isoformat(timespec="seconds"),
         totals=totals(records),
+        votes=_votes_view(records),
         items=[_item_view(i, r) for i, r in enumerate(records, 1)],
     )
 
@@ -77,10 +79,24 @@ def _item_view(index: int, rec: ItemRecord) -> dict[str, Any]:
         "stats": stats,
         "pass_rate": stats.pass_rate if n else None,
         "k_rows": [(k, stats.pass_hat_k(k), stats.pass_at_k(k)) for k in range(1, n + 1)],
+        "voted": any(run.judge is not None and run.judge.votes for run in rec.runs),
         "runs": [
             {"summary": summary, "trace": run}
             for summary, run in zip(rec.summaries, rec.runs, strict=True)
         ],
+    }
+
+
+def _votes_view(records: Sequence[ItemRecord]) -> dict[str, Any]:
+    """The session's consensus votes: how many, in how many runs, how many split, their cost."""
+    judged = [run.judge for rec in records for run in rec.runs if run.judge and run.judge.votes]
+    votes = [vote for judge in judged for vote in judge.votes]
+    return {
+        "count": len(votes),
+        "runs": len(judged),
+        "split": sum(judge.split for judge in judged),
+        "tokens": sum(v.input_tokens + v.output_tokens for v in votes),
+        "cost": sum(v.cost_usd for v in votes),
     }
 
 

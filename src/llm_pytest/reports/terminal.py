@@ -1,8 +1,9 @@
 """The terminal summary: under each spec file (or Python test) a row per item with runs, pass
 rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, the tests by
 pytest's outcome (worded as pytest's last line), how many verdicts came from the judge cache
-when any did, and how many runs were UNCLEAR and why, with a line per item that was skipped or
-had UNCLEAR runs giving its reasons."""
+when any did, the votes of runs judged by consensus (each vote's verdict, tokens and cost), and
+how many runs were UNCLEAR and why, with a line per item that was skipped or had UNCLEAR runs
+giving its reasons."""
 
 from __future__ import annotations
 
@@ -24,12 +25,15 @@ __all__ = [
     "mcp_startup_line",
     "summary_table",
     "unclear_lines",
+    "vote_lines",
 ]
 
 HEADERS = ("item", "runs", "pass rate", "flaky", "pass^3", "avg", "p95", "tokens", "cost")
 PASS_HAT_K = 3
 _MIN_ITEM_WIDTH = 30
 _INDENT = "  "
+MAX_VOTE_LINES = 20
+"""Runs judged by votes shown one a line in the summary; the HTML report shows every one."""
 
 
 def format_ms(ms: float) -> str:
@@ -119,7 +123,43 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
             f"{t.cached_verdicts} of {t.verdicts} verdicts came from the judge cache "
             "(--llm-cache off asks the judge again)"
         )
+    out.extend(vote_lines(records))
     out.extend(unclear_lines(records))
+    return out
+
+
+def vote_lines(records: Sequence[ItemRecord], limit: int = MAX_VOTE_LINES) -> list[str]:
+    """The votes of runs judged by consensus (``judge.votes``/``judge.panel``): how many and
+    what they cost in all, then a line per such run with its verdict, agreement and each vote's
+    verdict, tokens and cost (the first ``limit`` runs; the HTML report has every one)."""
+    voted = [
+        (rec, run, run.judge)
+        for rec in records
+        for run in rec.runs
+        if run.judge is not None and run.judge.votes
+    ]
+    if not voted:
+        return []
+    votes = [vote for _, _, judge in voted for vote in judge.votes]
+    tokens = sum(v.input_tokens + v.output_tokens for v in votes)
+    cost = sum(v.cost_usd for v in votes)
+    split = sum(judge.split for _, _, judge in voted)
+    out = [
+        f"judge votes: {len(votes)} in {len(voted)} run{'s' if len(voted) != 1 else ''}"
+        + (f", {split} split" if split else "")
+        + f"; {tokens} tokens, {format_cost(cost)} ({format_cost(cost / len(votes))} a vote)"
+    ]
+    for rec, run, judge in voted[:limit]:
+        each = " · ".join(
+            f"{v.verdict} {v.input_tokens + v.output_tokens} tok {format_cost(v.cost_usd)}"
+            for v in judge.votes
+        )
+        which = f" run {run.iteration}" if len(rec.runs) > 1 else ""
+        out.append(f"{_INDENT}{rec.label}{which}: {judge.verdict} {judge.agreement} ({each})")
+    if len(voted) > limit:
+        out.append(
+            f"{_INDENT}… {len(voted) - limit} more runs judged by votes (see the HTML report)"
+        )
     return out
 
 
