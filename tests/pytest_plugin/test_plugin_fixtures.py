@@ -186,6 +186,45 @@ def test_a_session_fixture_is_set_up_once_for_two_spec_files_and_torn_down_after
     ]
 
 
+def test_a_module_scoped_fixture_lives_as_long_as_one_spec_file(
+    service: pytest.Pytester,
+) -> None:
+    write(
+        service,
+        "tests/llm/conftest.py",
+        SERVICE_CONFTEST
+        + """
+
+@pytest.fixture(scope="module")
+def per_file(request):
+    note(f"file up {request.path.name}")
+    yield request.path.stem
+    note(f"file down {request.path.name}")
+""",
+    )
+    step = (
+        "steps:\n"
+        "  - tool: http_request\n"
+        '    args: {method: GET, url: "${fixtures.base_url}/${fixtures.per_file}/%s"}\n'
+        "    check: result.status == 200\n"
+    )
+    head = 'test: {name: "%s", fixtures: [base_url, per_file]}\n'
+    two = head % "A" + step % "A" + "---\n" + head % "B" + step % "B"
+    write(service, "tests/llm/test_one.yaml", two)
+    write(service, "tests/llm/test_two.yaml", head % "C" + step % "C")
+    run(service, "--llm").assert_outcomes(passed=3)
+    events = [e for e in _events(service) if not e.startswith(("base_url", "server"))]
+    assert events == [
+        "file up test_one.yaml",
+        "GET /test_one/A",
+        "GET /test_one/B",
+        "file down test_one.yaml",
+        "file up test_two.yaml",
+        "GET /test_two/C",
+        "file down test_two.yaml",
+    ]
+
+
 def test_a_fixture_that_raises_in_setup_makes_the_item_an_error(
     pytester: pytest.Pytester,
 ) -> None:
@@ -402,3 +441,40 @@ def test_items_with_fixtures_get_their_values_under_llm_parallel(
     result = run(service, "--llm", "--llm-parallel", "3")
     result.assert_outcomes(passed=3)
     assert "GET /served" in _events(service)
+
+
+def test_a_parametrized_fixture_is_a_collection_error_at_the_spec_line(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "tests/llm/conftest.py",
+        """\
+        import pytest
+
+        @pytest.fixture(params=["mysql", "postgres"])
+        def database(request):
+            return request.param
+        """,
+    )
+    write(
+        pytester,
+        "tests/llm/test_db.yaml",
+        """\
+        test:
+          name: "Each database"
+          fixtures: [database]
+        steps:
+          - tool: store_value
+            args: {name: db, value: "${fixtures.database}"}
+        """,
+    )
+    result = run(pytester, "--llm")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "tests/llm/test_db.yaml:3:14: the pytest fixture `database` is parametrized, and a "
+            "spec item takes one value of each fixture",
+            "*hint: give the variants as `experiments:` of the spec*",
+        ]
+    )

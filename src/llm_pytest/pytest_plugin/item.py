@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from _pytest.fixtures import TopRequest  # what pytest's own non-Python items (doctests) use
 
-from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError
+from llm_pytest.errors import LlmPytestError, ProviderConfigError, SourceLocation, SpecError
 from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.model.plan import FixtureUse, Plan
 from llm_pytest.model.result import ItemResult
@@ -73,10 +73,21 @@ class SpecItem(pytest.Item):
         self.funcargs: dict[str, object] = {}
         self._request = TopRequest(self, _ispytest=True)  # type: ignore[arg-type]
 
-    def unknown_fixtures(self) -> list[SpecError]:
-        """A located error for each fixture the spec requests that no one defines here."""
+    def fixture_errors(self) -> list[SpecError]:
+        """A located error for each fixture the spec requests that no one defines here, and
+        for each parametrized fixture the item would use (it has one set of runs)."""
         known = self._fixtureinfo.name2fixturedefs
-        return [_unknown(use, self) for use in self.plan.fixtures if not known.get(use.name)]
+        errors = [
+            _unknown(use, self)
+            for use in self.plan.fixtures
+            if use.name != "request" and not known.get(use.name)
+        ]
+        requested = {use.name: use.location for use in self.plan.fixtures}
+        for name in self.fixturenames:
+            defs = known.get(name)
+            if defs and defs[-1].params is not None:
+                errors.append(_parametrized(name, requested.get(name), self.plan))
+        return errors
 
     def fixture_values(self) -> FixtureValues:
         """The values of the fixtures the spec requests (set up by now)."""
@@ -168,3 +179,14 @@ def _unknown(use: FixtureUse, item: SpecItem) -> SpecError:
             "a spec there can use"
         )
     return SpecError(f"the pytest fixture `{use.name}` is not defined", use.location, hint)
+
+
+def _parametrized(name: str, where: SourceLocation | None, plan: Plan) -> SpecError:
+    how = "" if where is not None else " (used through an autouse or another fixture)"
+    return SpecError(
+        f"the pytest fixture `{name}`{how} is parametrized, and a spec item takes one value of "
+        "each fixture",
+        where or plan.location,
+        hint="give the variants as `experiments:` of the spec, or request a fixture "
+        "without `params`",
+    )
