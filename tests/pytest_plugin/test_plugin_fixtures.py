@@ -262,6 +262,43 @@ def test_a_fixture_that_raises_in_setup_makes_the_item_an_error(
     result.stdout.no_fnmatch_line("*internal error*")
 
 
+def test_a_fixture_that_raises_in_teardown_is_an_error_after_the_item_passed(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "tests/llm/conftest.py",
+        """\
+        import pytest
+
+        @pytest.fixture
+        def scratch():
+            yield "scratch"
+            raise PermissionError("could not remove the scratch folder")
+        """,
+    )
+    write(
+        pytester,
+        "tests/llm/test_scratch.yaml",
+        """\
+        test: {name: "Uses scratch", fixtures: [scratch]}
+        steps:
+          - tool: store_value
+            args: {name: a, value: "${fixtures.scratch}"}
+            check: result.value == "scratch"
+        """,
+    )
+    result = run(pytester, "--llm")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of Uses scratch*",
+            "*PermissionError: could not remove the scratch folder*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*internal error*")
+
+
 def test_setup_show_names_the_fixtures_of_a_spec_item(service: pytest.Pytester) -> None:
     write(
         service,

@@ -59,7 +59,7 @@ class SpecItem(pytest.Item):
             self.add_marker(pytest.mark.xfail(reason=plan.xfail, raises=SpecFailed))
         if plan.fixtures:
             self.add_marker(pytest.mark.usefixtures(*plan.fixture_names))
-        self._running = False
+        self._run_error: BaseException | None = None
         # What pytest's fixture machinery reads of an item (as of a doctest item).
         self.obj = None
         self.function = _located(plan.item_name, self.path, plan.location.line)
@@ -106,14 +106,15 @@ class SpecItem(pytest.Item):
     def setup(self) -> None:
         if self.plan.skip is not None:
             pytest.skip(self.plan.skip)
+        self._run_error = None
         self._request._fillfixtures()
 
     def runtest(self) -> None:
-        self._running = True
         try:
             self._run()
-        finally:
-            self._running = False
+        except BaseException as exc:
+            self._run_error = exc
+            raise
 
     def _run(self) -> None:
         ctx = LlmContext.of(self.config)
@@ -140,7 +141,7 @@ class SpecItem(pytest.Item):
         exc = excinfo.value
         if isinstance(exc, SpecFailed):
             return render_failure(exc.result)
-        if not self._running:  # a fixture's setup or teardown: the user's code, as pytest tells it
+        if exc is not self._run_error:  # a fixture's setup or teardown: as pytest tells it
             return super().repr_failure(excinfo, style)
         if LlmContext.of(self.config).options.traceback:
             return super().repr_failure(excinfo, style)
