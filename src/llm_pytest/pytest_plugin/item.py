@@ -27,6 +27,7 @@ from llm_pytest.errors import LlmPytestError, ProviderConfigError, SourceLocatio
 from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.model.plan import FixtureUse, Plan
 from llm_pytest.model.result import ItemResult
+from llm_pytest.pytest_plugin.ahead import fixture_values
 from llm_pytest.pytest_plugin.context import LlmContext, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, SPEC_ITEM
@@ -91,10 +92,7 @@ class SpecItem(pytest.Item):
 
     def fixture_values(self) -> FixtureValues:
         """The values of the fixtures the spec requests (set up by now)."""
-        return FixtureValues(
-            {name: self.funcargs[name] for name in self.plan.fixture_names},
-            "only the fixtures in `fixtures:` or `test.fixtures:` are readable; add it there",
-        )
+        return fixture_values(self.plan, self.funcargs)
 
     def _tag(self, tag: str) -> None:
         if tag.startswith("_") or any(c in tag for c in ":(\n"):
