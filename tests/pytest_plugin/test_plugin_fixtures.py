@@ -515,3 +515,35 @@ def test_a_parametrized_fixture_is_a_collection_error_at_the_spec_line(
             "*hint: give the variants as `experiments:` of the spec*",
         ]
     )
+
+
+def test_a_spec_run_by_llm_runner_gets_the_fixtures_of_the_calling_test(
+    service: pytest.Pytester,
+) -> None:
+    write(
+        service,
+        "tests/llm/service.yaml",
+        _get("Greets", "${fixtures.base_url}/from-python", 'result.json.greeting == "hello"'),
+    )
+    write(service, "tests/llm/misspelt.yaml", UNKNOWN)
+    write(
+        service,
+        "tests/llm/test_from_python.py",
+        """\
+        def test_the_service_greets(llm_runner):
+            llm_runner("service.yaml").require_success()
+
+
+        def test_a_misspelt_fixture_is_told_at_the_spec_line(llm_runner):
+            llm_runner("misspelt.yaml")
+        """,
+    )
+    result = run(service, "-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*tests/llm/misspelt.yaml:4:14: the pytest fixture `base_ulr` is not defined",
+            "*hint: did you mean `base_url`?",
+        ]
+    )
+    assert "GET /from-python" in _events(service)

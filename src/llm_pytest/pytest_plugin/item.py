@@ -36,7 +36,7 @@ from llm_pytest.reports.records import record_of
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
-__all__ = ["SpecFailed", "SpecItem"]
+__all__ = ["SpecFailed", "SpecItem", "unknown_fixture"]
 
 
 class SpecFailed(Exception):
@@ -79,7 +79,7 @@ class SpecItem(pytest.Item):
         for each parametrized fixture the item would use (it has one set of runs)."""
         known = self._fixtureinfo.name2fixturedefs
         errors = [
-            _unknown(use, self)
+            unknown_fixture(use, self)
             for use in self.plan.fixtures
             if use.name != "request" and not known.get(use.name)
         ]
@@ -164,9 +164,10 @@ def _located(name: str, path: os.PathLike[str], line: int) -> Callable[[], None]
     return FunctionType(code, {}, name)
 
 
-def _unknown(use: FixtureUse, item: SpecItem) -> SpecError:
-    fm = item.session._fixturemanager
-    names = sorted(n for n in fm._arg2fixturedefs if fm.getfixturedefs(n, item))
+def unknown_fixture(use: FixtureUse, node: pytest.Item) -> SpecError:
+    """``use`` names no fixture visible from ``node``: said at the name, with the closest one."""
+    fm = node.session._fixturemanager
+    names = sorted(n for n in fm._arg2fixturedefs if fm.getfixturedefs(n, node))
     guesses = difflib.get_close_matches(use.name, names, n=1)
     if guesses:
         hint = f"did you mean `{guesses[0]}`?"
