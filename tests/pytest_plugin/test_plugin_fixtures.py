@@ -547,3 +547,29 @@ def test_a_spec_run_by_llm_runner_gets_the_fixtures_of_the_calling_test(
         ]
     )
     assert "GET /from-python" in _events(service)
+
+
+def test_an_unknown_fixture_of_a_test_with_experiments_is_told_once(
+    service: pytest.Pytester,
+) -> None:
+    write(
+        service,
+        "tests/llm/test_variants.yaml",
+        """\
+        fixtures: [live_servr]
+        test: {name: "Variants"}
+        experiments:
+          - {name: small, overrides: {vars.n: 1}}
+          - {name: large, overrides: {vars.n: 9}}
+        vars: {n: 0}
+        steps:
+          - tool: store_value
+            args: {name: n, value: "${vars.n}"}
+        """,
+    )
+    result = run(service, "--llm")
+    told = [line for line in result.outlines if "is not defined" in line]
+    assert told == [
+        "tests/llm/test_variants.yaml:1:12: the pytest fixture `live_servr` is not defined"
+    ]
+    result.stdout.fnmatch_lines(["*hint: did you mean `live_server`?"])
