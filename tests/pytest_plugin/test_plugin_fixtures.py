@@ -186,6 +186,45 @@ def test_a_session_fixture_is_set_up_once_for_two_spec_files_and_torn_down_after
     ]
 
 
+def test_a_module_scoped_fixture_lives_as_long_as_one_spec_file(
+    service: pytest.Pytester,
+) -> None:
+    write(
+        service,
+        "tests/llm/conftest.py",
+        SERVICE_CONFTEST
+        + """
+
+@pytest.fixture(scope="module")
+def per_file(request):
+    note(f"file up {request.path.name}")
+    yield request.path.stem
+    note(f"file down {request.path.name}")
+""",
+    )
+    step = (
+        "steps:\n"
+        "  - tool: http_request\n"
+        '    args: {method: GET, url: "${fixtures.base_url}/${fixtures.per_file}/%s"}\n'
+        "    check: result.status == 200\n"
+    )
+    head = 'test: {name: "%s", fixtures: [base_url, per_file]}\n'
+    two = head % "A" + step % "A" + "---\n" + head % "B" + step % "B"
+    write(service, "tests/llm/test_one.yaml", two)
+    write(service, "tests/llm/test_two.yaml", head % "C" + step % "C")
+    run(service, "--llm").assert_outcomes(passed=3)
+    events = [e for e in _events(service) if not e.startswith(("base_url", "server"))]
+    assert events == [
+        "file up test_one.yaml",
+        "GET /test_one/A",
+        "GET /test_one/B",
+        "file down test_one.yaml",
+        "file up test_two.yaml",
+        "GET /test_two/C",
+        "file down test_two.yaml",
+    ]
+
+
 def test_a_fixture_that_raises_in_setup_makes_the_item_an_error(
     pytester: pytest.Pytester,
 ) -> None:
@@ -218,6 +257,43 @@ def test_a_fixture_that_raises_in_setup_makes_the_item_an_error(
         [
             "*ERROR at setup of Needs the database*",
             "*ConnectionError: the database at 127.0.0.1:5432 refused the connection*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*internal error*")
+
+
+def test_a_fixture_that_raises_in_teardown_is_an_error_after_the_item_passed(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "tests/llm/conftest.py",
+        """\
+        import pytest
+
+        @pytest.fixture
+        def scratch():
+            yield "scratch"
+            raise PermissionError("could not remove the scratch folder")
+        """,
+    )
+    write(
+        pytester,
+        "tests/llm/test_scratch.yaml",
+        """\
+        test: {name: "Uses scratch", fixtures: [scratch]}
+        steps:
+          - tool: store_value
+            args: {name: a, value: "${fixtures.scratch}"}
+            check: result.value == "scratch"
+        """,
+    )
+    result = run(pytester, "--llm")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of Uses scratch*",
+            "*PermissionError: could not remove the scratch folder*",
         ]
     )
     result.stdout.no_fnmatch_line("*internal error*")
@@ -402,3 +478,98 @@ def test_items_with_fixtures_get_their_values_under_llm_parallel(
     result = run(service, "--llm", "--llm-parallel", "3")
     result.assert_outcomes(passed=3)
     assert "GET /served" in _events(service)
+
+
+def test_a_parametrized_fixture_is_a_collection_error_at_the_spec_line(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "tests/llm/conftest.py",
+        """\
+        import pytest
+
+        @pytest.fixture(params=["mysql", "postgres"])
+        def database(request):
+            return request.param
+        """,
+    )
+    write(
+        pytester,
+        "tests/llm/test_db.yaml",
+        """\
+        test:
+          name: "Each database"
+          fixtures: [database]
+        steps:
+          - tool: store_value
+            args: {name: db, value: "${fixtures.database}"}
+        """,
+    )
+    result = run(pytester, "--llm")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "tests/llm/test_db.yaml:3:14: the pytest fixture `database` is parametrized, and a "
+            "spec item takes one value of each fixture",
+            "*hint: give the variants as `experiments:` of the spec*",
+        ]
+    )
+
+
+def test_a_spec_run_by_llm_runner_gets_the_fixtures_of_the_calling_test(
+    service: pytest.Pytester,
+) -> None:
+    write(
+        service,
+        "tests/llm/service.yaml",
+        _get("Greets", "${fixtures.base_url}/from-python", 'result.json.greeting == "hello"'),
+    )
+    write(service, "tests/llm/misspelt.yaml", UNKNOWN)
+    write(
+        service,
+        "tests/llm/test_from_python.py",
+        """\
+        def test_the_service_greets(llm_runner):
+            llm_runner("service.yaml").require_success()
+
+
+        def test_a_misspelt_fixture_is_told_at_the_spec_line(llm_runner):
+            llm_runner("misspelt.yaml")
+        """,
+    )
+    result = run(service, "-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*tests/llm/misspelt.yaml:4:14: the pytest fixture `base_ulr` is not defined",
+            "*hint: did you mean `base_url`?",
+        ]
+    )
+    assert "GET /from-python" in _events(service)
+
+
+def test_an_unknown_fixture_of_a_test_with_experiments_is_told_once(
+    service: pytest.Pytester,
+) -> None:
+    write(
+        service,
+        "tests/llm/test_variants.yaml",
+        """\
+        fixtures: [live_servr]
+        test: {name: "Variants"}
+        experiments:
+          - {name: small, overrides: {vars.n: 1}}
+          - {name: large, overrides: {vars.n: 9}}
+        vars: {n: 0}
+        steps:
+          - tool: store_value
+            args: {name: n, value: "${vars.n}"}
+        """,
+    )
+    result = run(service, "--llm")
+    told = [line for line in result.outlines if "is not defined" in line]
+    assert told == [
+        "tests/llm/test_variants.yaml:1:12: the pytest fixture `live_servr` is not defined"
+    ]
+    result.stdout.fnmatch_lines(["*hint: did you mean `live_server`?"])

@@ -101,6 +101,87 @@ def test_an_item_marked_llm_serial_waits_for_its_turn(meet: pytest.Pytester) -> 
     result.assert_outcomes(failed=2)
 
 
+SHARED_CONFTEST = """\
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def everywhere():
+    yield
+
+
+@pytest.fixture(scope="session")
+def shared():
+    return {"group": "s"}
+
+
+@pytest.fixture(scope="module")
+def per_file(request):
+    return request.path.stem
+
+
+@pytest.fixture
+def fresh():
+    return "f"
+"""
+
+
+def _meeting_with(name: str, fixtures: str, group: str, count: int, within: float) -> str:
+    return f"""\
+    test:
+      name: "{name}"
+      fixtures: {fixtures}
+    steps:
+      - tool: meet_wait
+        args: {{group: "{group}", count: {count}, within: {within}}}
+        check: result.met
+    """
+
+
+def test_items_whose_fixtures_are_session_scoped_run_ahead(meet: pytest.Pytester) -> None:
+    write(meet, "tests/llm/conftest.py", SHARED_CONFTEST)
+    for i in range(3):
+        write(
+            meet,
+            f"tests/llm/test_meet_{i}.yaml",
+            _meeting_with(f"Meet {i}", "[shared]", "${fixtures.shared.group}", 3, 20),
+        )
+    result = run(meet, "--llm", "--llm-parallel", "3")
+    result.assert_outcomes(passed=3)
+
+
+def test_items_with_a_module_scoped_fixture_run_ahead_within_their_spec_file(
+    meet: pytest.Pytester,
+) -> None:
+    write(meet, "tests/llm/conftest.py", SHARED_CONFTEST)
+    first = [
+        _meeting_with("Meet 0", "[per_file]", "${fixtures.per_file}", 2, 20),
+        _meeting_with("Meet 1", "[per_file]", "${fixtures.per_file}", 2, 20),
+        _meeting_with("Wait for later", "[per_file]", "later", 2, 0.5),
+    ]
+    write(meet, "tests/llm/test_a.yaml", "---\n".join(first))
+    write(meet, "tests/llm/test_b.yaml", _meeting_with("Later", "[per_file]", "later", 2, 0.5))
+    result = run(meet, "--llm", "--llm-parallel", "3", "-v")
+    result.stdout.fnmatch_lines(
+        [
+            "*test_a.yaml::Meet 0 PASSED*",
+            "*test_a.yaml::Meet 1 PASSED*",
+            "*test_a.yaml::Wait for later FAILED*",
+            "*test_b.yaml::Later FAILED*",
+        ]
+    )
+
+
+def test_an_item_with_a_function_scoped_fixture_waits_for_its_turn(
+    meet: pytest.Pytester,
+) -> None:
+    write(meet, "tests/llm/conftest.py", SHARED_CONFTEST)
+    write(meet, "tests/llm/test_meet_0.yaml", _meeting_with("Meet 0", "[]", "g", 2, 0.5))
+    write(meet, "tests/llm/test_meet_1.yaml", _meeting_with("Meet 1", "[fresh]", "g", 2, 0.5))
+    result = run(meet, "--llm", "--llm-parallel", "2")
+    result.assert_outcomes(failed=2)
+
+
 def test_outcomes_stay_with_their_items_in_collection_order(meet: pytest.Pytester) -> None:
     write(
         meet,

@@ -5,17 +5,20 @@ judge. With ``--llm-parallel N`` the runs of up to N spec items are in flight at
 event loop in a background thread. pytest still calls each item in collection order, and the
 item's ``runtest`` waits for its own runs, so outcomes, reports and ``-x`` behave as without it.
 
-An item runs ahead only when nothing of pytest's has to happen before it: it uses no pytest
-fixture, is not marked ``llm_serial`` or skipped, and is one of the items this process will run
-(under xdist: the ones the controller has sent to this worker). Other items start in their turn,
-while items started earlier may still be running. When the session stops early (``-x``,
-``--maxfail``, Ctrl-C), the runs still ahead are cancelled, and their servers stopped.
+An item runs ahead only when nothing of pytest's has to happen before it: every pytest
+fixture it uses is set up already and outlives its turn (session-scoped, or module-scoped and
+the item is in the spec file running now; a function-scoped fixture, autouse ones included,
+makes it wait), it is not marked ``llm_serial`` or skipped, and it is one of the items this
+process will run (under xdist: the ones the controller has sent to this worker). Other items
+start in their turn, while items started earlier may still be running. When the session stops
+early (``-x``, ``--maxfail``, Ctrl-C), the runs still ahead are cancelled, and their servers
+stopped.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import CancelledError, Future
 from contextlib import AbstractContextManager, suppress
 from typing import Any
@@ -28,7 +31,15 @@ from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import RunTrace
 
-__all__ = ["SERIAL_MARKER", "DeferredLog", "RunAhead", "runs_ahead"]
+__all__ = [
+    "FIXTURE_NOT_REQUESTED",
+    "SERIAL_MARKER",
+    "DeferredLog",
+    "RunAhead",
+    "fixture_values",
+    "ready_fixtures",
+    "runs_ahead",
+]
 
 SERIAL_MARKER = "llm_serial"
 """The marker (also a spec tag) of items that must not run ahead of their turn."""
@@ -44,14 +55,51 @@ def _plan(item: pytest.Item) -> Plan | None:
     return plan if isinstance(plan, Plan) else None
 
 
+FIXTURE_NOT_REQUESTED = (
+    "only the fixtures in `fixtures:` or `test.fixtures:` are readable; add it there"
+)
+"""Why ``fixtures.NAME`` has no value in a spec item: the spec does not request it."""
+
+
+def fixture_values(plan: Plan, values: Mapping[str, object]) -> FixtureValues:
+    """``fixtures.NAME`` of ``plan``'s runs: the values of the fixtures it requests."""
+    return FixtureValues({n: values[n] for n in plan.fixture_names}, FIXTURE_NOT_REQUESTED)
+
+
 def runs_ahead(item: pytest.Item) -> bool:
-    """Whether ``item`` may run before its turn."""
+    """Whether ``item`` may run before its turn at all (its fixtures permitting: see
+    :func:`ready_fixtures`)."""
     plan = _plan(item)
     if plan is None or plan.skip is not None:
         return False
-    if any(item.get_closest_marker(m) for m in (SERIAL_MARKER, "skip", "skipif")):
-        return False
-    return not getattr(item, "fixturenames", ())
+    return not any(item.get_closest_marker(m) for m in (SERIAL_MARKER, "skip", "skipif"))
+
+
+def ready_fixtures(item: pytest.Item, current: pytest.Item) -> dict[str, object] | None:
+    """The values of every fixture ``item`` uses, while ``current`` runs, if each is set up
+    already and stays so until ``item``'s turn: session-scoped, or module-scoped with ``item``
+    in ``current``'s spec file. None when one is not (``item`` waits for its turn)."""
+    info = getattr(item, "_fixtureinfo", None)
+    names = getattr(item, "fixturenames", ())
+    if not names:
+        return {}
+    if info is None:
+        return None
+    values: dict[str, object] = {}
+    for name in names:
+        if name == "request":
+            continue
+        defs = info.name2fixturedefs.get(name)
+        if not defs:
+            return None
+        fixturedef = defs[-1]
+        scope = fixturedef.scope
+        shared = scope == "session" or (scope == "module" and item.parent is current.parent)
+        cached = fixturedef.cached_result
+        if not shared or fixturedef.params is not None or cached is None or cached[2]:
+            return None
+        values[name] = cached[0]
+    return values
 
 
 class DeferredLog:
@@ -148,8 +196,11 @@ class RunAhead:
             plan = _plan(item)
             if plan is None or item.nodeid in self._started or not runs_ahead(item):
                 continue
+            values = ready_fixtures(item, current)
+            if values is None:
+                continue
             log = DeferredLog() if self._live else None
-            run = self._launch(plan, log, None)
+            run = self._launch(plan, log, fixture_values(plan, values))
             future = self._portal.start_task_soon(run, name=item.nodeid)
             self._started[item.nodeid] = _Started(future, log)
             room -= 1

@@ -1,6 +1,6 @@
 """Collecting spec files: one :class:`SpecItem` per test × experiment; spec errors as collection
 errors in spec terms (``path:line:col``, the source line, a caret and what to do), among them
-a requested pytest fixture that is not defined where the spec is."""
+a requested pytest fixture that is not defined where the spec is, or is parametrized."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ if TYPE_CHECKING:
 __all__ = ["SpecFile"]
 
 
-class SpecFile(pytest.File):
-    """A YAML spec file; each of its documents is a test, each experiment its own item."""
+class SpecFile(pytest.Module):
+    """A YAML spec file; each of its documents is a test, each experiment its own item.
+
+    A module to pytest (as a doctest text file is), without a Python object: module-scoped
+    fixtures are set up once per spec file, and torn down after its last item.
+    """
+
+    obj = None
 
     def collect(self) -> Iterator[SpecItem]:
         ctx = LlmContext.of(self.config)
@@ -33,12 +39,12 @@ class SpecFile(pytest.File):
         items = [
             SpecItem.from_parent(self, name=plan.item_name, plan=plan) for plan in compiled.plans
         ]
-        unknown: dict[str, SpecError] = {}
+        problems: dict[str, SpecError] = {}
         for item in items:
-            for error in item.unknown_fixtures():
-                unknown.setdefault(error.render(), error)  # a top-level name: told once
-        if unknown:
-            raise SpecErrors(list(unknown.values()))
+            for error in item.fixture_errors():
+                problems.setdefault(error.render(), error)  # a top-level name: told once
+        if problems:
+            raise SpecErrors(list(problems.values()))
         yield from items
 
     def repr_failure(  # type: ignore[override]

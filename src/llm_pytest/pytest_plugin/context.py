@@ -212,20 +212,24 @@ class LlmContext:
         overrides: Iterable[Override],
         env: Mapping[str, str] | None,
         log: Callable[[str], None] | None = None,
+        fixtures: Callable[[Plan], FixtureValues] | None = None,
     ) -> SpecResult:
         """Compile ``path`` with the session's overrides then ``overrides`` and run every item
-        that is not skipped."""
+        that is not skipped, each reading ``fixtures(plan)`` as ``fixtures.NAME``."""
         plans = compile_file(path, [*self.overrides(), *overrides])
         self.check_tools(plans, path)
         guard = _JudgeGuard(self.judge)
-        settings = self._settings(str(path), env, log, guard)
+        wanted = [plan for plan in plans if plan.skip is None]
+        settings = [
+            self._settings(str(path), env, log, guard, fixtures(plan) if fixtures else None)
+            for plan in wanted
+        ]
 
         async def main() -> SpecResult:
             result = SpecResult()
-            for plan in plans:
-                if plan.skip is None:
-                    runs = await _run_plan(plan, settings)
-                    result.items.append(ItemResult(plan, runs, self.options.unclear))
+            for plan, its_settings in zip(wanted, settings, strict=True):
+                runs = await _run_plan(plan, its_settings)
+                result.items.append(ItemResult(plan, runs, self.options.unclear))
             return result
 
         with _our_errors_unwrapped():

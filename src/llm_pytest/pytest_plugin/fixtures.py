@@ -11,8 +11,12 @@ from typing import Any
 import pytest
 
 from llm_pytest.errors import LlmPytestError
+from llm_pytest.expr.scope import FixtureValues
+from llm_pytest.model.plan import Plan
 from llm_pytest.model.result import SpecResult
+from llm_pytest.pytest_plugin.ahead import fixture_values
 from llm_pytest.pytest_plugin.context import LlmContext, display_path
+from llm_pytest.pytest_plugin.item import unknown_fixture
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS
 from llm_pytest.reports.records import record_of
 from llm_pytest.runtime.settings import normalize_overrides, setting_overrides
@@ -41,8 +45,9 @@ def make_runner(request: pytest.FixtureRequest) -> Runner:
 
         ``overrides`` (``{"vars.limit": 5}`` or ``["vars.limit=5"]``), ``iterations`` and
         ``timeout`` (the default step timeout) apply after the session's ``--llm-*`` settings;
-        ``env`` is added to the environment of the runs. A spec problem fails the test with the
-        spec's location.
+        ``env`` is added to the environment of the runs. The pytest fixtures the spec requests
+        (``fixtures:``) are those of the calling test, set up if it has not. A spec problem
+        fails the test with the spec's location.
         """
         __tracebackhide__ = True
         path = _resolve(Path(spec_path), test_dir)
@@ -52,7 +57,13 @@ def make_runner(request: pytest.FixtureRequest) -> Runner:
                 iterations=iterations, timeout=timeout, source="the llm_runner arguments"
             )
             ovs += normalize_overrides(overrides, "the llm_runner overrides= argument")
-            result = ctx.run_file(display_path(request.config, path), ovs, env, ctx.live_log())
+            result = ctx.run_file(
+                display_path(request.config, path),
+                ovs,
+                env,
+                ctx.live_log(),
+                fixtures=lambda plan: _requested(plan, request),
+            )
         except LlmPytestError as exc:
             problem = exc.render()
         else:
@@ -74,3 +85,14 @@ def _resolve(path: Path, test_dir: Path) -> Path:
         return path
     beside = test_dir / path
     return beside if beside.exists() else Path.cwd() / path
+
+
+def _requested(plan: Plan, request: pytest.FixtureRequest) -> FixtureValues:
+    """The values of the fixtures ``plan`` requests, as the calling test would get them."""
+    values: dict[str, object] = {}
+    for use in plan.fixtures:
+        try:
+            values[use.name] = request.getfixturevalue(use.name)
+        except pytest.FixtureLookupError:
+            raise unknown_fixture(use, request.node) from None
+    return fixture_values(plan, values)

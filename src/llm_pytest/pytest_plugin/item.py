@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from _pytest.fixtures import TopRequest  # what pytest's own non-Python items (doctests) use
 
-from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError
+from llm_pytest.errors import LlmPytestError, ProviderConfigError, SourceLocation, SpecError
 from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.model.plan import FixtureUse, Plan
 from llm_pytest.model.result import ItemResult
+from llm_pytest.pytest_plugin.ahead import fixture_values
 from llm_pytest.pytest_plugin.context import LlmContext, internal_error
 from llm_pytest.pytest_plugin.failure import render_failure, skip_reason
 from llm_pytest.pytest_plugin.keys import ITEM_RECORDS, SPEC_ITEM
@@ -35,7 +36,7 @@ from llm_pytest.reports.records import ItemRecord, plan_record, record_of
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
-__all__ = ["SpecFailed", "SpecItem"]
+__all__ = ["SpecFailed", "SpecItem", "unknown_fixture"]
 
 
 class SpecFailed(Exception):
@@ -59,7 +60,7 @@ class SpecItem(pytest.Item):
             self.add_marker(pytest.mark.xfail(reason=plan.xfail, raises=SpecFailed))
         if plan.fixtures:
             self.add_marker(pytest.mark.usefixtures(*plan.fixture_names))
-        self._running = False
+        self._run_error: BaseException | None = None
         # What pytest's fixture machinery reads of an item (as of a doctest item).
         self.obj = None
         self.function = _located(plan.item_name, self.path, plan.location.line)
@@ -73,17 +74,25 @@ class SpecItem(pytest.Item):
         self.funcargs: dict[str, object] = {}
         self._request = TopRequest(self, _ispytest=True)  # type: ignore[arg-type]
 
-    def unknown_fixtures(self) -> list[SpecError]:
-        """A located error for each fixture the spec requests that no one defines here."""
+    def fixture_errors(self) -> list[SpecError]:
+        """A located error for each fixture the spec requests that no one defines here, and
+        for each parametrized fixture the item would use (it has one set of runs)."""
         known = self._fixtureinfo.name2fixturedefs
-        return [_unknown(use, self) for use in self.plan.fixtures if not known.get(use.name)]
+        errors = [
+            unknown_fixture(use, self)
+            for use in self.plan.fixtures
+            if use.name != "request" and not known.get(use.name)
+        ]
+        requested = {use.name: use.location for use in self.plan.fixtures}
+        for name in self.fixturenames:
+            defs = known.get(name)
+            if defs and defs[-1].params is not None:
+                errors.append(_parametrized(name, requested.get(name), self.plan))
+        return errors
 
     def fixture_values(self) -> FixtureValues:
         """The values of the fixtures the spec requests (set up by now)."""
-        return FixtureValues(
-            {name: self.funcargs[name] for name in self.plan.fixture_names},
-            "only the fixtures in `fixtures:` or `test.fixtures:` are readable; add it there",
-        )
+        return fixture_values(self.plan, self.funcargs)
 
     def _tag(self, tag: str) -> None:
         if tag.startswith("_") or any(c in tag for c in ":(\n"):
@@ -95,14 +104,15 @@ class SpecItem(pytest.Item):
     def setup(self) -> None:
         if self.plan.skip is not None:
             pytest.skip(self.plan.skip)
+        self._run_error = None
         self._request._fillfixtures()
 
     def runtest(self) -> None:
-        self._running = True
         try:
             self._run()
-        finally:
-            self._running = False
+        except BaseException as exc:
+            self._run_error = exc
+            raise
 
     def _run(self) -> None:
         ctx = LlmContext.of(self.config)
@@ -137,7 +147,7 @@ class SpecItem(pytest.Item):
         traceback = LlmContext.of(self.config).options.traceback
         if isinstance(exc, SpecFailed):
             return render_failure(exc.result, frames=traceback)
-        if not self._running:  # a fixture's setup or teardown: the user's code, as pytest tells it
+        if exc is not self._run_error:  # a fixture's setup or teardown: as pytest tells it
             return super().repr_failure(excinfo, style)
         if traceback:
             return super().repr_failure(excinfo, style)
@@ -162,9 +172,10 @@ def _located(name: str, path: os.PathLike[str], line: int) -> Callable[[], None]
     return FunctionType(code, {}, name)
 
 
-def _unknown(use: FixtureUse, item: SpecItem) -> SpecError:
-    fm = item.session._fixturemanager
-    names = sorted(n for n in fm._arg2fixturedefs if fm.getfixturedefs(n, item))
+def unknown_fixture(use: FixtureUse, node: pytest.Item) -> SpecError:
+    """``use`` names no fixture visible from ``node``: said at the name, with the closest one."""
+    fm = node.session._fixturemanager
+    names = sorted(n for n in fm._arg2fixturedefs if fm.getfixturedefs(n, node))
     guesses = difflib.get_close_matches(use.name, names, n=1)
     if guesses:
         hint = f"did you mean `{guesses[0]}`?"
@@ -176,3 +187,14 @@ def _unknown(use: FixtureUse, item: SpecItem) -> SpecError:
             "a spec there can use"
         )
     return SpecError(f"the pytest fixture `{use.name}` is not defined", use.location, hint)
+
+
+def _parametrized(name: str, where: SourceLocation | None, plan: Plan) -> SpecError:
+    how = "" if where is not None else " (used through an autouse or another fixture)"
+    return SpecError(
+        f"the pytest fixture `{name}`{how} is parametrized, and a spec item takes one value of "
+        "each fixture",
+        where or plan.location,
+        hint="give the variants as `experiments:` of the spec, or request a fixture "
+        "without `params`",
+    )

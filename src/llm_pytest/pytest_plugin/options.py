@@ -197,7 +197,8 @@ def add_options(parser: pytest.Parser) -> None:
         type=_cli(positive_int),
         metavar="N",
         help="spec items whose runs may be in flight at once: later items start ahead of their "
-        "turn, reported in order (default 1; items using fixtures or marked llm_serial wait)",
+        "turn, reported in order (default 1; items using function-scoped fixtures or marked "
+        "llm_serial wait)",
     )
     group.addoption(
         "--llm-provider",
