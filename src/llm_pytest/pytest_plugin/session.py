@@ -15,9 +15,9 @@ import pytest
 
 from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY
 from llm_pytest.model.redaction import Redactor
+from llm_pytest.model.stats import item_stats
 from llm_pytest.pytest_plugin.context import LlmContext, is_xdist_worker
 from llm_pytest.pytest_plugin.item import SpecItem
-from llm_pytest.model.stats import item_stats
 from llm_pytest.pytest_plugin.keys import (
     COLLECTION_ORDER,
     ITEM_RECORDS,
