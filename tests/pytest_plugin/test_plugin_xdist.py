@@ -77,4 +77,4 @@ def test_two_workers_give_the_outcomes_and_reports_of_one_process(
         "trace_summary.jsonl",
     ]
     assert (project.path / "par.html").read_text().count('<section class="item"') == 5
-    assert not (project.path / ".llm-pytest").exists()
+    assert not (project.path / ".pytest_cache").exists()

@@ -28,9 +28,9 @@ from llm_pytest.pytest_plugin.keys import (
     SPEC_SKIP_ATTRIBUTE,
 )
 from llm_pytest.reports import registry
-from llm_pytest.reports.jsonl import new_run_dir
 from llm_pytest.reports.records import ItemRecord
 from llm_pytest.reports.registry import ReportContext
+from llm_pytest.reports.runs import default_runs_dir, new_run_dir, point_latest, prune_runs
 
 __all__ = [
     "finish_report",
@@ -157,7 +157,10 @@ def session_records(config: pytest.Config) -> list[ItemRecord]:
 
 
 def write_reports(session: pytest.Session) -> None:
-    """Write the JSONL files (and the HTML file when asked) for every item that ran."""
+    """Write the JSONL files (and the HTML file when asked) for every item that ran: to
+    ``--llm-report-dir``, or to a new run folder in pytest's cache that ``runs/latest`` then
+    points at, deleting the run folders beyond ``--llm-keep-runs``. Only the process that
+    gathered the records writes (the controller under xdist)."""
     config = session.config
     records = session_records(config)
     if not records:
@@ -167,8 +170,12 @@ def write_reports(session: pytest.Session) -> None:
     context = ReportContext(command=Redactor(os.environ, opts.redact)(command))
     html: Path | None = None
     try:
-        directory = opts.report_dir or new_run_dir(config.rootpath)
+        directory = opts.report_dir or new_run_dir(_runs_dir(config))
         traces = registry.reporter("jsonl").write(records, directory, context)
+        if opts.report_dir is None:
+            point_latest(directory)
+            if opts.keep_runs:
+                prune_runs(directory.parent, opts.keep_runs, directory)
         if opts.html is not None:
             html = registry.reporter("html").write(records, opts.html, context)
     except OSError as exc:
@@ -182,6 +189,14 @@ def write_reports(session: pytest.Session) -> None:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         return
     config.stash[_WRITTEN] = (traces, html)
+
+
+def _runs_dir(config: pytest.Config) -> Path:
+    """Where run folders go: pytest's cache (``cache.mkdir``), or where it would be."""
+    cache: pytest.Cache | None = getattr(config, "cache", None)
+    if cache is not None:
+        return cache.mkdir("llm-pytest") / "runs"
+    return default_runs_dir(config.rootpath)
 
 
 def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
