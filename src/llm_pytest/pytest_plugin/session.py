@@ -90,11 +90,12 @@ def header_lines(config: pytest.Config) -> list[str]:
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
     """Flag the report as one of ours and put the records the item produced on it (xdist carries
     them over): on its call report, or on its setup report for a spec item whose setup skipped
-    or failed (a record without runs, so it counts as pytest counts it). A call report also adds
-    the item's pass rate, runs, tokens and cost to its ``user_properties`` (JUnit XML shows
-    them). A spec item's skip points at its spec line, as pytest does for a test function's
-    skips, rather than at our code."""
-    if isinstance(item, SpecItem) and report.when == "setup" and not report.passed:
+    or failed (a spec item that did not get to run has a record without runs, so that it counts
+    as pytest counts it). A call report also adds the item's pass rate, runs, tokens and cost
+    to its ``user_properties`` (JUnit XML shows them). A spec item's skip points at its spec
+    line, as pytest does for a test function's skips, rather than at our code."""
+    unrun = report.when != "teardown" and not report.passed and ITEM_RECORDS not in item.stash
+    if isinstance(item, SpecItem) and unrun:
         item.stash[ITEM_RECORDS] = [item.record()]
     records = item.stash.get(ITEM_RECORDS, None)
     if records is None:
