@@ -134,7 +134,7 @@ def test_every_report_counts_each_test_as_pytest_does(
     line = ", ".join(
         f"{n} {'errors' if w == 'error' and n > 1 else w}" for w, n in pytest_counts.items()
     )
-    result.stdout.fnmatch_lines([f"items: {line}"])
+    result.stdout.fnmatch_lines(["  Broken setup * 0 * - * no * - * - * - * 0 *", f"items: {line}"])
 
     items = _lines(project.path / "out" / "items.jsonl")
     outcomes = {str(i["nodeid"]): str(i["outcome"]) for i in items}
@@ -162,6 +162,7 @@ def test_every_report_counts_each_test_as_pytest_does(
     sections.feed(html)
     assert Counter(sections.outcomes) == {**pytest_counts, "passed": 3}  # a section per item
     assert f"<b>7</b>{line}</div>" in html
+    assert "no runs: pytest reported it error before it ran" in html
 
     suite = ET.parse(project.path / "junit.xml").getroot().find("testsuite")
     assert suite is not None
