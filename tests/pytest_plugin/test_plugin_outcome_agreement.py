@@ -201,3 +201,17 @@ def test_the_report_command_counts_a_run_folder_as_the_session_did(
         check=True,
     )
     assert items_line in done.stdout.splitlines()
+
+
+def test_a_strict_xpass_is_failed_in_every_report_as_pytest_counts_it(
+    project: pytest.Pytester,
+) -> None:
+    _project(project)
+    project.makeini("[pytest]\nxfail_strict = true\n")
+    result = run(project, "--llm", "-q", "--llm-report-dir", "out", "tests/llm")
+    counts = _final_counts(result)
+    assert counts == {"failed": 2, "passed": 1, "skipped": 1, "xfailed": 1, "error": 1}
+    result.stdout.fnmatch_lines(["items: 2 failed, 1 passed, 1 skipped, 1 xfailed, 1 error"])
+    items = _lines(project.path / "out" / "items.jsonl")
+    fixed = next(i for i in items if i["test"] == "Fixed bug")
+    assert fixed["outcome"] == "failed"
