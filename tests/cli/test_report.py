@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_pytest.reports.jsonl import write_jsonl
+from llm_pytest.reports.jsonl import RUNS_DIR, write_jsonl
 from tests.pytest_plugin.plugin_support import HALF, MY_API_PLUGIN, run, write
 from tests.reports.reports_support import run_records
 
@@ -60,7 +60,7 @@ def test_report_writes_the_html_the_session_wrote_from_its_run_folder(
     write(pytester, "tests/llm/test_users.yaml", USERS)
     session = run(pytester, "--llm", "--llm-provider", "offline", "--llm-html", "session.html")
     session.assert_outcomes(passed=1, failed=1, skipped=1)
-    (run_dir,) = (pytester.path / ".llm-pytest" / "runs").iterdir()
+    (run_dir,) = (p for p in (pytester.path / RUNS_DIR).iterdir() if p.name != "latest")
 
     done = _report(run_dir, "--html", "again.html", cwd=pytester.path)
 
@@ -83,7 +83,7 @@ def test_a_folder_that_is_not_a_run_folder_is_an_error_saying_what_to_give(
     assert done.returncode == 2
     assert done.stderr == (
         f"llm-pytest: error: {tmp_path} is not a run folder: it has no items.jsonl; give a "
-        "folder that `pytest --llm` wrote (one of .llm-pytest/runs/*, or its "
+        "folder that `pytest --llm` wrote (one of .pytest_cache/d/llm-pytest/runs/*, or its "
         "--llm-report-dir)\n"
     )
     assert not (tmp_path / "out.html").exists()

@@ -308,7 +308,7 @@ def test_report_dir_and_html_go_where_asked(project: pytest.Pytester) -> None:
     assert (project.path / "reports/llm/trace_summary.jsonl").is_file()
     assert (project.path / "reports/llm/per_trace.jsonl").is_file()
     assert "Half" in (project.path / "r/index.html").read_text()
-    assert not (project.path / ".llm-pytest").exists()
+    assert not (project.path / ".pytest_cache").exists()
     project.makeini("[pytest]\nllm_report_dir = from-ini\nllm_html = from-ini/report.html\n")
     run(project, "--llm")
     assert (project.path / "from-ini/trace_summary.jsonl").is_file()
@@ -354,7 +354,7 @@ def test_without_llm_no_option_does_anything(project: pytest.Pytester) -> None:
     assert "llm-pytest judge" not in result.stdout.str()
     assert "llm-pytest summary" not in result.stdout.str()
     assert not (project.path / "r.html").exists()
-    assert not (project.path / ".llm-pytest").exists()
+    assert not (project.path / ".pytest_cache").exists()
 
 
 GREETS = """\

@@ -38,7 +38,7 @@ def test_summary_table_shows_runs_rates_flakiness_and_totals(project: pytest.Pyt
             "  Judged * 1 * - * no * - *",
             "total * 5 * 50% *",
             "items: 1 passed, 1 skipped",
-            "traces: .llm-pytest/runs/*/",
+            "traces: .pytest_cache/d/llm-pytest/runs/*/",
         ]
     )
 
@@ -48,11 +48,11 @@ def test_nothing_is_printed_or_written_when_no_spec_ran(project: pytest.Pytester
     result = run(project, "--llm")
     result.assert_outcomes(passed=1)
     assert "llm-pytest summary" not in result.stdout.str()
-    assert not (project.path / ".llm-pytest").exists()
+    assert not (project.path / ".pytest_cache").exists()
     write(project, "tests/llm/test_half.yaml", HALF)
     collected = run(project, "--llm", "--collect-only")
     assert "llm-pytest summary" not in collected.stdout.str()
-    assert not (project.path / ".llm-pytest").exists()
+    assert not (project.path / ".pytest_cache").exists()
 
 
 def test_trace_files_hold_one_line_per_run(project: pytest.Pytester) -> None:
@@ -87,18 +87,6 @@ def test_trace_files_hold_one_line_per_run(project: pytest.Pytester) -> None:
     assert step["name"] == "Store the iteration"
     assert step["args"] == {"name": "i", "value": 2}
     assert step["checks"][0]["values"] == [["result.value", "2"]]
-
-
-def test_default_report_dirs_are_new_per_session_and_ignored_by_git(
-    project: pytest.Pytester,
-) -> None:
-    write(project, "tests/llm/test_half.yaml", HALF)
-    run(project, "--llm")
-    run(project, "--llm")
-    runs = sorted((project.path / ".llm-pytest" / "runs").iterdir())
-    assert len(runs) == 2
-    assert all((r / "trace_summary.jsonl").is_file() for r in runs)
-    assert (project.path / ".llm-pytest" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
 def test_html_report_holds_items_iterations_reasons_and_steps(project: pytest.Pytester) -> None:

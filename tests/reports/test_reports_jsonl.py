@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 from llm_pytest.errors import SourceLocation
-from llm_pytest.reports.jsonl import new_run_dir, read_run_dir, write_jsonl
+from llm_pytest.reports.jsonl import read_run_dir, write_jsonl
 from llm_pytest.reports.records import ItemRecord
 from tests.reports.reports_support import NO_JUDGE, run_records
-
-
-def test_run_dirs_are_timestamped_and_never_shared(tmp_path: Path) -> None:
-    now = datetime(2025, 3, 4, 5, 6, 7)
-    first = new_run_dir(tmp_path, now)
-    second = new_run_dir(tmp_path, now)
-    assert first == tmp_path / ".llm-pytest" / "runs" / "20250304-050607"
-    assert second == tmp_path / ".llm-pytest" / "runs" / "20250304-050607-2"
-    assert (tmp_path / ".llm-pytest" / ".gitignore").read_text().endswith("*\n")
 
 
 def test_summary_has_one_line_per_run_and_per_trace_the_whole_trace(tmp_path: Path) -> None:

@@ -27,7 +27,10 @@ _COMMANDS = {
     "tools": ("llm_pytest.cli.tools_cmd", "list the tools specs can call, with their arguments"),
     "mcp": ("llm_pytest.cli.mcp_cmd", "serve llm-pytest tools over MCP (`mcp serve`)"),
     "init": ("llm_pytest.cli.init_cmd", "scaffold a working example project"),
-    "report": ("llm_pytest.cli.report_cmd", "write the reports of a run folder again (--html)"),
+    "report": (
+        "llm_pytest.cli.report_cmd",
+        "write the reports of a run folder again (--html), or merge the run folders of shards",
+    ),
     "judge-eval": (
         "llm_pytest.cli.judge_eval_cmd",
         "measure a judge on labelled cases: agreement, false passes, false fails",

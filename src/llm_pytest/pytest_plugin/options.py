@@ -23,12 +23,14 @@ from llm_pytest.judging.registry import providers, setting_help
 
 __all__ = [
     "CACHE_MODES",
+    "DEFAULT_KEEP_RUNS",
     "DEFAULT_PLUGIN_DIR",
     "DEFAULT_SPEC_PATTERNS",
     "JUDGE_SETTINGS",
     "add_options",
     "cache_mode",
     "is_spec_file",
+    "keep_runs",
     "override_text",
     "pass_rate",
     "positive_float",
@@ -43,6 +45,7 @@ T = TypeVar("T")
 DEFAULT_SPEC_PATTERNS = SPEC_PATTERNS
 DEFAULT_PLUGIN_DIR = PLUGIN_DIR
 CACHE_MODES = ("auto", "on", "off")
+DEFAULT_KEEP_RUNS = 20
 
 JUDGE_SETTINGS = setting_help()
 """Judge settings, as the judge and its providers declare them: each is the ini key
@@ -93,6 +96,17 @@ def override_text(text: str) -> str:
     if not sep or not path.strip():
         raise ValueError(f"expected PATH=VALUE (e.g. vars.limit=5), got {text!r}")
     return text
+
+
+def keep_runs(text: str) -> int:
+    """How many run folders to keep: a whole number, 0 for all."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"expected a whole number ≥ 0 (0 keeps every run), got {text!r}")
+    return value
 
 
 def cache_mode(text: str) -> str:
@@ -216,8 +230,15 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--llm-report-dir",
         metavar="DIR",
-        help="where trace_summary.jsonl and per_trace.jsonl go "
-        "(default .llm-pytest/runs/<timestamp>/ under the rootdir)",
+        help="where trace_summary.jsonl, per_trace.jsonl and items.jsonl go (default a new "
+        ".pytest_cache/d/llm-pytest/runs/<timestamp>/, with runs/latest pointing at it)",
+    )
+    group.addoption(
+        "--llm-keep-runs",
+        type=_cli(keep_runs),
+        metavar="N",
+        help=f"run folders kept in the cache; older ones are deleted at the end of the session "
+        f"(default {DEFAULT_KEEP_RUNS}; 0 keeps all)",
     )
     group.addoption("--llm-html", metavar="PATH", help="write a self-contained HTML report")
     group.addoption(
@@ -289,6 +310,7 @@ def add_options(parser: pytest.Parser) -> None:
         "html",
         "cache",
         "unclear",
+        "keep_runs",
     ):
         parser.addini(f"llm_{name}", f"like --llm-{name.replace('_', '-')}", default="")
     parser.addini("llm_overrides", "PATH=VALUE overrides, one a line", type="linelist", default=[])

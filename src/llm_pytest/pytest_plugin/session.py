@@ -28,9 +28,9 @@ from llm_pytest.pytest_plugin.keys import (
     SPEC_SKIP_ATTRIBUTE,
 )
 from llm_pytest.reports import registry
-from llm_pytest.reports.jsonl import new_run_dir
 from llm_pytest.reports.records import ItemRecord
 from llm_pytest.reports.registry import ReportContext
+from llm_pytest.reports.runs import default_runs_dir, new_run_dir, point_latest, prune_runs
 
 __all__ = [
     "finish_report",
@@ -90,11 +90,12 @@ def header_lines(config: pytest.Config) -> list[str]:
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:
     """Flag the report as one of ours and put the records the item produced on it (xdist carries
     them over): on its call report, or on its setup report for a spec item whose setup skipped
-    or failed (a record without runs, so it counts as pytest counts it). A call report also adds
-    the item's pass rate, runs, tokens and cost to its ``user_properties`` (JUnit XML shows
-    them). A spec item's skip points at its spec line, as pytest does for a test function's
-    skips, rather than at our code."""
-    if isinstance(item, SpecItem) and report.when == "setup" and not report.passed:
+    or failed (a spec item that did not get to run has a record without runs, so that it counts
+    as pytest counts it). A call report also adds the item's pass rate, runs, tokens and cost
+    to its ``user_properties`` (JUnit XML shows them). A spec item's skip points at its spec
+    line, as pytest does for a test function's skips, rather than at our code."""
+    unrun = report.when != "teardown" and not report.passed and ITEM_RECORDS not in item.stash
+    if isinstance(item, SpecItem) and unrun:
         item.stash[ITEM_RECORDS] = [item.record()]
     records = item.stash.get(ITEM_RECORDS, None)
     if records is None:
@@ -157,7 +158,10 @@ def session_records(config: pytest.Config) -> list[ItemRecord]:
 
 
 def write_reports(session: pytest.Session) -> None:
-    """Write the JSONL files (and the HTML file when asked) for every item that ran."""
+    """Write the JSONL files (and the HTML file when asked) for every item that ran: to
+    ``--llm-report-dir``, or to a new run folder in pytest's cache that ``runs/latest`` then
+    points at, deleting the run folders beyond ``--llm-keep-runs``. Only the process that
+    gathered the records writes (the controller under xdist)."""
     config = session.config
     records = session_records(config)
     if not records:
@@ -167,8 +171,12 @@ def write_reports(session: pytest.Session) -> None:
     context = ReportContext(command=Redactor(os.environ, opts.redact)(command))
     html: Path | None = None
     try:
-        directory = opts.report_dir or new_run_dir(config.rootpath)
+        directory = opts.report_dir or new_run_dir(_runs_dir(config))
         traces = registry.reporter("jsonl").write(records, directory, context)
+        if opts.report_dir is None:
+            point_latest(directory)
+            if opts.keep_runs:
+                prune_runs(directory.parent, opts.keep_runs, directory)
         if opts.html is not None:
             html = registry.reporter("html").write(records, opts.html, context)
     except OSError as exc:
@@ -182,6 +190,14 @@ def write_reports(session: pytest.Session) -> None:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         return
     config.stash[_WRITTEN] = (traces, html)
+
+
+def _runs_dir(config: pytest.Config) -> Path:
+    """Where run folders go: pytest's cache (``cache.mkdir``), or where it would be."""
+    cache: pytest.Cache | None = getattr(config, "cache", None)
+    if cache is not None:
+        return cache.mkdir("llm-pytest") / "runs"
+    return default_runs_dir(config.rootpath)
 
 
 def terminal_summary(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -12,10 +12,12 @@ import pytest
 
 from llm_pytest._defaults import DEFAULT_UNCLEAR, UnclearPolicy
 from llm_pytest.pytest_plugin.options import (
+    DEFAULT_KEEP_RUNS,
     DEFAULT_PLUGIN_DIR,
     DEFAULT_SPEC_PATTERNS,
     JUDGE_SETTINGS,
     cache_mode,
+    keep_runs,
     override_text,
     pass_rate,
     positive_float,
@@ -45,6 +47,8 @@ class LlmOptions:
     provider: str = "auto"
     model: str | None = None
     report_dir: Path | None = None
+    keep_runs: int = DEFAULT_KEEP_RUNS
+    """Run folders kept in the cache (0: all)."""
     html: Path | None = None
     cache: str = "auto"
     unclear: UnclearPolicy = DEFAULT_UNCLEAR
@@ -127,6 +131,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         provider=pick("provider", str) or "auto",
         model=pick("model", str),
         report_dir=path_option("report_dir"),
+        keep_runs=_or(pick("keep_runs", keep_runs), DEFAULT_KEEP_RUNS),
         html=path_option("html"),
         cache=pick("cache", cache_mode) or "auto",
         unclear=pick("unclear", unclear_policy) or DEFAULT_UNCLEAR,
@@ -142,3 +147,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
 def _flag(config: pytest.Config, name: str) -> bool:
     cli = config.getoption(f"llm_{name}")
     return bool(cli) if cli is not None else bool(config.getini(f"llm_{name}"))
+
+
+def _or(value: T | None, default: T) -> T:
+    return default if value is None else value

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,13 +26,13 @@ __all__ = [
     "RUNS_DIR",
     "TRACE_SUMMARY",
     "ReportFiles",
-    "new_run_dir",
     "read_run_dir",
     "summary_line",
     "write_jsonl",
 ]
 
-RUNS_DIR = Path(".llm-pytest", "runs")
+RUNS_DIR = Path(".pytest_cache", "d", "llm-pytest", "runs")
+"""Where run folders go under the rootdir: pytest's cache, as ``cache.mkdir("llm-pytest")``."""
 TRACE_SUMMARY = "trace_summary.jsonl"
 PER_TRACE = "per_trace.jsonl"
 ITEMS = "items.jsonl"
@@ -51,25 +50,6 @@ class ReportFiles:
     @classmethod
     def of(cls, directory: Path) -> ReportFiles:
         return cls(directory, directory / TRACE_SUMMARY, directory / PER_TRACE, directory / ITEMS)
-
-
-def new_run_dir(rootdir: Path, now: datetime | None = None) -> Path:
-    """A fresh ``.llm-pytest/runs/<timestamp>/`` under ``rootdir`` (suffixed when two sessions
-    start in the same second). The ``.llm-pytest`` folder gets a ``.gitignore`` of its own."""
-    base = rootdir / RUNS_DIR
-    base.mkdir(parents=True, exist_ok=True)
-    ignore = base.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by llm-pytest\n*\n", encoding="utf-8")
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    for n in range(1, 1000):
-        candidate = base / (stamp if n == 1 else f"{stamp}-{n}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            continue
-        return candidate
-    raise FileExistsError(f"too many report directories named {base / stamp}*")
 
 
 def write_jsonl(records: Sequence[ItemRecord], directory: Path) -> ReportFiles:

@@ -58,8 +58,8 @@ def _row(rec: ItemRecord) -> tuple[str, ...]:
         format_rate(stats.pass_rate if stats.judged_runs else None),
         "yes" if stats.flaky else "no",
         format_rate(stats.pass_hat_k(PASS_HAT_K)),
-        format_ms(stats.avg_ms),
-        format_ms(stats.p95_ms),
+        format_ms(stats.avg_ms) if stats.total_runs else "-",
+        format_ms(stats.p95_ms) if stats.total_runs else "-",
         str(rec.tokens),
         format_cost(rec.cost),
     )
