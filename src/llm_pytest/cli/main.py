@@ -1,4 +1,5 @@
-"""`llm-pytest`: lint | schema | plan | tools | mcp serve | init | report | judge-eval.
+"""`llm-pytest`: lint | schema | plan | tools | mcp serve | init | report | rejudge |
+judge-eval.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``;
 this module only builds the parser and turns our errors into messages and exit codes
@@ -28,6 +29,10 @@ _COMMANDS = {
     "mcp": ("llm_pytest.cli.mcp_cmd", "serve llm-pytest tools over MCP (`mcp serve`)"),
     "init": ("llm_pytest.cli.init_cmd", "scaffold a working example project"),
     "report": ("llm_pytest.cli.report_cmd", "write the reports of a run folder again (--html)"),
+    "rejudge": (
+        "llm_pytest.cli.rejudge_cmd",
+        "judge a run folder's recorded runs again with another judge and compare the verdicts",
+    ),
     "judge-eval": (
         "llm_pytest.cli.judge_eval_cmd",
         "measure a judge on labelled cases: agreement, false passes, false fails",
