@@ -81,6 +81,7 @@ def test_rejudge_compares_the_verdicts_of_another_judge_without_running_a_tool(
         "item tests/test_gamma.yaml::Gamma: failed → passed",
         "2 of 3 verdicts changed, 2 item outcomes changed; 1 run never reached the judge "
         "(kept as recorded)",
+        "judge cost: 0 tokens $0.0000 recorded, 0 tokens $0.0000 now",
     ]
     assert "comparison:\n" + "".join(f"  {line}\n" for line in comparison) in out
     assert f"rejudge: {recorded} with scripted (set with --llm-provider" in out
@@ -138,6 +139,8 @@ def test_rejudge_sends_each_recorded_trace_to_an_openai_wire_judge(
     assert "tests/test_alpha.yaml::Alpha  PASS → FAIL (3/3)" in out
     assert "2 of 3 verdicts changed, 2 item outcomes changed" in out
     assert "judge votes: 9 in 3 runs" in out
+    # the server answers as gpt-4.1-mini ($0.40 in, $1.60 out per million): 9 x (1000 in, 100 out)
+    assert "judge cost: 0 tokens $0.0000 recorded, 9900 tokens $0.0050 now" in out
 
 
 def test_rejudge_of_a_folder_that_is_no_run_folder_says_so(

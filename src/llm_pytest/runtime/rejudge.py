@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -69,6 +69,10 @@ class Comparison:
     """Items whose outcome changed: the new record and the outcome it had."""
     not_judged: int
     """Runs that never reached the judge, kept as they were."""
+    spent_before: tuple[int, float] = (0, 0.0)
+    """Tokens and USD the recorded judge spent on the re-judged runs."""
+    spent_after: tuple[int, float] = (0, 0.0)
+    """Tokens and USD the new judge spent on them."""
 
     @property
     def changes(self) -> list[Change]:
@@ -94,6 +98,14 @@ class Comparison:
             runs = "1 run" if self.not_judged == 1 else f"{self.not_judged} runs"
             summary += f"; {runs} never reached the judge (kept as recorded)"
         out.append(summary)
+        (tokens_before, cost_before), (tokens_after, cost_after) = (
+            self.spent_before,
+            self.spent_after,
+        )
+        out.append(
+            f"judge cost: {tokens_before} tokens ${cost_before:.4f} recorded, "
+            f"{tokens_after} tokens ${cost_after:.4f} now"
+        )
         return out
 
     def to_json(self) -> list[dict[str, object]]:
@@ -189,7 +201,22 @@ async def rejudge(
         out.append(again)
         if outcome != rec.outcome:
             outcomes.append((again, rec.outcome))
-    return Comparison(out, changes, outcomes, sum(len(r.runs) for r in records) - len(todo))
+    return Comparison(
+        out,
+        changes,
+        outcomes,
+        sum(len(r.runs) for r in records) - len(todo),
+        spent_before=_spent(run.judge for _, _, run in todo),
+        spent_after=_spent(new.values()),
+    )
+
+
+def _spent(records: Iterable[JudgeRecord | None]) -> tuple[int, float]:
+    judged = [r for r in records if r is not None]
+    return (
+        sum(r.input_tokens + r.output_tokens for r in judged),
+        sum(r.cost_usd for r in judged),
+    )
 
 
 def _redacted(record: JudgeRecord, redact: Redactor) -> JudgeRecord:
