@@ -75,7 +75,7 @@ def test_the_majority_decides_and_a_tie_is_unclear_in_a_session(voting: pytest.P
 
     html = (voting.path / "report.html").read_text()
     assert "judges agree 2/3" in html
-    assert "judges split 1/2" in html
+    assert "judges split, no majority (1/2)" in html
     assert html.count('<tr data-verdict="') == 5
     assert '<div class="card" id="votes"><span class="muted">judge votes</span><b>5</b>' in html
 
