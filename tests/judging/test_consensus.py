@@ -219,3 +219,12 @@ def _script_file(directory: Path, verdicts: list[str]) -> str:
     path = directory / "verdicts.json"
     path.write_text(json.dumps(verdicts), encoding="utf-8")
     return str(path)
+
+
+@pytest.mark.anyio
+async def test_a_provider_chosen_by_name_answers_for_every_panel_judge(tmp_path: Path) -> None:
+    judge, _ = make_judge("scripted", settings={"script": _script_file(tmp_path, ["PASS", "FAIL"])})
+    panel = "judge:\n  panel: [{provider: openai}, {provider: anthropic, model: claude-haiku-4-5}]"
+    record = await judge_once(judge, extra=panel)
+    assert [v.provider for v in record.votes] == ["scripted", "scripted"]
+    assert (record.verdict, record.agreement) == ("UNCLEAR", "1/2")

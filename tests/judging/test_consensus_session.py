@@ -75,7 +75,7 @@ def test_the_majority_decides_and_a_tie_is_unclear_in_a_session(voting: pytest.P
 
     html = (voting.path / "report.html").read_text()
     assert "judges agree 2/3" in html
-    assert "judges split 1/2" in html
+    assert "judges split, no majority (1/2)" in html
     assert html.count('<tr data-verdict="') == 5
     assert '<div class="card" id="votes"><span class="muted">judge votes</span><b>5</b>' in html
 
@@ -95,3 +95,20 @@ def test_a_bad_votes_option_is_a_usage_error(voting: pytest.Pytester) -> None:
     result = run(voting, "--llm", "--llm-judge-votes", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--llm-judge-votes*whole number ≥ 1*"])
+
+
+def test_votes_run_ahead_under_llm_parallel_one_judge_call_at_a_time(
+    voting: pytest.Pytester,
+) -> None:
+    result = run(
+        voting,
+        "--llm",
+        "--llm-judge-votes",
+        "2",
+        "--llm-parallel",
+        "2",
+        "--llm-concurrency",
+        "1",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["  Majority: PASS 2/3 (*)", "  Tie: UNCLEAR 1/2 (*)"])

@@ -250,3 +250,28 @@ def test_a_malformed_case_file_is_an_error_at_its_line(
     assert f"cases.yaml{where}" in err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_judge_eval_measures_a_consensus_of_votes(
+    cases: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one vote in three is wrong for every case: the majority is right every time
+    setting = _script(
+        tmp_path,
+        "ids-unique: [PASS, FAIL, PASS]\n"
+        "ids-duplicate: [FAIL, PASS, FAIL]\n"
+        "email-malformed: [PASS, FAIL, FAIL]\n",
+    )
+    code = _eval(
+        cases,
+        "--llm-provider",
+        "scripted",
+        "--llm-judge-setting",
+        setting,
+        "--llm-judge-votes",
+        "3",
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert "judge: scripted (set with --llm-provider or ini llm_provider), 3 votes per run" in out
+    assert "agreement: 3 of 3 cases (100.0%); false passes: 0; false fails: 0; UNCLEAR: 0" in out

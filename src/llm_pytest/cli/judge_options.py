@@ -27,6 +27,16 @@ def rate(text: str) -> float:
     return value
 
 
+def _votes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of votes: write 1, 3, 5, ...")
+    return value
+
+
 def add_judge_arguments(parser: argparse.ArgumentParser) -> None:
     from llm_pytest.judging.registry import providers
 
@@ -37,6 +47,12 @@ def add_judge_arguments(parser: argparse.ArgumentParser) -> None:
         help="judge provider: auto (default), " + ", ".join(p.name for p in providers()),
     )
     parser.add_argument("--llm-model", metavar="MODEL", help="judge model")
+    parser.add_argument(
+        "--llm-judge-votes",
+        type=_votes,
+        metavar="K",
+        help="ask the judge K times for each verdict and take the majority (a split is UNCLEAR)",
+    )
     parser.add_argument(
         "--llm-judge-setting",
         action="append",
@@ -77,7 +93,10 @@ def judge_from_args(args: argparse.Namespace) -> tuple[Judge, str]:
     judge, description = make_judge(
         args.llm_provider,
         model=args.llm_model,
-        settings=judge_settings(args.llm_judge_setting),
+        settings={
+            **judge_settings(args.llm_judge_setting),
+            **({"votes": args.llm_judge_votes} if args.llm_judge_votes else {}),
+        },
         cache=None,
         cache_mode="off",
     )

@@ -1,4 +1,5 @@
-"""`llm-pytest`: lint | schema | plan | tools | mcp serve | init | report | judge-eval.
+"""`llm-pytest`: lint | schema | plan | tools | mcp serve | init | report | rejudge |
+judge-eval.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``;
 this module only builds the parser and turns our errors into messages and exit codes
@@ -30,6 +31,10 @@ _COMMANDS = {
     "report": (
         "llm_pytest.cli.report_cmd",
         "write the reports of a run folder again (--html), or merge the run folders of shards",
+    ),
+    "rejudge": (
+        "llm_pytest.cli.rejudge_cmd",
+        "judge a run folder's recorded runs again with another judge and compare the verdicts",
     ),
     "judge-eval": (
         "llm_pytest.cli.judge_eval_cmd",

@@ -16,7 +16,9 @@ and returns such a verdict (or raw answer text), directly or awaited.
 
 Every call takes the next entry, and an answer that is not a valid verdict gets one repair
 attempt, which is a call too: after a ``{raw: ...}`` entry the judge's repair takes the entry
-that follows it, so script the repaired answer (or a second raw one) right after it.
+that follows it, so script the repaired answer (or a second raw one) right after it. Each vote
+of a consensus (``judge.votes``) is a call of its own, so a list scripts the votes in turn; a
+function can tell them apart by ``request.vote`` (1..K).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
-W116 warning  ``judge.votes`` or ``judge.panel`` with a judge that answers the same every time
+W116 warning  ``judge.votes`` or ``judge.panel`` with a judge whose answers are fixed in advance
               (``scripted``, ``offline``): the votes measure nothing
 ==== ======== =================================================================================
 """
@@ -107,7 +107,7 @@ _TABLE = (
     Code(
         "W116",
         "pointless-votes",
-        "judge.votes or judge.panel with a judge that answers the same every time.",
+        "judge.votes or judge.panel with a judge whose answers are fixed in advance.",
     ),
 )
 

@@ -1,7 +1,7 @@
-"""W116: ``judge.votes`` or ``judge.panel`` with a judge that answers the same every time.
+"""W116: ``judge.votes`` or ``judge.panel`` with a judge that does not judge.
 
 The ``scripted`` judge answers from its script and ``offline`` answers UNCLEAR: asking either
-several times measures nothing, it only spends the script's entries (or repeats UNCLEAR).
+several times samples no judgement, it only spends the script's entries (or repeats UNCLEAR).
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from llm_pytest.lint.findings import Finding
 __all__ = ["DETERMINISTIC_JUDGES", "pointless_votes"]
 
 DETERMINISTIC_JUDGES = ("scripted", "offline")
-"""Providers whose answer does not vary between asks."""
+"""Providers whose answers are fixed in advance: no judgement to sample."""
+
+_WHY = {
+    "scripted": "its answers are written in advance",
+    "offline": "it answers UNCLEAR every time",
+}
 
 
 def pointless_votes(doc: Document, spec: Spec) -> list[Finding]:
@@ -26,8 +31,8 @@ def pointless_votes(doc: Document, spec: Spec) -> list[Finding]:
             Finding(
                 "W116",
                 doc.locate(["judge", "votes"], key=True),
-                f"`judge.votes: {judge.votes}` with the {judge.provider} judge: it answers the "
-                "same whichever time it is asked, so the votes measure nothing",
+                f"`judge.votes: {judge.votes}` with the {judge.provider} judge: "
+                f"{_WHY[judge.provider]}, so the votes measure nothing",
                 "remove `votes`, or choose a judge LLM with `judge.provider`",
             )
         ]
@@ -39,8 +44,7 @@ def pointless_votes(doc: Document, spec: Spec) -> list[Finding]:
                     "W116",
                     doc.locate(["judge", "panel"], key=True),
                     f"`judge.panel` of only {' and '.join(sorted({str(p) for p in providers}))} "
-                    "judges: they answer the same whichever time they are asked, so the panel "
-                    "measures nothing",
+                    "judges: their answers are fixed in advance, so the panel measures nothing",
                     "remove `panel`, or list judge LLMs in it",
                 )
             ]

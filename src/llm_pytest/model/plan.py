@@ -295,6 +295,8 @@ class Plan:
                 "provider": self.judge.provider,
                 "model": self.judge.model,
                 "max_result_chars": self.judge.max_result_chars,
+                "votes": self.judge.votes,
+                "panel": [{"provider": m.provider, "model": m.model} for m in self.judge.panel],
             },
             "overrides": [{"path": p, "value": v, "source": s} for p, v, s in self.overrides],
             "location": str(self.location),

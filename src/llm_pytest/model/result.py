@@ -10,7 +10,7 @@ from llm_pytest.model.plan import Plan
 from llm_pytest.model.stats import ItemStats, item_stats
 from llm_pytest.model.trace import RunTrace, UnclearCause
 
-__all__ = ["UNCLEAR_CAUSES", "ItemResult", "SpecResult", "unclear_cause"]
+__all__ = ["UNCLEAR_CAUSES", "ItemResult", "SpecResult", "item_outcome", "unclear_cause"]
 
 UNCLEAR_CAUSES: dict[UnclearCause, str] = {
     "no_judge": "no judge configured",
@@ -68,12 +68,18 @@ class ItemResult:
         is left the item is skipped if no judge was configured, else failed (the judge decided
         nothing). With ``fail`` any UNCLEAR run fails the item.
         """
-        if self.unclear_failures:
-            return "failed"
-        stats = self.stats
-        if stats.judged_runs == 0:
-            return "skipped" if all(c == "no_judge" for c in self.unclear_causes) else "failed"
-        return "passed" if stats.pass_rate >= self.plan.min_pass_rate else "failed"
+        return item_outcome(self.runs, self.plan.min_pass_rate, self.unclear)
+
+
+def item_outcome(runs: list[RunTrace], min_pass_rate: float, unclear: UnclearPolicy) -> str:
+    """The outcome of an item with ``runs`` (see :attr:`ItemResult.outcome`)."""
+    causes = [c for run in runs if (c := unclear_cause(run)) is not None]
+    if "judge_failed" in causes or (causes and unclear == "fail"):
+        return "failed"
+    stats = item_stats(runs)
+    if stats.judged_runs == 0:
+        return "skipped" if all(c == "no_judge" for c in causes) else "failed"
+    return "passed" if stats.pass_rate >= min_pass_rate else "failed"
 
 
 @dataclass
