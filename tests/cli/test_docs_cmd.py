@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -103,6 +104,12 @@ def test_every_built_in_tool_has_its_arguments_and_result_fields() -> None:
         for name in tool.result_fields:
             assert name in rows, f"{tool.name} result {name}"
     assert "| `max_bytes` | integer" in text
+
+
+def test_tools_json_shows_the_result_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "--json"]) == 0
+    tools = {t["name"]: t for t in json.loads(capsys.readouterr().out)}
+    assert tools["read_file"]["result_fields"]["size"] == "Its size in bytes."
 
 
 @pytest.mark.anyio

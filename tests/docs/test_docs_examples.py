@@ -5,9 +5,10 @@ written to PATH; a ``console`` block's ``$ pytest ...`` and ``$ llm-pytest ...``
 there, and the lines after each command must appear in its output, in order (``...`` stands for
 anything). A ``bash`` block may only install (``git clone``, ``pip install``): that happens
 before the guide's examples run. Any other block is an error: the guide has no example that is
-not run. The one exception is the language description (``language.md``), whose ``yaml`` excerpts show parts of a
-spec: each must still load as YAML; its ``text`` blocks are notation. The generated reference
-(``docs/reference/``) has no code blocks; ``tests/cli/test_docs_cmd.py`` keeps it fresh.
+not run. The one exception is the language description (``language.md``), whose ``yaml``
+excerpts show parts of a spec: each must still load as YAML; its ``text`` blocks are notation.
+The generated reference (``docs/reference/``) has no code blocks; ``tests/cli/test_docs_cmd.py``
+keeps it fresh.
 """
 
 from __future__ import annotations

@@ -10,11 +10,12 @@ commands off this program's own argument parser. ``--check`` fails when a page i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def _table(head: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return [*lines, ""]
@@ -245,10 +246,7 @@ def _type_of(tp: Any) -> str:
 def _default(info: FieldInfo) -> str:
     if info.is_required():
         return "required"
-    if info.default_factory is not None:
-        value = info.default_factory()  # type: ignore[call-arg]
-    else:
-        value = info.default
+    value = info.get_default(call_default_factory=True, validated_data={})
     return "—" if value is None else f"`{json.dumps(value)}`"
 
 
@@ -275,7 +273,7 @@ def _tools_page() -> list[str]:
         props: Mapping[str, Any] = tool.input_schema.get("properties", {})
         required = set(tool.input_schema.get("required", []))
         if props:
-            rows = [
+            rows: list[tuple[object, ...]] = [
                 (
                     f"`{name}`",
                     _schema_type(prop),
@@ -288,8 +286,8 @@ def _tools_page() -> list[str]:
         else:
             lines += ["No arguments.", ""]
         if tool.result_fields:
-            rows = [(f"`{name}`", text) for name, text in tool.result_fields.items()]
-            lines += ["Result fields:", "", *_table(("field", "meaning"), rows)]
+            fields = [(f"`{name}`", text) for name, text in tool.result_fields.items()]
+            lines += ["Result fields:", "", *_table(("field", "meaning"), fields)]
     return lines
 
 
@@ -299,7 +297,7 @@ def _schema_type(prop: Mapping[str, Any]) -> str:
     if kind is None:
         return "any"
     kinds = kind if isinstance(kind, list) else [kind]
-    text = " or ".join(names.get(k, k) for k in kinds)
+    text = " or ".join(names.get(str(k), str(k)) for k in kinds)
     if kind == "array" and "items" in prop:
         text = f"list of {_schema_type(prop['items'])}"
     bounds = [
@@ -333,8 +331,7 @@ def _expressions_page() -> list[str]:
         "",
     ]
     rows: list[tuple[object, ...]] = [
-        (" ".join(_code(s) for s in op.symbols), _code(op.example), op.meaning)
-        for op in OPERATORS
+        (" ".join(_code(s) for s in op.symbols), _code(op.example), op.meaning) for op in OPERATORS
     ]
     lines += _table(("operator", "example", "meaning"), rows)
     lines += [
@@ -387,7 +384,7 @@ class _Recorder:
     def addoption(self, *names: str, **kwargs: Any) -> None:
         self.options.append((names, kwargs))
 
-    def addini(self, name: str, help: str, **kwargs: Any) -> None:  # noqa: A002 - pytest's name
+    def addini(self, name: str, help: str, **kwargs: Any) -> None:
         self.ini.append((name, help, kwargs))
 
 
@@ -486,10 +483,8 @@ def _usage(action: argparse.Action) -> str:
 def _help(action: argparse.Action) -> str:
     text = action.help or ""
     if "%" in text:
-        try:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
             text = text % {**vars(action), "default": action.default}
-        except (KeyError, TypeError, ValueError):
-            pass
     if action.choices is not None and not isinstance(action, argparse._SubParsersAction):
         text += " (one of " + ", ".join(f"`{c}`" for c in action.choices) + ")"
     return text
