@@ -1,5 +1,5 @@
 """`llm-pytest`: lint | schema | plan | tools | mcp serve | init | report | rejudge |
-judge-eval.
+judge-eval | docs.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``;
 this module only builds the parser and turns our errors into messages and exit codes
@@ -40,6 +40,7 @@ _COMMANDS = {
         "llm_pytest.cli.judge_eval_cmd",
         "measure a judge on labelled cases: agreement, false passes, false fails",
     ),
+    "docs": ("llm_pytest.cli.docs_cmd", "write the generated reference pages (`docs reference`)"),
 }
 
 

@@ -21,8 +21,9 @@ import anyio
 from llm_pytest.cli.judge_options import add_judge_arguments, judge_from_args
 from llm_pytest.errors import UsageError
 from llm_pytest.reports import registry
-from llm_pytest.reports.jsonl import RUNS_DIR, new_run_dir, read_run_dir, write_jsonl
+from llm_pytest.reports.jsonl import read_run_dir, write_jsonl
 from llm_pytest.reports.registry import ReportContext
+from llm_pytest.reports.runs import new_run_dir
 from llm_pytest.reports.terminal import summary_table
 from llm_pytest.runtime.rejudge import Comparison, rejudge
 
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         return await rejudge(records, judge, concurrency=args.concurrency, unclear=args.llm_unclear)
 
     comparison = anyio.run(main)
-    out = args.out if args.out is not None else new_run_dir(_root_of(args.run_dir))
+    out = args.out if args.out is not None else new_run_dir(args.run_dir.resolve().parent)
     write_jsonl(comparison.records, out)
     lines = comparison.lines()
     (out / COMPARISON_TXT).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
@@ -95,12 +96,3 @@ def run(args: argparse.Namespace) -> int:
             written = registry.reporter(name).write(comparison.records, target, context)
             print(f"{name} report: {written}")
     return 0
-
-
-def _root_of(run_dir: Path) -> Path:
-    """The project a run folder belongs to: the folder holding ``.llm-pytest/runs/`` when
-    ``run_dir`` is one of its runs, else the current directory."""
-    resolved = run_dir.resolve()
-    if resolved.parent.parts[-len(RUNS_DIR.parts) :] == RUNS_DIR.parts:
-        return resolved.parent.parent.parent
-    return Path.cwd()

@@ -22,7 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="plugin folder (repeatable; default: llm_plugin_dirs of the pytest configuration, "
         "else tests/llm/plugins under its rootdir)",
     )
-    parser.add_argument("--json", action="store_true", help="print names, descriptions, schemas")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print names, descriptions, argument schemas and result fields",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
                 "source": t.source,
                 "description": t.description,
                 "input_schema": dict(t.input_schema),
+                "result_fields": dict(t.result_fields),
             }
             for t in registry
         ]

@@ -88,6 +88,9 @@ class Tool:
     explain_timeout: TimeoutExplainer | None = None
     """Called when a call runs out of time: the error it fails with instead of the bare
     "timed out after Ns" (a command's output so far, an MCP server's stderr); None keeps that."""
+    result_fields: Mapping[str, str] = field(default_factory=dict)
+    """The fields of the mapping the tool returns, each with what it holds (for the reference
+    and for readers of ``tools --json``); empty when the tool does not say."""
 
     @functools.cached_property
     def arguments(self) -> ArgumentCheck:

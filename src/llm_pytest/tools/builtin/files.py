@@ -72,4 +72,10 @@ READ_FILE_TOOL = Tool(
         "additionalProperties": False,
     },
     func=read_file,
+    result_fields={
+        "path": "The file's absolute path.",
+        "size": "Its size in bytes.",
+        "content": "Its text (UTF-8; undecodable bytes become replacement characters).",
+        "binary": "Present and true only when the file is not text.",
+    },
 )

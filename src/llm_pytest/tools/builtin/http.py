@@ -191,4 +191,12 @@ HTTP_REQUEST_TOOL = Tool(
         "additionalProperties": False,
     },
     func=http_request,
+    result_fields={
+        "status": "The response's status code (any status is a result).",
+        "headers": "The response headers, name (lower case) to value.",
+        "json": "The body parsed as JSON, when the response says it is JSON and it parses.",
+        "text": "The body as text, when it is not JSON.",
+        "truncated": "Present only when the body was cut at `max_bytes`, saying so.",
+        "elapsed_ms": "Milliseconds from sending the request to the end of the body.",
+    },
 )

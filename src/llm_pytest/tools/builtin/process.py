@@ -166,5 +166,11 @@ RUN_COMMAND_TOOL = Tool(
         "additionalProperties": False,
     },
     func=run_command,
+    result_fields={
+        "exit_code": "The command's exit code (non-zero is a result, not a failure).",
+        "stdout": "Its standard output, as text.",
+        "stderr": "Its standard error, as text.",
+        "duration_ms": "Milliseconds it ran.",
+    },
     explain_timeout=_explain_timeout,
 )

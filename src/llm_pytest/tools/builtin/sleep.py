@@ -36,4 +36,5 @@ SLEEP_TOOL = Tool(
         "additionalProperties": False,
     },
     func=sleep,
+    result_fields={"slept": "The seconds waited, as given."},
 )

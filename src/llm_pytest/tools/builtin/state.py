@@ -49,6 +49,7 @@ STATE_TOOLS = (
             "additionalProperties": False,
         },
         func=store_value,
+        result_fields={"stored": "The name stored under.", "value": "The value stored."},
     ),
     Tool(
         name="get_value",
@@ -66,11 +67,17 @@ STATE_TOOLS = (
             "additionalProperties": False,
         },
         func=get_value,
+        result_fields={
+            "name": "The name asked for.",
+            "value": "The value stored under it, else the `default` (null).",
+            "found": "Whether a value was stored under the name.",
+        },
     ),
     Tool(
         name="list_values",
         description="Every value stored so far in this run, as a mapping from name to value.",
         input_schema={"type": "object", "properties": {}, "additionalProperties": False},
         func=list_values,
+        result_fields={"values": "Every stored value, name to value."},
     ),
 )
