@@ -39,6 +39,8 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W110 warning  a requested pytest fixture (``fixtures:``) that neither pytest nor a
+              ``conftest.py`` of the spec's folder or above defines, close to a name that is
 ==== ======== =================================================================================
 """
 
@@ -101,6 +103,11 @@ _TABLE = (
         "W109",
         "interpolated-shell-script",
         "`${...}` inside a run_command shell script: the value becomes shell code.",
+    ),
+    Code(
+        "W110",
+        "misspelt-fixture",
+        "A requested pytest fixture no conftest.py or pytest defines, close to one that is.",
     ),
 )
 
