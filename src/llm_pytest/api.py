@@ -13,6 +13,7 @@ import anyio
 from llm_pytest._defaults import DEFAULT_UNCLEAR, UNCLEAR_POLICIES, UnclearPolicy
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.errors import SpecErrors, UsageError
+from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.interpreter.runner import Log, run_plan
 from llm_pytest.model.result import ItemResult, SpecResult
 from llm_pytest.model.verdict import Judge
@@ -26,6 +27,8 @@ from llm_pytest.runtime.tools import (
 from llm_pytest.tools.registry import ToolRegistry
 
 __all__ = ["arun_spec", "run_spec"]
+
+_NOT_GIVEN = "the `fixtures=` argument of run_spec has no value of that name; add it there"
 
 
 async def arun_spec(
@@ -41,6 +44,7 @@ async def arun_spec(
     registry: ToolRegistry | None = None,
     log: Log | None = None,
     unclear: UnclearPolicy = DEFAULT_UNCLEAR,
+    fixtures: Mapping[str, Any] | None = None,
 ) -> SpecResult:
     """Compile and run every item of the spec file at ``path`` (skipped tests are left out).
 
@@ -54,8 +58,10 @@ async def arun_spec(
     and the
     installed entry points, unless a ready ``registry`` is given. ``log`` receives the live
     lines of ``--llm-verbose``. ``unclear`` decides what UNCLEAR runs do to each item's
-    ``outcome``, as ``--llm-unclear`` does in pytest. Spec problems, a step calling a tool no
-    plugin offers among them, raise :class:`~llm_pytest.errors.SpecErrors`.
+    ``outcome``, as ``--llm-unclear`` does in pytest. ``fixtures`` are the values read as
+    ``fixtures.NAME`` (under pytest, the spec's requested pytest fixtures). Spec problems, a
+    step calling a tool no plugin offers among them, raise
+    :class:`~llm_pytest.errors.SpecErrors`.
     """
     if unclear not in UNCLEAR_POLICIES:
         raise UsageError(f"unclear must be one of {', '.join(UNCLEAR_POLICIES)}, got {unclear!r}")
@@ -75,7 +81,10 @@ async def arun_spec(
     missing = missing_tools(plans, registry, dirs)
     if missing:
         raise SpecErrors(missing)
-    settings = run_settings(registry, judge=judge, env=env, log=log, concurrency=concurrency)
+    values = None if fixtures is None else FixtureValues(fixtures, _NOT_GIVEN)
+    settings = run_settings(
+        registry, judge=judge, env=env, log=log, concurrency=concurrency, fixtures=values
+    )
     result = SpecResult()
     for plan in plans:
         if plan.skip:
@@ -97,6 +106,7 @@ def run_spec(
     registry: ToolRegistry | None = None,
     log: Log | None = None,
     unclear: UnclearPolicy = DEFAULT_UNCLEAR,
+    fixtures: Mapping[str, Any] | None = None,
 ) -> SpecResult:
     """Synchronous :func:`arun_spec` (runs its own event loop; inside one, await
     :func:`arun_spec` instead)."""
@@ -122,6 +132,7 @@ def run_spec(
             registry=registry,
             log=log,
             unclear=unclear,
+            fixtures=fixtures,
         )
 
     return anyio.run(main)
