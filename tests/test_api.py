@@ -83,3 +83,25 @@ def test_a_tool_no_plugin_offers_is_an_error_at_its_step_not_a_failed_run(
         "tests/llm/api/test_greet.yaml:3:5: unknown tool `greeter_greet` (known tools: "
     )
     assert "hint: plugins are looked for in tests/llm/plugins " in rendered
+
+
+def test_run_spec_passes_fixture_values_read_as_fixtures_names(tmp_path: Path) -> None:
+    spec = tmp_path / "test_token.yaml"
+    spec.write_text(
+        textwrap.dedent(
+            """\
+            test: {name: token, fixtures: [token, service]}
+            steps:
+              - tool: store_value
+                args: {name: t, value: "${fixtures.token}@${fixtures.service.port}"}
+                check: result.value == "abc@8080"
+            """
+        ),
+        encoding="utf-8",
+    )
+    given = run_spec(spec, fixtures={"token": "abc", "service": {"port": 8080}})
+    assert given.pass_rate == 1.0
+    missing = run_spec(spec, fixtures={"token": "abc"})
+    reason = missing.runs[0].reason or ""
+    assert "the pytest fixture `service` has no value in this run" in reason
+    assert "the `fixtures=` argument of run_spec has no value of that name" in reason

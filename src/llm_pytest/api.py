@@ -13,6 +13,7 @@ import anyio
 from llm_pytest._defaults import DEFAULT_UNCLEAR, UNCLEAR_POLICIES, UnclearPolicy
 from llm_pytest.dsl.compiler import compile_file
 from llm_pytest.errors import SpecErrors, UsageError
+from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.interpreter.runner import Log, run_plan
 from llm_pytest.model.result import ItemResult, SpecResult
 from llm_pytest.model.verdict import Judge
@@ -26,6 +27,8 @@ from llm_pytest.runtime.tools import (
 from llm_pytest.tools.registry import ToolRegistry
 
 __all__ = ["arun_spec", "run_spec"]
+
+_NOT_GIVEN = "the `fixtures=` argument of run_spec has no value of that name; add it there"
 
 
 async def arun_spec(
@@ -42,6 +45,7 @@ async def arun_spec(
     log: Log | None = None,
     unclear: UnclearPolicy = DEFAULT_UNCLEAR,
     snapshot_update: bool = False,
+    fixtures: Mapping[str, Any] | None = None,
 ) -> SpecResult:
     """Compile and run every item of the spec file at ``path`` (skipped tests are left out).
 
@@ -56,8 +60,10 @@ async def arun_spec(
     installed entry points, unless a ready ``registry`` is given. ``log`` receives the live
     lines of ``--llm-verbose``. ``unclear`` decides what UNCLEAR runs do to each item's
     ``outcome``, as ``--llm-unclear`` does in pytest. ``snapshot_update`` rewrites the step
-    snapshots that changed, as ``--llm-snapshot-update`` does. Spec problems, a step calling a tool no
-    plugin offers among them, raise :class:`~llm_pytest.errors.SpecErrors`.
+    snapshots that changed, as ``--llm-snapshot-update`` does. ``fixtures`` are the values read
+    as ``fixtures.NAME`` (under pytest, the spec's requested pytest fixtures). Spec problems, a
+    step calling a tool no plugin offers among them, raise
+    :class:`~llm_pytest.errors.SpecErrors`.
     """
     if unclear not in UNCLEAR_POLICIES:
         raise UsageError(f"unclear must be one of {', '.join(UNCLEAR_POLICIES)}, got {unclear!r}")
@@ -77,6 +83,7 @@ async def arun_spec(
     missing = missing_tools(plans, registry, dirs)
     if missing:
         raise SpecErrors(missing)
+    values = None if fixtures is None else FixtureValues(fixtures, _NOT_GIVEN)
     settings = run_settings(
         registry,
         judge=judge,
@@ -84,6 +91,7 @@ async def arun_spec(
         log=log,
         concurrency=concurrency,
         snapshot_update=snapshot_update,
+        fixtures=values,
     )
     result = SpecResult()
     for plan in plans:
@@ -107,6 +115,7 @@ def run_spec(
     log: Log | None = None,
     unclear: UnclearPolicy = DEFAULT_UNCLEAR,
     snapshot_update: bool = False,
+    fixtures: Mapping[str, Any] | None = None,
 ) -> SpecResult:
     """Synchronous :func:`arun_spec` (runs its own event loop; inside one, await
     :func:`arun_spec` instead)."""
@@ -133,6 +142,7 @@ def run_spec(
             log=log,
             unclear=unclear,
             snapshot_update=snapshot_update,
+            fixtures=fixtures,
         )
 
     return anyio.run(main)

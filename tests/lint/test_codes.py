@@ -242,6 +242,14 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         5,
     ),
+    "W110": (
+        """\
+        test: {name: misspelt fixture, fixtures: [tmp_pth]}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """,
+        1,
     "W116": (
         """\
         test: {name: scripted votes}
@@ -490,3 +498,27 @@ def test_a_shell_script_without_interpolation_or_a_value_passed_as_an_argument_i
             check: result.exit_code == 0
         """
     assert not [f for f in lint(tmp_path, text).findings if f.code == "W109"]
+
+
+def test_a_misspelt_fixture_of_a_conftest_above_the_spec_is_flagged_with_the_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n\n\n@pytest.fixture(scope='session')\ndef live_server():\n    ...\n\n\n"
+        "@pytest.fixture(name='base_url')\ndef _base_url():\n    ...\n",
+        encoding="utf-8",
+    )
+    text = """\
+        fixtures: [live_servr, live_server]
+        test: {name: uses the server, fixtures: [base_ulr, base_url, from_a_plugin]}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """
+    found = [
+        (f.location.line, f.location.col, f.hint)
+        for f in lint(tmp_path / "tests", text).findings
+        if f.code == "W110"
+    ]
+    assert found == [(1, 12, "did you mean `live_server`?"), (2, 42, "did you mean `base_url`?")]

@@ -3,6 +3,10 @@ fixtures apply, scopes and teardown order are pytest's, values are read as `fixt
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.pytest_plugin.plugin_support import run, write
@@ -573,3 +577,43 @@ def test_an_unknown_fixture_of_a_test_with_experiments_is_told_once(
         "tests/llm/test_variants.yaml:1:12: the pytest fixture `live_servr` is not defined"
     ]
     result.stdout.fnmatch_lines(["*hint: did you mean `live_server`?"])
+
+
+def test_an_mcp_server_of_the_spec_is_configured_with_fixture_values(
+    pytester: pytest.Pytester,
+) -> None:
+    server = Path(__file__).parents[1] / "tools" / "mcp" / "servers" / "scripted_server.py"
+    (pytester.path / "tests" / "llm").mkdir(parents=True)
+    (pytester.path / "tests" / "llm" / "server.py").write_text(server.read_text())
+    write(
+        pytester,
+        "tests/llm/conftest.py",
+        """\
+        from pathlib import Path
+
+        import pytest
+
+        @pytest.fixture
+        def pid_file():
+            return Path(__file__).parent / "server.pid"
+        """,
+    )
+    write(
+        pytester,
+        "tests/llm/test_served.yaml",
+        f"""\
+        test: {{name: "Served", fixtures: [pid_file]}}
+        mcp_servers:
+          probe:
+            command: {json.dumps(sys.executable)}
+            args: [server.py, serve]
+            env: {{PID_FILE: "${{fixtures.pid_file}}"}}
+        steps:
+          - tool: probe_echo
+            args: {{text: hello}}
+        """,
+    )
+    result = run(pytester, "--llm")
+    result.assert_outcomes(passed=1)
+    pid = (pytester.path / "tests" / "llm" / "server.pid").read_text(encoding="utf-8")
+    assert pid.strip().isdigit()

@@ -39,6 +39,8 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W110 warning  a requested pytest fixture (``fixtures:``) that neither pytest nor a
+              ``conftest.py`` of the spec's folder or above defines, close to a name that is
 W116 warning  ``judge.votes`` or ``judge.panel`` with a judge whose answers are fixed in advance
               (``scripted``, ``offline``): the votes measure nothing
 ==== ======== =================================================================================
@@ -105,6 +107,9 @@ _TABLE = (
         "`${...}` inside a run_command shell script: the value becomes shell code.",
     ),
     Code(
+        "W110",
+        "misspelt-fixture",
+        "A requested pytest fixture no conftest.py or pytest defines, close to one that is.",
         "W116",
         "pointless-votes",
         "judge.votes or judge.panel with a judge whose answers are fixed in advance.",

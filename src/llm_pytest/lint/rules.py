@@ -8,6 +8,7 @@ from typing import Any
 from llm_pytest.dsl.spec import Spec
 from llm_pytest.expr.parse import Expression, Template
 from llm_pytest.lint.findings import Finding
+from llm_pytest.lint.fixture_names import fixture_typos
 from llm_pytest.lint.nodes import StepNodes
 from llm_pytest.lint.vague import is_vague
 from llm_pytest.model.plan import Plan, RepeatPlan, ScopePlan, StepPlan, ToolCallPlan
@@ -18,7 +19,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106, W108 and W109 for one plan of ``spec``.
+    """W101–W106 and W108–W110 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -64,6 +65,7 @@ def plan_warnings(
         script = _interpolated_script(step)
         if script is not None:
             out.append(_shell_injection(step, script, nodes))
+    out += fixture_typos(plan)
     if complete and not asserts:
         out.append(
             Finding(
