@@ -69,7 +69,10 @@ def test_each_run_starts_a_fresh_server_unless_its_scope_is_item(
     assert len(set(read_pids(pytester.path / "pids-fresh"))) == 2
     assert len(read_pids(pytester.path / "pids-shared")) == 1
     result.stdout.fnmatch_lines(
-        ["mcp servers: fresh started in * ms (median of 2 starts), shared started in * ms (1 start)"]
+        [
+            "mcp servers: fresh started in * ms (median of 2 starts), "
+            "shared started in * ms (1 start)"
+        ]
     )
     startups = [sorted(t["mcp_startup_ms"]) for t in traces(pytester)]  # type: ignore[call-overload]
     assert startups == [["fresh"], ["fresh"], ["shared"], []]
@@ -96,7 +99,9 @@ def test_a_server_that_cannot_start_fails_only_the_steps_that_use_it(
     pytester: pytest.Pytester,
 ) -> None:
     servers = f"mcp_servers:\n  broken: {{command: no-such-mcp-server}}\n  {counter()}\n"
-    works = "test: {name: Works}\n" + servers + "steps:\n  - {tool: counter_bump, check: result == 1}\n"
+    works = (
+        "test: {name: Works}\n" + servers + "steps:\n  - {tool: counter_bump, check: result == 1}\n"
+    )
     broken = (
         "test: {name: Broken}\n"
         + servers
