@@ -242,6 +242,19 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         5,
     ),
+    "W117": (
+        """        test: {name: shared server, iterations: 2}
+        mcp_servers:
+          notes:
+            command: python
+            args: [notes_server.py, "--db=notes-${iteration}.json"]
+            scope: item
+        steps:
+          - tool: notes_count
+            check: result == 0
+        """,
+        3,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py
@@ -477,3 +490,8 @@ def test_a_shell_script_without_interpolation_or_a_value_passed_as_an_argument_i
             check: result.exit_code == 0
         """
     assert not [f for f in lint(tmp_path, text).findings if f.code == "W109"]
+
+
+def test_iteration_in_the_config_of_a_server_per_run_is_no_warning(tmp_path: Path) -> None:
+    text = FIRING["W117"][0].replace("            scope: item\n", "")
+    assert not [f for f in lint(tmp_path, text).findings if f.code == "W117"]

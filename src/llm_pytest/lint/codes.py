@@ -39,6 +39,8 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W117 warning  ``${iteration}`` in the config of an MCP server with ``scope: item``: its runs
+              share one server, started before any run, so the value is always 0
 ==== ======== =================================================================================
 """
 
@@ -101,6 +103,11 @@ _TABLE = (
         "W109",
         "interpolated-shell-script",
         "`${...}` inside a run_command shell script: the value becomes shell code.",
+    ),
+    Code(
+        "W117",
+        "iteration-in-shared-server",
+        "`${iteration}` in the config of an MCP server its runs share: it is always 0.",
     ),
 )
 
