@@ -119,15 +119,24 @@ async def _run_iterations(
     if n == 1:
         return [await execute(plan, 1, settings, registry)]
     traces: list[RunTrace] = []
+    errors: list[Exception] = []
     limiter = anyio.CapacityLimiter(max(1, settings.concurrency or min(n, DEFAULT_CONCURRENCY)))
 
     async def one(i: int) -> None:
         async with limiter:
-            traces.append(await execute(plan, i + 1, settings, registry))
+            try:
+                traces.append(await execute(plan, i + 1, settings, registry))
+            except Exception as exc:
+                # A run that cannot even be set up (its servers' tools clash with others): the
+                # item fails with that error as it would with one run, not an exception group.
+                errors.append(exc)
+                tg.cancel_scope.cancel()
 
     async with anyio.create_task_group() as tg:
         for i in range(n):
             tg.start_soon(one, i)
+    if errors:
+        raise errors[0]
     return sorted(traces, key=lambda t: t.iteration)
 
 

@@ -200,3 +200,31 @@ def _wait_for_pid(path: Path, process: subprocess.Popen[bytes]) -> int:
         assert process.poll() is None, "pytest ended before the server started"
         time.sleep(0.05)
     pytest.fail("the server did not start within 60 s")
+
+
+def test_a_per_run_servers_tool_clashing_with_a_plugin_is_told_at_the_server(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "plugins/counter.py",
+        """\
+        from llm_pytest import LLMPlugin
+
+
+        class Counter(LLMPlugin):
+            name = "counter"
+
+            async def bump(self) -> int:
+                \"\"\"Count.\"\"\"
+                return 1
+        """,
+    )
+    spec = f"test: {{name: Clash, iterations: 2}}\nmcp_servers:\n  {counter()}\n"
+    (pytester.path / "test_clash.yaml").write_text(spec + "steps:\n  - tool: counter_bump\n")
+    result = run(pytester, "--llm")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["test_clash.yaml:3:3: MCP server `counter` offers the tool `counter_bump`, a name *"]
+    )
+    assert "ExceptionGroup" not in result.stdout.str()
