@@ -155,15 +155,17 @@ async def test_an_http_server_refusing_names_the_status_and_the_first_line_of_it
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_a_stdio_server_dies_with_pytest_killed_by(signum: int, tmp_path: Path) -> None:
-    write_spec = tmp_path / "test_waits.yaml"
-    write_spec.write_text(
+def test_a_stdio_server_and_what_it_started_die_with_pytest_killed_by(
+    signum: int, tmp_path: Path
+) -> None:
+    spec = tmp_path / "test_waits.yaml"
+    spec.write_text(
         f"""\
 test: {{name: Waits}}
 mcp_servers:
   counter:
     command: python
-    args: [{json.dumps(str(COUNTER))}, --stubborn]
+    args: [{json.dumps(str(COUNTER))}, --stubborn, --child]
     env: {{PID_FILE: {json.dumps(str(tmp_path / "pids"))}}}
 steps:
   - tool: counter_wait
@@ -171,12 +173,12 @@ steps:
 """
     )
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    argv = [sys.executable, "-m", "pytest", "--llm", "-p", "no:cacheprovider", str(write_spec)]
+    argv = [sys.executable, "-m", "pytest", "--llm", "-p", "no:cacheprovider", str(spec)]
     pytest_process = subprocess.Popen(
         argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        server = _wait_for_pid(tmp_path / "pids", pytest_process)
+        pids = _wait_for_pids(tmp_path / "pids", pytest_process)
         time.sleep(0.3)  # the tool call is on its way
         pytest_process.send_signal(signum)
         pytest_process.wait(10)
@@ -185,18 +187,20 @@ steps:
             pytest_process.kill()
             pytest_process.wait()
     deadline = time.monotonic() + 5
-    while running(server) and time.monotonic() < deadline:
+    while any(map(running, pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if running(server):
-        os.kill(server, signal.SIGKILL)
-        pytest.fail(f"the server (pid {server}) outlived pytest killed by {signum!r}")
+    left = [pid for pid in pids if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"outlived pytest killed by {signal.Signals(signum).name}: {left} of {pids}"
 
 
-def _wait_for_pid(path: Path, process: subprocess.Popen[bytes]) -> int:
+def _wait_for_pids(path: Path, process: subprocess.Popen[bytes]) -> list[int]:
+    """The server's pid and its child's, once the server has written them."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return read_pids(path)[0]
+        if path.exists() and len(path.read_text().split()) == 2:
+            return read_pids(path)
         assert process.poll() is None, "pytest ended before the server started"
         time.sleep(0.05)
     pytest.fail("the server did not start within 60 s")
