@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from llm_pytest.tools.calls import call_tool
 from llm_pytest.tools.mcp.client import McpConnections
 from llm_pytest.tools.mcp.config import HttpServerConfig
 from llm_pytest.tools.mcp.errors import McpServerError
 from tests.process_support import read_pids, running
 from tests.pytest_plugin.plugin_support import run, write
 
-from .support import HERE
+from .support import HERE, context
 
 COUNTER = HERE / "servers" / "counter_server.py"
 SRC = HERE.parents[2] / "src"
@@ -130,16 +131,67 @@ class _Refusing(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def refusing_server() -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 that answers every POST with 401 `bad token`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+class _RefusingCalls(BaseHTTPRequestHandler):
+    """A streamable HTTP MCP endpoint whose tool calls are refused with 403 (JSON answers)."""
+
+    def do_POST(self) -> None:
+        message = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        method = message.get("method")
+        if "id" not in message:
+            self._send(202, b"", "text/plain")
+        elif method == "initialize":
+            result = {
+                "protocolVersion": message["params"]["protocolVersion"],
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "refusing", "version": "1"},
+            }
+            self._answer(message, result)
+        elif method == "tools/list":
+            tool = {"name": "ping", "inputSchema": {"type": "object"}}
+            self._answer(message, {"tools": [tool]})
+        else:
+            self._send(403, b"token expired at 12:00\nrenew it\n", "text/plain")
+
+    def do_GET(self) -> None:
+        self._send(405, b"", "text/plain")
+
+    do_DELETE = do_GET
+
+    def _answer(self, message: dict[str, object], result: dict[str, object]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result})
+        self._send(200, body.encode(), "application/json")
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/mcp"
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that answers every POST with 401 `bad token`."""
+    yield from _serve(_Refusing)
+
+
+@pytest.fixture
+def refusing_calls() -> Iterator[str]:
+    """An MCP endpoint on 127.0.0.1 that starts but refuses tool calls with 403."""
+    yield from _serve(_RefusingCalls)
 
 
 @pytest.mark.anyio
@@ -151,6 +203,18 @@ async def test_an_http_server_refusing_names_the_status_and_the_first_line_of_it
             pass
     assert info.value.message == (
         f"cannot reach MCP server `remote` at {refusing_server}: HTTP 401 Unauthorized: bad token"
+    )
+
+
+@pytest.mark.anyio
+async def test_an_http_server_refusing_a_call_names_the_status_and_the_first_line_of_its_body(
+    refusing_calls: str,
+) -> None:
+    async with McpConnections([HttpServerConfig("remote", refusing_calls)]) as connections:
+        [ping] = connections.tools()
+        outcome = await call_tool(ping, context(), {}, 10)
+    assert outcome.error == (
+        "MCP server `remote` refused the call of `ping`: HTTP 403 Forbidden: token expired at 12:00"
     )
 
 
