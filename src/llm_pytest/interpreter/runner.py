@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -26,6 +27,9 @@ from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import JudgeRecord, Redactor, RunTrace
 from llm_pytest.model.verdict import Judge, OfflineJudge
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
+
+if TYPE_CHECKING:
+    from llm_pytest.tools.mcp.lifecycle import ServerSet
 
 __all__ = ["ExecuteRun", "Log", "Run", "RunSettings", "interpret", "run_plan"]
 
@@ -92,6 +96,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
 
     env, fixtures = settings.env, settings.fixtures
     async with plan_connections(plan, env, fixtures, scope="item") as shared:
+        _log_servers(settings.log, shared)
         registry = settings.registry.extended(shared.tools, shared.unavailable)
         inner = settings.execute
 
@@ -101,6 +106,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
             async with plan_connections(
                 plan, env, fixtures, iteration=iteration, scope="run"
             ) as own:
+                _log_servers(run_log(settings.log, iteration, plan.iterations), own)
                 trace = await inner(
                     plan, iteration, settings, registry.extended(own.tools, own.unavailable)
                 )
@@ -110,6 +116,17 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
             return trace
 
         return await _run_iterations(plan, settings, registry, execute)
+
+
+def _log_servers(log: Log | None, servers: ServerSet) -> None:
+    """For ``--llm-verbose``: how long each server took to start, or why it did not."""
+    if log is None:
+        return
+    for name, ms in servers.startup_ms.items():
+        log(f"[mcp] server `{name}` started in {ms:.0f} ms")
+    for name, error in servers.unavailable.items():
+        first = error.message.splitlines()[0]
+        log(f"[mcp] {first}" if f"`{name}`" in first else f"[mcp] `{name}` did not start: {first}")
 
 
 async def _run_iterations(

@@ -65,8 +65,15 @@ def test_each_run_starts_a_fresh_server_unless_its_scope_is_item(
             check: result == iteration
         """,
     )
-    result = run(pytester, "--llm", "--llm-concurrency", "1", "-v")
+    result = run(pytester, "--llm", "--llm-concurrency", "1", "--llm-verbose")
     result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]run 1[]] [[]mcp[]] server `fresh` started in * ms",
+            "*[[]run 2[]] [[]mcp[]] server `fresh` started in * ms",
+            "*[[]mcp[]] server `shared` started in * ms",
+        ]
+    )
     assert len(set(read_pids(pytester.path / "pids-fresh"))) == 2
     assert len(read_pids(pytester.path / "pids-shared")) == 1
     result.stdout.fnmatch_lines(
