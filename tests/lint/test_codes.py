@@ -250,6 +250,7 @@ FIRING: dict[str, tuple[str, int]] = {
             check: result.values == {}
         """,
         1,
+    ),
     "W116": (
         """\
         test: {name: scripted votes}
@@ -262,6 +263,19 @@ FIRING: dict[str, tuple[str, int]] = {
             check: result.stored == "a"
         """,
         4,
+    ),
+    "W117": (
+        """        test: {name: shared server, iterations: 2}
+        mcp_servers:
+          notes:
+            command: python
+            args: [notes_server.py, "--db=notes-${iteration}.json"]
+            scope: item
+        steps:
+          - tool: notes_count
+            check: result == 0
+        """,
+        3,
     ),
 }
 
@@ -522,3 +536,8 @@ def test_a_misspelt_fixture_of_a_conftest_above_the_spec_is_flagged_with_the_nam
         if f.code == "W110"
     ]
     assert found == [(1, 12, "did you mean `live_server`?"), (2, 42, "did you mean `base_url`?")]
+
+
+def test_iteration_in_the_config_of_a_server_per_run_is_no_warning(tmp_path: Path) -> None:
+    text = FIRING["W117"][0].replace("            scope: item\n", "")
+    assert not [f for f in lint(tmp_path, text).findings if f.code == "W117"]

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -27,6 +28,9 @@ from llm_pytest.model.plan import Plan
 from llm_pytest.model.trace import JudgeRecord, Redactor, RunTrace
 from llm_pytest.model.verdict import Judge, OfflineJudge
 from llm_pytest.tools.registry import ToolContext, ToolRegistry
+
+if TYPE_CHECKING:
+    from llm_pytest.tools.mcp.lifecycle import ServerSet
 
 __all__ = ["ExecuteRun", "Log", "Run", "RunSettings", "interpret", "run_plan"]
 
@@ -97,6 +101,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
 
     env, fixtures = settings.env, settings.fixtures
     async with plan_connections(plan, env, fixtures, scope="item") as shared:
+        _log_servers(settings.log, shared)
         registry = settings.registry.extended(shared.tools, shared.unavailable)
         inner = settings.execute
 
@@ -106,6 +111,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
             async with plan_connections(
                 plan, env, fixtures, iteration=iteration, scope="run"
             ) as own:
+                _log_servers(run_log(settings.log, iteration, plan.iterations), own)
                 trace = await inner(
                     plan, iteration, settings, registry.extended(own.tools, own.unavailable)
                 )
@@ -117,6 +123,17 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
         return await _run_iterations(plan, settings, registry, execute)
 
 
+def _log_servers(log: Log | None, servers: ServerSet) -> None:
+    """For ``--llm-verbose``: how long each server took to start, or why it did not."""
+    if log is None:
+        return
+    for name, ms in servers.startup_ms.items():
+        log(f"[mcp] server `{name}` started in {ms:.0f} ms")
+    for name, error in servers.unavailable.items():
+        first = error.message.splitlines()[0]
+        log(f"[mcp] {first}" if f"`{name}`" in first else f"[mcp] `{name}` did not start: {first}")
+
+
 async def _run_iterations(
     plan: Plan, settings: RunSettings, registry: ToolRegistry, execute: ExecuteRun
 ) -> list[RunTrace]:
@@ -124,15 +141,24 @@ async def _run_iterations(
     if n == 1:
         return [await execute(plan, 1, settings, registry)]
     traces: list[RunTrace] = []
+    errors: list[Exception] = []
     limiter = anyio.CapacityLimiter(max(1, settings.concurrency or min(n, DEFAULT_CONCURRENCY)))
 
     async def one(i: int) -> None:
         async with limiter:
-            traces.append(await execute(plan, i + 1, settings, registry))
+            try:
+                traces.append(await execute(plan, i + 1, settings, registry))
+            except Exception as exc:
+                # A run that cannot even be set up (its servers' tools clash with others): the
+                # item fails with that error as it would with one run, not an exception group.
+                errors.append(exc)
+                tg.cancel_scope.cancel()
 
     async with anyio.create_task_group() as tg:
         for i in range(n):
             tg.start_soon(one, i)
+    if errors:
+        raise errors[0]
     return sorted(traces, key=lambda t: t.iteration)
 
 

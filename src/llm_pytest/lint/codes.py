@@ -14,6 +14,9 @@ E201 error    unknown key (a typo such as ``retry_dely``), with the closest vali
 E202 error    a required key is missing (``test``, ``steps``, ``tool``, ``name``, ...)
 E203 error    a value of the wrong type or out of range, or a rule between fields broken
 E204 error    two tests of one file have the same name
+E205 error    a step's ``schema`` is not a valid JSON Schema (draft 2020-12), its file does not
+              parse, or a ``$ref`` in it points at nothing
+E206 error    a schema file, or a file a ``$ref`` names, is not found (or is not a local file)
 E301 error    an expression or ``${...}`` is invalid: it does not parse, or calls an unknown
               function
 E302 error    a name is read before any step binds it, or ``vars.NAME`` is not defined
@@ -23,6 +26,8 @@ E403 error    an argument the tool does not take
 E404 error    an argument of the wrong type, or outside what the tool's schema allows
 E405 error    an MCP server cannot be configured or started (``--mcp``)
 E406 error    a plugin cannot be loaded, so its tools cannot be checked
+E408 error    a protocol tool (``mcp_list_tools``, ...) whose ``server:`` the test does not declare
+E409 error    a tool name two MCP tools would share (``--mcp``): use ``server.tool``
 E501 error    an override (``experiments[*].overrides``) does not apply or breaks the spec
 E502 error    a fragment use: unknown fragment, missing or extra param, a fragment using itself,
               a fragment defined twice
@@ -40,9 +45,19 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
 W110 warning  a requested pytest fixture (``fixtures:``) that neither pytest nor a
-              ``conftest.py`` of the spec's folder or above defines, close to a name that is
+              ``conftest.py`` of the spec's folder or above defines, close to one that is defined
+W111 warning  ``snapshot_ignore`` on a step without ``snapshot``: nothing is stored to ignore in
+W112 warning  ``snapshot`` on a step whose result cannot be kept: a built-in tool whose result
+              differs on every call (``uuid``-like values, timings) without ``snapshot_ignore``
+W113 warning  a step ``timeout`` (or an explicit ``test.timeout``) above ``test.deadline``: the
+              deadline cancels the step first. Timeouts are upper bounds, so steps whose
+              timeouts only add up to more than the deadline are not flagged
 W116 warning  ``judge.votes`` or ``judge.panel`` with a judge whose answers are fixed in advance
               (``scripted``, ``offline``): the votes measure nothing
+W117 warning  ``${iteration}`` in the config of an MCP server with ``scope: item``: its runs
+              share one server, started before any run, so the value is always 0
+W118 warning  an MCP server's scripted elicitation answer that is not ``accept`` has ``content``,
+              which is never sent
 ==== ======== =================================================================================
 """
 
@@ -78,6 +93,8 @@ _TABLE = (
     Code("E202", "missing-key", "A required key is missing."),
     Code("E203", "invalid-value", "A value of the wrong type, out of range, or breaking a rule."),
     Code("E204", "duplicate-test-name", "Two tests of one file have the same name."),
+    Code("E205", "invalid-schema", "A step's schema that is not a valid JSON Schema."),
+    Code("E206", "schema-file-not-found", "A schema file, or one its $ref names, is not found."),
     Code("E301", "invalid-expression", "An expression or `${...}` that does not parse."),
     Code("E302", "undefined-name", "A name read before any step binds it, or an unknown var."),
     Code("E401", "unknown-tool", "A tool that no built-in, plugin or MCP server provides."),
@@ -86,6 +103,8 @@ _TABLE = (
     Code("E404", "invalid-argument", "An argument that does not match the tool's schema."),
     Code("E405", "mcp-server-unavailable", "An MCP server cannot be configured or started."),
     Code("E406", "plugin-unavailable", "A plugin cannot be loaded."),
+    Code("E408", "unknown-mcp-server", "A protocol tool names an MCP server not declared."),
+    Code("E409", "ambiguous-mcp-tool", "A tool name two MCP tools would share."),
     Code("E501", "invalid-override", "An override that does not apply or breaks the spec."),
     Code("E502", "invalid-fragment-use", "A fragment use that does not fit its definition."),
     Code("E503", "invalid-import", "An import that is missing, empty or circular."),
@@ -110,9 +129,28 @@ _TABLE = (
         "W110",
         "misspelt-fixture",
         "A requested pytest fixture no conftest.py or pytest defines, close to one that is.",
+    ),
+    Code("W111", "snapshot-ignore-without-snapshot", "snapshot_ignore on a step without snapshot."),
+    Code(
+        "W112",
+        "unstorable-snapshot",
+        "snapshot on a step whose result differs on every call, with nothing ignored.",
+    ),
+    Code("W113", "timeout-above-deadline", "A step timeout above the test's deadline."),
+    Code(
         "W116",
         "pointless-votes",
         "judge.votes or judge.panel with a judge whose answers are fixed in advance.",
+    ),
+    Code(
+        "W117",
+        "iteration-in-shared-server",
+        "`${iteration}` in the config of an MCP server its runs share: it is always 0.",
+    ),
+    Code(
+        "W118",
+        "elicitation-content-not-sent",
+        "A scripted elicitation answer other than accept that has content.",
     ),
 )
 

@@ -19,7 +19,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106 and W108–W110 for one plan of ``spec``.
+    """W101–W106, W108–W110 and W117 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -66,6 +66,7 @@ def plan_warnings(
         if script is not None:
             out.append(_shell_injection(step, script, nodes))
     out += fixture_typos(plan)
+    out.extend(_iteration_in_shared_servers(plan))
     if complete and not asserts:
         out.append(
             Finding(
@@ -139,6 +140,23 @@ def _tolerated_expectation(step: ToolCallPlan, nodes: StepNodes) -> Finding:
         "as expected, the run passes all the same",
         "remove `continue_on_error`, so that a step that does not fail as expected fails the run",
     )
+
+
+def _iteration_in_shared_servers(plan: Plan) -> Iterator[Finding]:
+    for server in plan.mcp_servers:
+        if server.scope != "item":
+            continue
+        sources: list[str] = []
+        _values((server.command, server.args, server.env, server.url, server.headers), sources)
+        if _reads("\n".join(sources), "iteration"):
+            yield Finding(
+                "W117",
+                server.location or plan.location,
+                f"MCP server `{server.name}` has `scope: item` but its config reads "
+                "`${iteration}`: the item's runs share one server, started before any of "
+                "them, so the value is always 0",
+                "use `scope: run` (the default) for a server per run, or drop `${iteration}`",
+            )
 
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "fish"})

@@ -67,3 +67,28 @@ def test_an_experiment_override_reaches_the_server_args(tmp_path: Path) -> None:
     time = server_configs(tokyo, env)[0]
     assert isinstance(time, StdioServerConfig)
     assert time.args[-1] == "Asia/Tokyo"
+
+
+def test_a_scope_picks_its_servers_and_the_iteration_and_uuid_render_per_call(
+    tmp_path: Path,
+) -> None:
+    text = """\
+test: {name: scoped}
+mcp_servers:
+  fresh:
+    command: python
+    args: ["--run=${iteration}", "--db=${uuid()}"]
+  shared:
+    command: python
+    scope: item
+steps:
+  - tool: fresh_x
+"""
+    compiled = plan(tmp_path, text)
+    assert [s.scope for s in compiled.mcp_servers] == ["run", "item"]
+    [first] = server_configs(compiled, {}, iteration=1, scope="run")
+    [second] = server_configs(compiled, {}, iteration=2, scope="run")
+    assert isinstance(first, StdioServerConfig) and isinstance(second, StdioServerConfig)
+    assert (first.name, first.args[0], second.args[0]) == ("fresh", "--run=1", "--run=2")
+    assert first.args[1] != second.args[1]
+    assert [c.name for c in server_configs(compiled, {}, scope="item")] == ["shared"]

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from llm_pytest.tools.calls import call_tool
 from llm_pytest.tools.mcp.client import McpConnections
 from llm_pytest.tools.mcp.config import HttpServerConfig
 from llm_pytest.tools.mcp.errors import McpServerError
 from tests.process_support import read_pids, running
 from tests.pytest_plugin.plugin_support import run, write
 
-from .support import HERE
+from .support import HERE, context
 
 COUNTER = HERE / "servers" / "counter_server.py"
 SRC = HERE.parents[2] / "src"
@@ -64,13 +65,21 @@ def test_each_run_starts_a_fresh_server_unless_its_scope_is_item(
             check: result == iteration
         """,
     )
-    result = run(pytester, "--llm", "--llm-concurrency", "1", "-v")
+    result = run(pytester, "--llm", "--llm-concurrency", "1", "--llm-verbose")
     result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]run 1[]] [[]mcp[]] server `fresh` started in * ms",
+            "*[[]run 2[]] [[]mcp[]] server `fresh` started in * ms",
+            "*[[]mcp[]] server `shared` started in * ms",
+        ]
+    )
     assert len(set(read_pids(pytester.path / "pids-fresh"))) == 2
     assert len(read_pids(pytester.path / "pids-shared")) == 1
     result.stdout.fnmatch_lines(
         [
-            "mcp servers: fresh started in * ms (median of 2 starts), shared started in * ms (1 start)"
+            "mcp servers: fresh started in * ms (median of 2 starts), "
+            "shared started in * ms (1 start)"
         ]
     )
     startups = [sorted(t["mcp_startup_ms"]) for t in traces(pytester)]  # type: ignore[call-overload]
@@ -129,16 +138,67 @@ class _Refusing(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def refusing_server() -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 that answers every POST with 401 `bad token`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+class _RefusingCalls(BaseHTTPRequestHandler):
+    """A streamable HTTP MCP endpoint whose tool calls are refused with 403 (JSON answers)."""
+
+    def do_POST(self) -> None:
+        message = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        method = message.get("method")
+        if "id" not in message:
+            self._send(202, b"", "text/plain")
+        elif method == "initialize":
+            result = {
+                "protocolVersion": message["params"]["protocolVersion"],
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "refusing", "version": "1"},
+            }
+            self._answer(message, result)
+        elif method == "tools/list":
+            tool = {"name": "ping", "inputSchema": {"type": "object"}}
+            self._answer(message, {"tools": [tool]})
+        else:
+            self._send(403, b"token expired at 12:00\nrenew it\n", "text/plain")
+
+    def do_GET(self) -> None:
+        self._send(405, b"", "text/plain")
+
+    do_DELETE = do_GET
+
+    def _answer(self, message: dict[str, object], result: dict[str, object]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result})
+        self._send(200, body.encode(), "application/json")
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/mcp"
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture
+def refusing_server() -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that answers every POST with 401 `bad token`."""
+    yield from _serve(_Refusing)
+
+
+@pytest.fixture
+def refusing_calls() -> Iterator[str]:
+    """An MCP endpoint on 127.0.0.1 that starts but refuses tool calls with 403."""
+    yield from _serve(_RefusingCalls)
 
 
 @pytest.mark.anyio
@@ -153,16 +213,30 @@ async def test_an_http_server_refusing_names_the_status_and_the_first_line_of_it
     )
 
 
+@pytest.mark.anyio
+async def test_an_http_server_refusing_a_call_names_the_status_and_the_first_line_of_its_body(
+    refusing_calls: str,
+) -> None:
+    async with McpConnections([HttpServerConfig("remote", refusing_calls)]) as connections:
+        [ping] = connections.tools()
+        outcome = await call_tool(ping, context(), {}, 10)
+    assert outcome.error == (
+        "MCP server `remote` refused the call of `ping`: HTTP 403 Forbidden: token expired at 12:00"
+    )
+
+
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_a_stdio_server_dies_with_pytest_killed_by(signum: int, tmp_path: Path) -> None:
-    write_spec = tmp_path / "test_waits.yaml"
-    write_spec.write_text(
+def test_a_stdio_server_and_what_it_started_die_with_pytest_killed_by(
+    signum: int, tmp_path: Path
+) -> None:
+    spec = tmp_path / "test_waits.yaml"
+    spec.write_text(
         f"""\
 test: {{name: Waits}}
 mcp_servers:
   counter:
     command: python
-    args: [{json.dumps(str(COUNTER))}, --stubborn]
+    args: [{json.dumps(str(COUNTER))}, --stubborn, --child]
     env: {{PID_FILE: {json.dumps(str(tmp_path / "pids"))}}}
 steps:
   - tool: counter_wait
@@ -170,12 +244,12 @@ steps:
 """
     )
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    argv = [sys.executable, "-m", "pytest", "--llm", "-p", "no:cacheprovider", str(write_spec)]
+    argv = [sys.executable, "-m", "pytest", "--llm", "-p", "no:cacheprovider", str(spec)]
     pytest_process = subprocess.Popen(
         argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        server = _wait_for_pid(tmp_path / "pids", pytest_process)
+        pids = _wait_for_pids(tmp_path / "pids", pytest_process)
         time.sleep(0.3)  # the tool call is on its way
         pytest_process.send_signal(signum)
         pytest_process.wait(10)
@@ -184,18 +258,48 @@ steps:
             pytest_process.kill()
             pytest_process.wait()
     deadline = time.monotonic() + 5
-    while running(server) and time.monotonic() < deadline:
+    while any(map(running, pids)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    if running(server):
-        os.kill(server, signal.SIGKILL)
-        pytest.fail(f"the server (pid {server}) outlived pytest killed by {signum!r}")
+    left = [pid for pid in pids if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"outlived pytest killed by {signal.Signals(signum).name}: {left} of {pids}"
 
 
-def _wait_for_pid(path: Path, process: subprocess.Popen[bytes]) -> int:
+def _wait_for_pids(path: Path, process: subprocess.Popen[bytes]) -> list[int]:
+    """The server's pid and its child's, once the server has written them."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return read_pids(path)[0]
+        if path.exists() and len(path.read_text().split()) == 2:
+            return read_pids(path)
         assert process.poll() is None, "pytest ended before the server started"
         time.sleep(0.05)
     pytest.fail("the server did not start within 60 s")
+
+
+def test_a_per_run_servers_tool_clashing_with_a_plugin_is_told_at_the_server(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        "plugins/counter.py",
+        """\
+        from llm_pytest import LLMPlugin
+
+
+        class Counter(LLMPlugin):
+            name = "counter"
+
+            async def bump(self) -> int:
+                \"\"\"Count.\"\"\"
+                return 1
+        """,
+    )
+    spec = f"test: {{name: Clash, iterations: 2}}\nmcp_servers:\n  {counter()}\n"
+    (pytester.path / "test_clash.yaml").write_text(spec + "steps:\n  - tool: counter_bump\n")
+    result = run(pytester, "--llm")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["test_clash.yaml:3:3: MCP server `counter` offers the tool `counter_bump`, a name *"]
+    )
+    assert "ExceptionGroup" not in result.stdout.str()

@@ -127,6 +127,7 @@ async def _started(configs: Iterable[McpServerConfig]) -> AsyncIterator[ServerSe
     tools: dict[str, list[Tool]] = {}
     servers = ServerSet()
     closing = anyio.Event()
+    failure: Exception | None = None
     async with anyio.create_task_group() as tg:
         ready = [anyio.Event() for _ in configs]
         for config, event in zip(configs, ready, strict=True):
@@ -136,8 +137,14 @@ async def _started(configs: Iterable[McpServerConfig]) -> AsyncIterator[ServerSe
                 await event.wait()
             servers.tools = [t for c in configs for t in tools.get(c.name, [])]
             yield servers
+        except Exception as exc:
+            # Raised past the group after the servers stopped, so that it stays itself rather
+            # than becoming an exception group.
+            failure = exc
         finally:
             closing.set()
+    if failure is not None:
+        raise failure
 
 
 async def _serve(

@@ -6,20 +6,18 @@ it never leaves a child behind. The child's stderr goes to an unlinked temporary
 
 The child leads a session of its own (so stopping it ends everything it started), which also
 keeps it out of reach of a signal sent to pytest's process group. So that it never outlives
-pytest, even one killed by SIGKILL, on Linux the kernel kills it when pytest ends
-(``PR_SET_PDEATHSIG``); and every server sees its stdin close then, which ends most of them.
+pytest, even one killed by SIGKILL, a watchdog process kills its group when pytest ends
+(``watchdog.py``); every server also sees its stdin close then, which ends most of them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
-import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import IO
 
 import anyio
@@ -29,6 +27,7 @@ from mcp.os.posix.utilities import terminate_posix_process_tree
 from mcp.shared.message import SessionMessage
 from mcp_types import jsonrpc_message_adapter
 
+from llm_pytest.tools.mcp import watchdog
 from llm_pytest.tools.mcp.config import StdioServerConfig
 
 __all__ = ["ServerProcess", "describe_exit", "resolve_command"]
@@ -63,57 +62,6 @@ def describe_exit(returncode: int) -> str:
     return f"exited with code {returncode} (killed by {name})"
 
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, the code to run in the child between fork and exec that makes the kernel send
-    it SIGKILL when this process ends (or at once, when it already has)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def set_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent ended before the signal was armed
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    return set_death_signal
-
-
-async def _spawn(
-    argv: list[str], env: dict[str, str], cwd: str | None, stderr: IO[bytes]
-) -> anyio.abc.Process:
-    """Start ``argv`` with pipes for stdin and stdout, in a session of its own, set to die
-    with this process where the platform allows."""
-    if sys.platform == "win32":
-        return await anyio.open_process(argv, env=env, cwd=cwd, stderr=stderr)
-    preexec = _die_with_parent()
-    if preexec is not None:
-        try:
-            from anyio._core._eventloop import get_async_backend
-        except ImportError:
-            pass
-        else:
-            # anyio.open_process has no preexec_fn; its backends pass it on to the event loop.
-            process: anyio.abc.Process = await get_async_backend().open_process(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-                cwd=cwd,
-                start_new_session=True,
-                preexec_fn=preexec,
-            )
-            return process
-    return await anyio.open_process(argv, env=env, cwd=cwd, stderr=stderr, start_new_session=True)
-
-
 class ServerProcess:
     """One started stdio server. :meth:`stop` always runs, ends the process group and reaps."""
 
@@ -139,10 +87,18 @@ class ServerProcess:
         """Spawn the child; an OSError means the command could not be run at all."""
         env: dict[str, str] = {**os.environ, **(self.config.env or {})}
         try:
-            self._process = await _spawn(self.argv, env, self.config.cwd, self._stderr)
+            self._process = await anyio.open_process(
+                self.argv,
+                env=env,
+                cwd=self.config.cwd,
+                stderr=self._stderr,
+                start_new_session=sys.platform != "win32",
+            )
         except BaseException:
             self._stderr.close()
             raise
+        if sys.platform != "win32":
+            watchdog.watch(self._process.pid)  # the server leads its process group
 
     async def wait_exit(self, within: float) -> int | None:
         """The exit code once the process has exited, waiting at most ``within`` seconds."""
@@ -235,6 +191,7 @@ class ServerProcess:
                 process = self._process
                 if process is not None:
                     await self._end(process, graceful)
+                    watchdog.release(process.pid)
             finally:
                 self._final_tail = self.stderr_tail()
                 self._stderr.close()

@@ -2,13 +2,14 @@
 
 It needs no MCP SDK (so it starts in milliseconds) and reads one JSON-RPC message per line.
 
-    counter_server.py [--stubborn]
+    counter_server.py [--stubborn] [--child]
 
 Tools: ``bump`` adds one to a counter that starts at 0 and answers the new value; ``tag``
 answers the environment variable ``COUNTER_TAG`` and the arguments the server got; ``wait``
 never answers. It lists one resource and one prompt. With ``PID_FILE`` set it appends its pid
 to that file. ``--stubborn`` ignores SIGTERM and the end of its stdin (it keeps sleeping), as
-a badly behaved server would: only SIGKILL ends it.
+a badly behaved server would: only SIGKILL ends it. ``--child`` starts a process that sleeps for
+an hour (as ``npx`` starts ``node``) and appends its pid too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from typing import Any
@@ -68,10 +70,14 @@ def main() -> None:
     stubborn = "--stubborn" in sys.argv[1:]
     if stubborn:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    pids = [os.getpid()]
+    if "--child" in sys.argv[1:]:
+        sleeper = [sys.executable, "-c", "import time; time.sleep(3600)"]
+        pids.append(subprocess.Popen(sleeper, stdin=subprocess.DEVNULL).pid)
     path = os.environ.get("PID_FILE")
     if path:
         with open(path, "a") as f:
-            f.write(f"{os.getpid()}\n")
+            f.write("".join(f"{pid}\n" for pid in pids))
     counter = 0
     for line in sys.stdin:
         message = json.loads(line)
