@@ -242,6 +242,16 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         5,
     ),
+    "W113": (
+        """        test: {name: deadline, deadline: 10}
+        steps:
+          - tool: sleep
+            args: {seconds: 1}
+            timeout: 30
+            check: result.slept == 1
+        """,
+        5,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py
@@ -477,3 +487,26 @@ def test_a_shell_script_without_interpolation_or_a_value_passed_as_an_argument_i
             check: result.exit_code == 0
         """
     assert not [f for f in lint(tmp_path, text).findings if f.code == "W109"]
+
+
+def test_a_test_timeout_above_the_deadline_is_flagged_at_the_test(tmp_path: Path) -> None:
+    report = lint(
+        tmp_path,
+        """\
+        test: {name: deadline, timeout: 30, deadline: 10}
+        steps:
+          - tool: sleep
+            args: {seconds: 1}
+            check: result.slept == 1
+        """,
+    )
+    assert [(f.code, f.location.line) for f in report.findings] == [("W113", 1)]
+    assert "above its deadline of 10 s" in report.findings[0].message
+
+
+def test_step_timeouts_that_only_add_up_to_more_than_the_deadline_are_not_flagged(
+    tmp_path: Path,
+) -> None:
+    step = "  - tool: sleep\n    args: {seconds: 1}\n    timeout: 6\n    check: result.slept == 1\n"
+    report = lint(tmp_path, "test: {name: sum, deadline: 10}\nsteps:\n" + step * 3)
+    assert report.findings == []

@@ -307,6 +307,7 @@ class _Builder:
             location=doc.locate(["test", "name"]),
             overrides=tuple((o.path, o.value, o.source) for o in applied),
             fixtures=self.fixtures(),
+            deadline=test.deadline,
         )
 
     def fixtures(self) -> tuple[FixtureUse, ...]:

@@ -23,6 +23,9 @@ class Override:
     value: Any
     source: str
     location: SourceLocation | None = None
+    unless_set: bool = False
+    """Set the path only where the spec (or an earlier override) gives it no value: a default
+    such as ``--llm-deadline``."""
 
     def describe(self) -> str:
         return f"override `{self.path}` from {self.source}"
@@ -89,7 +92,8 @@ def _set(data: Any, ov: Override, doc: Document) -> None:
                 node = node[index]
         elif isinstance(node, dict):
             if last:
-                node[part] = copy.deepcopy(ov.value)
+                if not (ov.unless_set and node.get(part) is not None):
+                    node[part] = copy.deepcopy(ov.value)
             else:
                 if part not in node or node[part] is None:
                     node[part] = MarkedDict()

@@ -39,6 +39,9 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W113 warning  a step ``timeout`` (or an explicit ``test.timeout``) above ``test.deadline``: the
+              deadline cancels the step first. Timeouts are upper bounds, so steps whose
+              timeouts only add up to more than the deadline are not flagged
 ==== ======== =================================================================================
 """
 
@@ -102,6 +105,7 @@ _TABLE = (
         "interpolated-shell-script",
         "`${...}` inside a run_command shell script: the value becomes shell code.",
     ),
+    Code("W113", "timeout-above-deadline", "A step timeout above the test's deadline."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

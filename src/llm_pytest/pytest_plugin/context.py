@@ -121,7 +121,9 @@ class LlmContext:
                     iterations=opts.iterations,
                     min_pass_rate=opts.min_pass_rate,
                     timeout=opts.timeout,
-                    source="the command line or ini (--llm-iterations/-min-pass-rate/-timeout)",
+                    deadline=opts.deadline,
+                    source="the command line or ini "
+                    "(--llm-iterations/-min-pass-rate/-timeout/-deadline)",
                 )
                 ovs += [parse_override(text, source) for text, source in opts.overrides]
             except UsageError as exc:

@@ -166,6 +166,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="default step timeout of every spec; a step's own timeout still wins",
     )
     group.addoption(
+        "--llm-deadline",
+        type=_cli(positive_float),
+        metavar="SECONDS",
+        help="deadline of setup and steps of each run, for specs that set no test.deadline",
+    )
+    group.addoption(
         "--llm-iterations",
         type=_cli(positive_int),
         metavar="N",
@@ -274,6 +280,7 @@ def add_options(parser: pytest.Parser) -> None:
         "html",
         "cache",
         "unclear",
+        "deadline",
     ):
         parser.addini(f"llm_{name}", f"like --llm-{name.replace('_', '-')}", default="")
     parser.addini("llm_overrides", "PATH=VALUE overrides, one a line", type="linelist", default=[])

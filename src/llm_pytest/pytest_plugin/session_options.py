@@ -54,6 +54,8 @@ class LlmOptions:
     judge_settings: dict[str, Any] = field(default_factory=dict)
     redact: tuple[str, ...] = ()
     """Name patterns of secret variables beyond the defaults (ini ones, then the command line)."""
+    deadline: float | None = None
+    """``test.deadline`` of every spec that sets none (``--llm-deadline``)."""
 
 
 def read_options(config: pytest.Config) -> LlmOptions:
@@ -130,6 +132,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         plugin_dirs=tuple(plugin_dirs),
         judge_settings=judge_settings,
         redact=tuple(redact),
+        deadline=pick("deadline", positive_float),
     )
 
 
