@@ -24,9 +24,12 @@ from llm_pytest.pytest_plugin.options import (
     unclear_policy,
 )
 
-__all__ = ["LlmOptions", "read_options"]
+__all__ = ["INI_OVERRIDES", "LlmOptions", "read_options"]
 
 T = TypeVar("T")
+
+INI_OVERRIDES = "ini llm_overrides"
+"""The source of the ini file's overrides."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         raw = str(config.getini(f"llm_{name}") or "").strip()
         return Path(ini_base, raw) if raw else None
 
-    overrides = [(text, "ini llm_overrides") for text in config.getini("llm_overrides")]
+    overrides = [(text, INI_OVERRIDES) for text in config.getini("llm_overrides")]
     for text, _ in overrides:
         try:
             override_text(text)
