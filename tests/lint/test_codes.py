@@ -510,3 +510,24 @@ def test_step_timeouts_that_only_add_up_to_more_than_the_deadline_are_not_flagge
     step = "  - tool: sleep\n    args: {seconds: 1}\n    timeout: 6\n    check: result.slept == 1\n"
     report = lint(tmp_path, "test: {name: sum, deadline: 10}\nsteps:\n" + step * 3)
     assert report.findings == []
+
+
+def test_an_experiment_override_matching_nothing_is_e501_with_the_closest_path(
+    tmp_path: Path,
+) -> None:
+    report = lint(
+        tmp_path,
+        """\
+        test: {name: typo}
+        vars: {limit: 3}
+        experiments:
+          - name: small
+            overrides: {vars.limt: 1}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """,
+    )
+    (finding,) = report.findings
+    assert (finding.code, finding.location.line) == ("E501", 5)
+    assert finding.hint is not None and finding.hint.startswith("did you mean `vars.limit`?")

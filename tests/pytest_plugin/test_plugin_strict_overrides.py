@@ -155,3 +155,18 @@ def test_a_session_override_of_what_experiments_set_is_told_in_the_header(
     assert "test.deadline" not in result.stdout.str()
     quiet = run(pytester, "--llm", "--llm-override", "test.timeout=5")
     assert "also replaces what experiments set" not in quiet.stdout.str()
+
+
+def test_under_xdist_an_override_matching_no_spec_fails_each_item_saying_why(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester, "tests/llm/test_plain.yaml", PLAIN)
+    result = run(pytester, "--llm", "-n", "2", "--llm-override", "vars.limt=5")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "override `vars.limt` from --llm-override matches nothing in any spec collected; in "
+            "tests/llm/test_plain.yaml: `vars` has no `limt`",
+            "  hint: did you mean `vars.limit`?*",
+        ]
+    )

@@ -74,6 +74,8 @@ class LlmContext:
         the ids of those experiments' items."""
         self._matched: set[int] = set()
         self._unmatched: dict[int, NoMatch] = {}
+        self.broken_overrides: str | None = None
+        """Why the session's overrides cannot run (under xdist, where each item says so)."""
 
     @classmethod
     def of(cls, config: pytest.Config) -> LlmContext:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llm_pytest.errors import LlmPytestError, ProviderConfigError
+from llm_pytest.errors import LlmPytestError, ProviderConfigError, UsageError
 from llm_pytest.model.plan import Plan
 from llm_pytest.model.result import ItemResult
 from llm_pytest.pytest_plugin.context import LlmContext, internal_error
@@ -61,6 +61,8 @@ class SpecItem(pytest.Item):
 
     def runtest(self) -> None:
         ctx = LlmContext.of(self.config)
+        if ctx.broken_overrides is not None:
+            raise UsageError(ctx.broken_overrides)
         try:
             result = ctx.run_item(self.plan, ctx.live_log(), item=self)
         except ProviderConfigError as exc:

@@ -111,14 +111,14 @@ def collection_lines(config: pytest.Config) -> list[str]:
 
 
 def check_overrides(config: pytest.Config) -> None:
-    """A usage error for each command-line override that matched nothing in any spec collected.
+    """A usage error for each command-line override that matched nothing in any spec collected
+    (under xdist, where a worker cannot stop the session, each spec item errors with it).
 
     The ini file's overrides serve the whole project, of which a session may collect only some
     specs: one of them that matched nothing is told after collection instead
     (:func:`collection_lines`)."""
-    errors = [
-        e for e in LlmContext.of(config).unmatched_overrides() if e.override.source != INI_OVERRIDES
-    ]
+    ctx = LlmContext.of(config)
+    errors = [e for e in ctx.unmatched_overrides() if e.override.source != INI_OVERRIDES]
     if not errors:
         return
     lines = []
@@ -128,6 +128,9 @@ def check_overrides(config: pytest.Config) -> None:
         )
         if error.hint:
             lines.append(f"  hint: {error.hint}")
+    if is_xdist_worker(config):
+        ctx.broken_overrides = "\n".join(lines)
+        return
     raise pytest.UsageError("llm-pytest: " + "\n".join(lines))
 
 
