@@ -202,6 +202,7 @@ class Run:
                 walk.deadline = None
         if limit.cancelled_caught:
             walk.fail(None, f"deadline of {plan.deadline:g}s exceeded")
+            walk.say(f"[deadline] {walk.failure}")
 
     async def _close(self) -> None:
         try:
