@@ -277,6 +277,16 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         3,
     ),
+    "W113": (
+        """        test: {name: deadline, deadline: 10}
+        steps:
+          - tool: sleep
+            args: {seconds: 1}
+            timeout: 30
+            check: result.slept == 1
+        """,
+        5,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py
@@ -541,3 +551,47 @@ def test_a_misspelt_fixture_of_a_conftest_above_the_spec_is_flagged_with_the_nam
 def test_iteration_in_the_config_of_a_server_per_run_is_no_warning(tmp_path: Path) -> None:
     text = FIRING["W117"][0].replace("            scope: item\n", "")
     assert not [f for f in lint(tmp_path, text).findings if f.code == "W117"]
+
+
+def test_a_test_timeout_above_the_deadline_is_flagged_at_the_test(tmp_path: Path) -> None:
+    report = lint(
+        tmp_path,
+        """\
+        test: {name: deadline, timeout: 30, deadline: 10}
+        steps:
+          - tool: sleep
+            args: {seconds: 1}
+            check: result.slept == 1
+        """,
+    )
+    assert [(f.code, f.location.line) for f in report.findings] == [("W113", 1)]
+    assert "above its deadline of 10 s" in report.findings[0].message
+
+
+def test_step_timeouts_that_only_add_up_to_more_than_the_deadline_are_not_flagged(
+    tmp_path: Path,
+) -> None:
+    step = "  - tool: sleep\n    args: {seconds: 1}\n    timeout: 6\n    check: result.slept == 1\n"
+    report = lint(tmp_path, "test: {name: sum, deadline: 10}\nsteps:\n" + step * 3)
+    assert report.findings == []
+
+
+def test_an_experiment_override_matching_nothing_is_e501_with_the_closest_path(
+    tmp_path: Path,
+) -> None:
+    report = lint(
+        tmp_path,
+        """\
+        test: {name: typo}
+        vars: {limit: 3}
+        experiments:
+          - name: small
+            overrides: {vars.limt: 1}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """,
+    )
+    (finding,) = report.findings
+    assert (finding.code, finding.location.line) == ("E501", 5)
+    assert finding.hint is not None and finding.hint.startswith("did you mean `vars.limit`?")

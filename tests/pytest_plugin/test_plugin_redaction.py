@@ -179,7 +179,7 @@ def test_a_secret_on_the_command_line_is_redacted_in_the_reports(
 ) -> None:
     monkeypatch.setenv("ACME_SIGNING_SEED", "seed-value-1234")
     write(project, "tests/llm/test_seed.yaml", SEED)
-    args = ("--llm-redact", "_SEED$", "--llm-override", "vars.seed=seed-value-1234")
+    args = ("--llm-redact", "_SEED$", "--llm-override", "+vars.seed=seed-value-1234")
     run(project, "--llm", "--llm-report-dir", "out", "--llm-html", "report.html", *args)
     written = [project.path / "report.html", *(project.path / "out").glob("*.jsonl")]
     assert [p.name for p in written if "seed-value-1234" in p.read_text()] == []

@@ -17,7 +17,7 @@ from llm_pytest.dsl.fragments import FragmentIndex, load_fragments
 from llm_pytest.dsl.jsonschemas import compile_schema
 from llm_pytest.dsl.loader import Document, load_file, load_text
 from llm_pytest.dsl.names import check_names
-from llm_pytest.dsl.overrides import Override, apply_overrides
+from llm_pytest.dsl.overrides import NoMatch, Override, apply_overrides
 from llm_pytest.dsl.snapshots import compile_snapshot
 from llm_pytest.dsl.spec import (
     ExpectedError,
@@ -98,6 +98,9 @@ class CompiledFile:
     """The plans of one file, the validated specs behind them, and every problem found.
 
     ``partial_plans`` holds, for each validated test that yields no plan, its partial plan.
+    ``matched`` holds the indexes of the overrides given that matched at least one test, and
+    ``unmatched`` the others' first :class:`NoMatch` (they were left out where they match
+    nothing).
     """
 
     path: str
@@ -105,6 +108,8 @@ class CompiledFile:
     specs: list[tuple[Document, Spec]] = field(default_factory=list)
     errors: list[SpecError] = field(default_factory=list)
     partial_plans: list[PartialPlan] = field(default_factory=list)
+    matched: set[int] = field(default_factory=set)
+    unmatched: dict[int, NoMatch] = field(default_factory=dict)
 
     def raise_errors(self) -> None:
         if self.errors:
@@ -159,6 +164,9 @@ def compile_documents(docs: Sequence[Document], overrides: Sequence[Override] = 
             out.partial_plans.append(_build(doc, spec, None, []).partial(spec))
             continue
         _compile_test(doc, spec, overrides, out)
+    for index, error in out.unmatched.items():
+        if index not in out.matched and overrides[index].required:
+            out.errors.append(error)
     # a command-line override that breaks the spec breaks every variant alike: say it once
     unique = {(type(e), str(e), e.hint): e for e in out.errors}
     out.errors = list(unique.values())
@@ -196,7 +204,7 @@ def _compile_test(
     )
     planned = len(out.plans)
     for variant in variants:
-        built = _compile_variant(doc, spec, variant, overrides, out.errors)
+        built = _compile_variant(doc, spec, variant, overrides, out)
         if built is None:
             continue
         out.errors.extend(built.errors)
@@ -213,30 +221,42 @@ def _compile_variant(
     spec: Spec,
     variant: tuple[int, Experiment] | None,
     overrides: Sequence[Override],
-    errors: list[SpecError],
+    out: CompiledFile,
 ) -> _Built | None:
-    """The variant built (with its errors), or None when its overrides do not apply."""
-    ovs: list[Override] = []
+    """The variant built (with its errors), or None when its overrides do not apply. The given
+    ``overrides`` are left out where they match nothing (``out`` keeps count); an
+    experiment's own must match."""
+    ovs: list[tuple[int | None, Override]] = []
     experiment: str | None = None
     if variant is not None:
         i, exp = variant
         experiment = exp.name
         ovs = [
-            Override(
-                key,
-                value,
-                f"experiment `{exp.name}`",
-                doc.locate(["experiments", i, "overrides", key], key=True),
+            (
+                None,
+                Override(
+                    key,
+                    value,
+                    f"experiment `{exp.name}`",
+                    doc.locate(["experiments", i, "overrides", key], key=True),
+                ),
             )
             for key, value in exp.overrides.items()
         ]
-    ovs.extend(overrides)
+    ovs.extend(enumerate(overrides))
     vdoc, vspec = doc, spec
     applied: list[Override] = []
-    for ov in ovs:
+    errors = out.errors
+    for index, ov in ovs:
         try:
             vdoc = apply_overrides(vdoc, [ov])
             vspec = validate_data(vdoc.data, vdoc, Spec)
+        except NoMatch as exc:
+            if index is None:
+                errors.append(exc)
+                return None
+            out.unmatched.setdefault(index, exc)
+            continue
         except OverrideError as exc:
             errors.append(exc)
             return None
@@ -250,6 +270,8 @@ def _compile_variant(
                 )
             )
             return None
+        if index is not None:
+            out.matched.add(index)
         applied.append(ov)
     return _build(vdoc, vspec, experiment, applied)
 
@@ -315,8 +337,9 @@ class _Builder:
             ),
             judge=_judge_plan(spec.judge) if spec.judge else JudgePlan(),
             location=doc.locate(["test", "name"]),
-            overrides=tuple((o.path, o.value, o.source) for o in applied),
+            overrides=tuple((o.target, o.value, o.source) for o in applied),
             fixtures=self.fixtures(),
+            deadline=test.deadline,
         )
         self.unique_snapshots(plan)
         return plan

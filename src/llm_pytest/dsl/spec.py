@@ -270,6 +270,10 @@ class SpecInfo(_Model):
     """pytest fixtures this test requests (as a Python test names them as arguments): set up
     before its runs, torn down after, and readable as `${fixtures.NAME}`. Autouse fixtures
     apply without being named; naming one makes its value readable."""
+    deadline: Seconds | None = Field(default=None, examples=[60])
+    """Seconds setup and steps of one run may take together (each iteration has its own); when
+    they pass, the running step is cancelled and the run fails. Teardown still runs, each of
+    its steps within its own `timeout`. `timeout` stays the default of each step."""
 
     _unique_fixtures = field_validator("fixtures")(_unique)
 

@@ -242,7 +242,19 @@ class Run:
             walk.not_run(plan.setup, "setup", "vars failed")
             walk.not_run(plan.steps, "steps", "vars failed")
             return
-        await walk.phases()
+        if plan.deadline is None:
+            await walk.phases()
+            return
+        # teardown is outside the deadline: it runs afterwards, each step within its timeout
+        with anyio.CancelScope(deadline=anyio.current_time() + plan.deadline) as limit:
+            walk.deadline = limit.deadline
+            try:
+                await walk.phases()
+            finally:
+                walk.deadline = None
+        if limit.cancelled_caught:
+            walk.fail(None, f"deadline of {plan.deadline:g}s exceeded")
+            walk.say(f"[deadline] {walk.failure}")
 
     async def _close(self) -> None:
         try:

@@ -123,7 +123,9 @@ class Walk:
     """Walks a plan's steps into ``trace`` with ``scope``, the run's names.
 
     ``failure`` is the run's first failure, if any; ``loop`` the values of the enclosing repeat
-    blocks' variables; ``repeats`` those blocks, each with whether it has iterations to go.
+    blocks' variables; ``repeats`` those blocks, each with whether it has iterations to go;
+    ``deadline`` the time (``anyio.current_time()``) at which the run's ``test.deadline``
+    cancels what runs, while it applies.
     """
 
     def __init__(
@@ -149,13 +151,24 @@ class Walk:
         self.failure: str | None = None
         self.loop: dict[str, int] = {}
         self.repeats: list[tuple[RepeatPlan, bool]] = []
+        self.deadline: float | None = None
 
     async def phases(self) -> None:
         """Setup, then the steps (recorded not run after a failed setup, unless walking on)."""
-        if not await self.steps(self.plan.setup, "setup") and not self.source.keep_going:
+        try:
+            setup_ok = await self.steps(self.plan.setup, "setup")
+        except anyio.get_cancelled_exc_class():
+            if self.past_deadline():
+                self.not_run(self.plan.steps, "steps", "the deadline passed")
+            raise
+        if not setup_ok and not self.source.keep_going:
             self.not_run(self.plan.steps, "steps", "setup failed")
             return
         await self.steps(self.plan.steps, "steps")
+
+    def past_deadline(self) -> bool:
+        """Whether the run's deadline applies and has passed (what cancelled its step)."""
+        return self.deadline is not None and anyio.current_time() >= self.deadline
 
     async def teardown(self) -> None:
         """Every teardown step, whatever failed before."""
@@ -168,10 +181,15 @@ class Walk:
         stop = stop_on_failure and not self.source.keep_going
         ok = True
         for i, step in enumerate(steps):
-            if isinstance(step, ToolCallPlan):
-                passed = await self._tool_step(step, phase)
-            else:
-                passed = await self._block(step, phase)
+            try:
+                if isinstance(step, ToolCallPlan):
+                    passed = await self._tool_step(step, phase)
+                else:
+                    passed = await self._block(step, phase)
+            except anyio.get_cancelled_exc_class():
+                if self.past_deadline():
+                    self.not_run(steps[i + 1 :], phase, "the deadline passed")
+                raise
             if not passed:
                 ok = False
                 if stop:
@@ -235,6 +253,10 @@ class Walk:
                 ok = await self._scope(step, phase, rec)
         except StepFailed as exc:
             return self._step_failed(step, rec, kept, str(exc), False)
+        except anyio.get_cancelled_exc_class():
+            rec.duration_ms = (time.perf_counter() - start) * 1000
+            self._interrupted(step, rec)
+            raise
         rec.duration_ms = (time.perf_counter() - start) * 1000
         rec.status = "passed" if ok else "failed"
         return ok
@@ -298,7 +320,8 @@ class Walk:
         try:
             last, error = await self._attempts(step, calls, rec, kept)
         except anyio.get_cancelled_exc_class():
-            rec.status, rec.error = "failed", "cancelled while running"
+            rec.duration_ms = calls.duration_ms()
+            self._interrupted(step, rec)
             raise
         rec.duration_ms = calls.duration_ms()
         result = last.result if last.ok else None
@@ -413,6 +436,23 @@ class Walk:
         )
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _interrupted(self, step: StepPlan, rec: StepRecord) -> None:
+        """``step`` was cancelled while it ran: by the run's deadline (the innermost step that
+        was running fails the run, naming itself) or from outside."""
+        rec.status = "failed"
+        if not self.past_deadline():
+            rec.error = "cancelled while running"
+            return
+        if self.failure is None:
+            seconds = self.plan.deadline or 0
+            self.fail(
+                rec.id,
+                f'deadline of {seconds:g}s exceeded during step "{step.label}" ({rec.location})',
+            )
+            rec.error = self.failure
+        else:
+            rec.error = "the deadline passed while its steps ran"
 
     def _step_failed(
         self, step: StepPlan, rec: StepRecord, kept: bool, message: str, tolerated: bool

@@ -19,7 +19,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106, W108–W110 and W117 for one plan of ``spec``.
+    """W101–W106, W108–W110, W113 and W117 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -54,6 +54,8 @@ def plan_warnings(
                 out.append(_unused(step, nodes))
         if explicit_timeout and step.timeout is not None and step.timeout > plan.timeout:
             out.append(_timeout(step, plan.timeout, nodes))
+        if plan.deadline is not None and step.timeout is not None and step.timeout > plan.deadline:
+            out.append(_beyond_deadline(step, plan.deadline, nodes))
         if step.retry == 0:
             node: dict[str, Any] = nodes.node(step.location) or {}
             if node.get("retry_delay") is not None:
@@ -67,6 +69,17 @@ def plan_warnings(
             out.append(_shell_injection(step, script, nodes))
     out += fixture_typos(plan)
     out.extend(_iteration_in_shared_servers(plan))
+    if explicit_timeout and plan.deadline is not None and plan.timeout > plan.deadline:
+        out.append(
+            Finding(
+                "W113",
+                plan.location,
+                f"the test's timeout of {plan.timeout:g} s is above its deadline of "
+                f"{plan.deadline:g} s: no step can use its whole timeout",
+                "`test.timeout` is each step's default and `test.deadline` the budget of all "
+                "setup and steps together: lower `test.timeout` to at most the deadline",
+            )
+        )
     if complete and not asserts:
         out.append(
             Finding(
@@ -111,6 +124,17 @@ def _timeout(step: ToolCallPlan, test_timeout: float, nodes: StepNodes) -> Findi
         f"step timeout {step.timeout:g} s is above the test's timeout of {test_timeout:g} s",
         "`test.timeout` is the default for each step, not a limit on the whole test: lower "
         "this step's `timeout`, or raise `test.timeout` if steps really take this long",
+    )
+
+
+def _beyond_deadline(step: ToolCallPlan, deadline: float, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W113",
+        nodes.locate(step.location, ["timeout"]),
+        f"step timeout {step.timeout:g} s is above the test's deadline of {deadline:g} s: the "
+        "deadline cancels the step first",
+        "lower this step's `timeout` to at most `test.deadline`, or raise the deadline if the "
+        "test really takes this long",
     )
 
 

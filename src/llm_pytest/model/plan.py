@@ -245,6 +245,8 @@ class Plan:
     overrides: tuple[tuple[str, Any, str], ...] = ()
     fixtures: tuple[FixtureUse, ...] = ()
     """The pytest fixtures requested: top-level `fixtures:`, then `test.fixtures`."""
+    deadline: float | None = None
+    """Seconds setup and steps of one run may take together (`test.deadline`), or no limit."""
 
     @property
     def fixture_names(self) -> tuple[str, ...]:
@@ -274,6 +276,7 @@ class Plan:
             "description": self.description,
             "tags": list(self.tags),
             "timeout": self.timeout,
+            "deadline": self.deadline,
             "iterations": self.iterations,
             "min_pass_rate": self.min_pass_rate,
             "mode": self.mode,

@@ -34,8 +34,10 @@ class SpecFile(pytest.Module):
         ctx = LlmContext.of(self.config)
         docs = load_file(display_path(self.config, self.path))
         compiled = compile_documents(docs, ctx.overrides())
+        ctx.note_compiled(compiled)
         compiled.raise_errors()
         ctx.check_tools(compiled.plans, self.path)
+        ctx.note_experiments(compiled.plans, self.nodeid)
         items = [
             SpecItem.from_parent(self, name=plan.item_name, plan=plan) for plan in compiled.plans
         ]

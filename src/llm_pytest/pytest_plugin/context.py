@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
 import pytest
 
-from llm_pytest.dsl.compiler import compile_file
-from llm_pytest.dsl.overrides import Override, parse_override
+from llm_pytest.dsl.compiler import CompiledFile, compile_file
+from llm_pytest.dsl.overrides import NoMatch, Override, overlapping, parse_override
 from llm_pytest.errors import LlmPytestError, ProviderConfigError, SpecError, SpecErrors, UsageError
 from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY, RunSettings, run_plan
@@ -70,6 +71,13 @@ class LlmContext:
         self._tools = SpecTools(options.plugin_dirs)
         self._overrides: list[Override] | None = None
         self._ahead: RunAhead | None = None
+        self.shadowed: dict[tuple[str, str], list[str]] = {}
+        """Session overrides (path as written, source) that replace what experiments set, with
+        the ids of those experiments' items."""
+        self._matched: set[int] = set()
+        self._unmatched: dict[int, NoMatch] = {}
+        self.broken_overrides: str | None = None
+        """Why the session's overrides cannot run (under xdist, where each item says so)."""
 
     @classmethod
     def of(cls, config: pytest.Config) -> LlmContext:
@@ -115,7 +123,10 @@ class LlmContext:
     # -- compiling and running ---------------------------------------------------------------
 
     def overrides(self) -> list[Override]:
-        """Session settings, then ``--llm-override``s: the order they apply in (LANGUAGE.md §6)."""
+        """Session settings, then ``--llm-override``s: the order they apply in (LANGUAGE.md §6).
+
+        Each applies to the specs it matches; one that matches none of the session's specs is
+        an error of the session (:meth:`unmatched_overrides`), not of each file."""
         if self._overrides is None:
             opts = self.options
             try:
@@ -123,13 +134,41 @@ class LlmContext:
                     iterations=opts.iterations,
                     min_pass_rate=opts.min_pass_rate,
                     timeout=opts.timeout,
-                    source="the command line or ini (--llm-iterations/-min-pass-rate/-timeout)",
+                    deadline=opts.deadline,
+                    source="the command line or ini "
+                    "(--llm-iterations/-min-pass-rate/-timeout/-deadline)",
                 )
                 ovs += [parse_override(text, source) for text, source in opts.overrides]
             except UsageError as exc:
                 raise pytest.UsageError(str(exc)) from None
-            self._overrides = ovs
+            self._overrides = [replace(ov, required=False) for ov in ovs]
         return self._overrides
+
+    def note_compiled(self, compiled: CompiledFile) -> None:
+        """Count which session overrides the spec file ``compiled`` (compiled with
+        :meth:`overrides`) matched."""
+        self._matched |= compiled.matched
+        for index, error in compiled.unmatched.items():
+            self._unmatched.setdefault(index, error)
+
+    def unmatched_overrides(self) -> list[NoMatch]:
+        """Session overrides that matched nothing in any spec file collected so far."""
+        return [e for i, e in self._unmatched.items() if i not in self._matched]
+
+    def note_experiments(self, plans: Iterable[Plan], file_id: str) -> None:
+        """Remember each session override that sets a path an experiment of ``plans`` (items
+        of the file ``file_id``) sets too: it wins, so the experiments no longer differ there.
+        A default such as ``--llm-deadline``, which gives way to an experiment, is not one."""
+        session = [ov for ov in self.overrides() if not ov.unless_set]
+        for plan in plans:
+            if plan.experiment is None:
+                continue
+            own = f"experiment `{plan.experiment}`"
+            paths = [path for path, _, source in plan.overrides if source == own]
+            for ov in session:
+                if any(overlapping(ov.target, path) for path in paths):
+                    items = self.shadowed.setdefault((ov.path, ov.source), [])
+                    items.append(f"{file_id}::{plan.item_name}")
 
     def registry_for(self, spec_path: str | os.PathLike[str]) -> ToolRegistry:
         """Built-in tools, installed plugins, the ini plugin directories and the spec's own

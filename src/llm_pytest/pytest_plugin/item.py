@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from _pytest.fixtures import TopRequest  # what pytest's own non-Python items (doctests) use
 
-from llm_pytest.errors import LlmPytestError, ProviderConfigError, SourceLocation, SpecError
+from llm_pytest.errors import (
+    LlmPytestError,
+    ProviderConfigError,
+    SourceLocation,
+    SpecError,
+    UsageError,
+)
 from llm_pytest.expr.scope import FixtureValues
 from llm_pytest.model.plan import FixtureUse, Plan
 from llm_pytest.model.result import ItemResult
@@ -116,6 +122,8 @@ class SpecItem(pytest.Item):
 
     def _run(self) -> None:
         ctx = LlmContext.of(self.config)
+        if ctx.broken_overrides is not None:
+            raise UsageError(ctx.broken_overrides)
         try:
             result = ctx.run_item(
                 self.plan, ctx.live_log(), item=self, fixtures=self.fixture_values()

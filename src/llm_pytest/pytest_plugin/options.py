@@ -180,6 +180,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="default step timeout of every spec; a step's own timeout still wins",
     )
     group.addoption(
+        "--llm-deadline",
+        type=_cli(positive_float),
+        metavar="SECONDS",
+        help="deadline of setup and steps of each run, for specs that set no test.deadline",
+    )
+    group.addoption(
         "--llm-iterations",
         type=_cli(positive_int),
         metavar="N",
@@ -311,6 +317,7 @@ def add_options(parser: pytest.Parser) -> None:
         "cache",
         "unclear",
         "keep_runs",
+        "deadline",
     ):
         parser.addini(f"llm_{name}", f"like --llm-{name.replace('_', '-')}", default="")
     parser.addini("llm_overrides", "PATH=VALUE overrides, one a line", type="linelist", default=[])

@@ -74,6 +74,21 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     return [*session.header_lines(config), *shard]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.getoption("llm"):
+        from llm_pytest.pytest_plugin import session as llm_session
+
+        llm_session.check_overrides(session.config)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str] | None:
+    if not config.getoption("llm"):
+        return None
+    from llm_pytest.pytest_plugin import session
+
+    return session.collection_lines(config) or None
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for at, item in enumerate(items):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from llm_pytest.dsl.overrides import NoMatch
 from llm_pytest.interpreter.runner import DEFAULT_CONCURRENCY
 from llm_pytest.model.redaction import Redactor
 from llm_pytest.model.stats import item_stats
@@ -27,12 +28,15 @@ from llm_pytest.pytest_plugin.keys import (
     SESSION_RECORDS,
     SPEC_SKIP_ATTRIBUTE,
 )
+from llm_pytest.pytest_plugin.session_options import INI_OVERRIDES
 from llm_pytest.reports import registry
 from llm_pytest.reports.records import ItemRecord
 from llm_pytest.reports.registry import ReportContext
 from llm_pytest.reports.runs import default_runs_dir, new_run_dir, point_latest, prune_runs
 
 __all__ = [
+    "check_overrides",
+    "collection_lines",
     "finish_report",
     "gather_records",
     "header_lines",
@@ -85,6 +89,60 @@ def header_lines(config: pytest.Config) -> list[str]:
             "(--llm-parallel, --llm-concurrency)"
         )
     return lines
+
+
+SHADOWED_ITEMS = 3
+"""Items named per override that replaces what experiments set; the rest are counted."""
+
+
+def collection_lines(config: pytest.Config) -> list[str]:
+    """Header lines after collection: each ini override that matched nothing in the specs
+    collected, and each session override that sets a path experiments also set, which makes
+    those experiments alike there."""
+    ctx = LlmContext.of(config)
+    lines = [
+        f"llm-pytest {e.override.describe()} matches nothing in the specs collected ({_in(e)})"
+        for e in ctx.unmatched_overrides()
+        if e.override.source == INI_OVERRIDES
+    ]
+    for (path, source), items in ctx.shadowed.items():
+        shown = ", ".join(items[:SHADOWED_ITEMS])
+        if len(items) > SHADOWED_ITEMS:
+            shown += f" and {len(items) - SHADOWED_ITEMS} more"
+        lines.append(
+            f"llm-pytest override `{path}` from {source} also replaces what experiments set, so "
+            f"they no longer differ there: {shown}"
+        )
+    return lines
+
+
+def check_overrides(config: pytest.Config) -> None:
+    """A usage error for each command-line override that matched nothing in any spec collected
+    (under xdist, where a worker cannot stop the session, each spec item errors with it).
+
+    The ini file's overrides serve the whole project, of which a session may collect only some
+    specs: one of them that matched nothing is told after collection instead
+    (:func:`collection_lines`)."""
+    ctx = LlmContext.of(config)
+    errors = [e for e in ctx.unmatched_overrides() if e.override.source != INI_OVERRIDES]
+    if not errors:
+        return
+    lines = []
+    for error in errors:
+        lines.append(
+            f"{error.override.describe()} matches nothing in any spec collected; {_in(error)}"
+        )
+        if error.hint:
+            lines.append(f"  hint: {error.hint}")
+    if is_xdist_worker(config):
+        ctx.broken_overrides = "\n".join(lines)
+        return
+    raise pytest.UsageError("llm-pytest: " + "\n".join(lines))
+
+
+def _in(error: NoMatch) -> str:
+    where = error.location.path if error.location else "the first spec"
+    return f"in {where}: {error.why}"
 
 
 def finish_report(item: pytest.Item, report: pytest.TestReport) -> None:

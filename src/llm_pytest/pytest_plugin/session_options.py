@@ -26,9 +26,12 @@ from llm_pytest.pytest_plugin.options import (
     unclear_policy,
 )
 
-__all__ = ["LlmOptions", "read_options"]
+__all__ = ["INI_OVERRIDES", "LlmOptions", "read_options"]
 
 T = TypeVar("T")
+
+INI_OVERRIDES = "ini llm_overrides"
+"""The source of the ini file's overrides."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class LlmOptions:
     judge_settings: dict[str, Any] = field(default_factory=dict)
     redact: tuple[str, ...] = ()
     """Name patterns of secret variables beyond the defaults (ini ones, then the command line)."""
+    deadline: float | None = None
+    """``test.deadline`` of every spec that sets none (``--llm-deadline``)."""
 
 
 def read_options(config: pytest.Config) -> LlmOptions:
@@ -86,7 +91,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         raw = str(config.getini(f"llm_{name}") or "").strip()
         return Path(ini_base, raw) if raw else None
 
-    overrides = [(text, "ini llm_overrides") for text in config.getini("llm_overrides")]
+    overrides = [(text, INI_OVERRIDES) for text in config.getini("llm_overrides")]
     for text, _ in overrides:
         try:
             override_text(text)
@@ -141,6 +146,7 @@ def read_options(config: pytest.Config) -> LlmOptions:
         plugin_dirs=tuple(plugin_dirs),
         judge_settings=judge_settings,
         redact=tuple(redact),
+        deadline=pick("deadline", positive_float),
     )
 
 

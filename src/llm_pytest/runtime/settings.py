@@ -26,9 +26,11 @@ def setting_overrides(
     iterations: int | None = None,
     min_pass_rate: float | None = None,
     timeout: float | None = None,
+    deadline: float | None = None,
     source: str,
 ) -> list[Override]:
-    """Run-wide settings as overrides (LANGUAGE.md §6), applied after experiments."""
+    """Run-wide settings as overrides (LANGUAGE.md §6), applied after experiments; ``deadline``
+    only applies to specs (and experiments) that set no ``test.deadline``."""
     out: list[Override] = []
     if iterations is not None:
         if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
@@ -42,6 +44,10 @@ def setting_overrides(
         if timeout <= 0:
             raise UsageError(f"timeout must be a positive number of seconds, got {timeout!r}")
         out.append(Override("test.timeout", float(timeout), source))
+    if deadline is not None:
+        if deadline <= 0:
+            raise UsageError(f"deadline must be a positive number of seconds, got {deadline!r}")
+        out.append(Override("test.deadline", float(deadline), source, unless_set=True))
     return out
 
 
