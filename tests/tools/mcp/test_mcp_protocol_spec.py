@@ -66,3 +66,86 @@ async def test_validate_args_false_sends_the_arguments_so_the_server_refuses_the
 """
     trace = await run(write_spec, spec(body, validate_args="false"))
     assert trace.outcome == "PASS", trace.reason
+
+
+async def test_the_protocol_tools_list_and_read_what_the_server_offers(
+    write_spec: WriteSpec,
+) -> None:
+    body = """steps:
+  - tool: mcp_list_tools
+    args: {server: proto}
+    check:
+      - "'gallery' in [t.name for t in result.tools]"
+      - "[t for t in result.tools if t.name == 'count'][0].input_schema.properties.n.maximum == 10"
+  - tool: mcp_list_resources
+    args: {server: proto}
+    check: "[r.uri for r in result.resources] == ['notes://readme', 'notes://logo']"
+  - tool: mcp_list_resource_templates
+    args: {server: proto}
+    check: "result.resource_templates[0].uri_template == 'notes://note/{note_id}'"
+  - tool: mcp_read_resource
+    args: {server: proto, uri: "notes://readme"}
+    check:
+      - result.contents[0].text == "read me first"
+      - result.contents[0].mime_type == "text/plain"
+      - call.text == "read me first"
+  - tool: mcp_read_resource
+    args: {server: proto, uri: "notes://note/7"}
+    check: result.contents[0].text == "note 7"
+  - tool: mcp_read_resource
+    args: {server: proto, uri: "notes://logo"}
+    check: result.contents[0].size == 16 and result.contents[0].blob != null
+  - tool: mcp_list_prompts
+    args: {server: proto}
+    check: "[a.name for a in result.prompts[0].arguments] == ['topic', 'style']"
+  - tool: mcp_get_prompt
+    args: {server: proto, name: summarize, arguments: {topic: tides}}
+    check:
+      - result.messages[0].role == "user"
+      - result.messages[0].content.text == "Summarize tides in a short way."
+  - tool: mcp_complete
+    args:
+      server: proto
+      ref: {type: prompt, name: summarize}
+      argument: {name: style, value: sh}
+    check: result.values == ["short", "shouty"]
+  - tool: mcp_complete
+    args:
+      server: proto
+      ref: {type: resource, uri: "notes://note/{note_id}"}
+      argument: {name: note_id, value: gr}
+    check: result.values == ["green", "grey"]
+  - tool: mcp_server_info
+    args: {server: proto}
+    check:
+      - result.name == "protocol"
+      - result.version == "1.2.3"
+      - result.protocol_version != null
+      - result.capabilities.tools != null
+      - result.instructions == "Call `gallery` to see everything."
+  - tool: mcp_set_log_level
+    args: {server: proto, level: error}
+    check: result.level == "error"
+"""
+    trace = await run(write_spec, spec(body))
+    assert trace.outcome == "PASS", trace.reason
+
+
+async def test_a_protocol_tool_naming_an_undeclared_server_fails_naming_the_declared_ones(
+    write_spec: WriteSpec,
+) -> None:
+    body = "steps:\n  - tool: mcp_list_tools\n    args: {server: prot}\n"
+    trace = await run(write_spec, spec(body))
+    assert trace.outcome == "FAIL"
+    error = step(trace, "steps[0]").error or ""
+    assert "unknown MCP server `prot` (declared: `proto`)" in error
+    assert "did you mean `proto`?" in error
+
+
+async def test_a_protocol_tool_in_a_test_without_servers_says_none_are_declared(
+    write_spec: WriteSpec,
+) -> None:
+    text = "test: {name: bare}\nsteps:\n  - tool: mcp_server_info\n    args: {server: git}\n"
+    trace = await run(write_spec, text)
+    assert trace.outcome == "FAIL"
+    assert "this test declares no MCP servers" in (step(trace, "steps[0]").error or "")

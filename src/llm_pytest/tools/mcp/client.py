@@ -14,6 +14,7 @@ Cancelling the task that awaits a call cancels the call on the wire
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -27,6 +28,7 @@ from llm_pytest.errors import ToolError, UsageError
 from llm_pytest.tools.mcp.config import McpServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
+from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
 from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.registry import Tool, ToolContext
 
@@ -56,6 +58,8 @@ class McpConnections:
         self._connections = [ServerConnection(config) for config in configs]
         self._task_group: anyio.abc.TaskGroup | None = None
         self._entered = False
+        self._servers: dict[str, ServerConnection | ToolError] = {}
+        self._token: contextvars.Token[Any] | None = None
 
     async def __aenter__(self) -> McpConnections:
         if self._entered:
@@ -64,6 +68,8 @@ class McpConnections:
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
+        # The protocol tools (mcp_list_tools...) reach the servers through this mapping.
+        self._token = set_servers(self._servers)
         failures: list[McpServerError] = []
         try:
             async with anyio.create_task_group() as starters:
@@ -75,7 +81,11 @@ class McpConnections:
         if failures:
             await self._shutdown()
             order = [c.name for c in self._connections]
-            raise _combined(sorted(failures, key=lambda f: order.index(f.server)))
+            combined = _combined(sorted(failures, key=lambda f: order.index(f.server)))
+            # The protocol tools fail with why, for the rest of the test.
+            self._token = set_servers(dict.fromkeys(order, combined))
+            raise combined
+        self._servers.update((c.name, c) for c in self._connections)
         return self
 
     async def __aexit__(
@@ -98,6 +108,9 @@ class McpConnections:
             failures.append(failure)
 
     async def _shutdown(self) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            reset_servers(token)
         task_group, self._task_group = self._task_group, None
         if task_group is None:
             return

@@ -21,11 +21,13 @@ from mcp_types import (
     CallToolResult,
     Completion,
     EmbeddedResource,
+    EmptyResult,
     ImageContent,
     PromptReference,
     ResourceLink,
     ResourceTemplateReference,
     SamplingMessage,
+    SetLevelRequestParams,
     TextContent,
     TextResourceContents,
 )
@@ -72,13 +74,28 @@ def count(n: Annotated[int, Field(ge=0, le=10, description="A number from 0 to 1
     return f"counted {n}"
 
 
+LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+log_level = ["debug"]
+
+
+async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+    log_level[0] = params.level
+    return EmptyResult()
+
+
+server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
+
+
 @server.tool()
 async def work(steps: int, ctx: Context) -> str:
-    """Report progress `steps` times and log along the way."""
-    await ctx.info("starting")
+    """Report progress `steps` times and log along the way (from the level set)."""
+    threshold = LEVELS.index(log_level[0])
+    if threshold <= LEVELS.index("info"):
+        await ctx.info("starting")
     for i in range(steps):
         await ctx.report_progress(i + 1, steps, f"step {i + 1}")
-    await ctx.warning({"done": steps}, logger_name="worker")
+    if threshold <= LEVELS.index("warning"):
+        await ctx.warning({"done": steps}, logger_name="worker")
     return "worked"
 
 
