@@ -238,12 +238,13 @@ _SERVER = {
 }
 
 
-def _schema(required: list[str], **properties: Any) -> dict[str, Any]:
+def _schema(required: list[str], example: Mapping[str, Any], **properties: Any) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {"server": _SERVER, **properties},
         "required": ["server", *required],
         "additionalProperties": False,
+        "examples": [{"server": "notes", **example}],
     }
 
 
@@ -254,21 +255,21 @@ PROTOCOL_TOOLS = (
         name="mcp_list_tools",
         description="The tools an MCP server lists now: `tools`, each with `name`, "
         "`description`, `input_schema` and `output_schema`.",
-        input_schema=_schema([]),
+        input_schema=_schema([], {}),
         func=list_tools,
     ),
     Tool(
         name="mcp_list_resources",
         description="The resources an MCP server lists: `resources`, each with `uri`, `name`, "
         "`mime_type`...",
-        input_schema=_schema([]),
+        input_schema=_schema([], {}),
         func=list_resources,
     ),
     Tool(
         name="mcp_list_resource_templates",
         description="The resource templates an MCP server lists: `resource_templates`, each "
         "with `uri_template`, `name`...",
-        input_schema=_schema([]),
+        input_schema=_schema([], {}),
         func=list_resource_templates,
     ),
     Tool(
@@ -276,7 +277,9 @@ PROTOCOL_TOOLS = (
         description="Read a resource of an MCP server: `contents`, each with `uri`, "
         "`mime_type` and `text` or `blob` (base64) and `size`.",
         input_schema=_schema(
-            ["uri"], uri={"type": "string", "minLength": 1, "description": "The resource's URI."}
+            ["uri"],
+            {"uri": "file:///notes/readme.md"},
+            uri={"type": "string", "minLength": 1, "description": "The resource's URI."}
         ),
         func=read_resource,
     ),
@@ -284,7 +287,7 @@ PROTOCOL_TOOLS = (
         name="mcp_list_prompts",
         description="The prompts an MCP server lists: `prompts`, each with `name`, "
         "`description` and `arguments`.",
-        input_schema=_schema([]),
+        input_schema=_schema([], {}),
         func=list_prompts,
     ),
     Tool(
@@ -293,6 +296,7 @@ PROTOCOL_TOOLS = (
         "`role` and `content`.",
         input_schema=_schema(
             ["name"],
+            {"name": "summarize", "arguments": {"topic": "tides"}},
             name={"type": "string", "minLength": 1, "description": "The prompt's name."},
             arguments={**_STRINGS, "description": "The prompt's arguments."},
         ),
@@ -304,6 +308,10 @@ PROTOCOL_TOOLS = (
         "template: `values`, `total` and `has_more`.",
         input_schema=_schema(
             ["ref", "argument"],
+            {
+                "ref": {"type": "prompt", "name": "summarize"},
+                "argument": {"name": "style", "value": "sh"},
+            },
             ref={
                 "type": "object",
                 "description": "What to complete for: `{type: prompt, name}` or "
@@ -331,7 +339,7 @@ PROTOCOL_TOOLS = (
         name="mcp_server_info",
         description="What an MCP server said of itself at start: `name`, `title`, `version`, "
         "`protocol_version`, `capabilities` and `instructions`.",
-        input_schema=_schema([]),
+        input_schema=_schema([], {}),
         func=server_info,
     ),
     Tool(
@@ -339,7 +347,7 @@ PROTOCOL_TOOLS = (
         description="Ask an MCP server to send log messages from `level` up "
         "(`logging/setLevel`); later calls read them as `call.logs`.",
         input_schema=_schema(
-            ["level"], level={"enum": LOG_LEVELS, "description": "The lowest level to send."}
+            ["level"], {"level": "warning"}, level={"enum": LOG_LEVELS, "description": "The lowest level to send."}
         ),
         func=set_log_level,
     ),
