@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,3 +151,50 @@ async def test_a_protocol_tool_in_a_test_without_servers_says_none_are_declared(
     trace = await run(write_spec, text)
     assert trace.outcome == "FAIL"
     assert "this test declares no MCP servers" in (step(trace, "steps[0]").error or "")
+
+
+async def test_a_tool_name_two_servers_would_share_fails_listing_both_and_dots_tell_them_apart(
+    write_spec: WriteSpec,
+) -> None:
+    text = f"""test: {{name: names}}
+mcp_servers:
+  a:
+    command: python
+    args: ["{PROTOCOL_SERVER}"]
+    env: {{EXTRA_TOOL: b_c}}
+  a_b:
+    command: python
+    args: ["{PROTOCOL_SERVER}"]
+    env: {{EXTRA_TOOL: c}}
+steps:
+  - tool: a.b_c
+    check: result == "extra"
+  - tool: a_b.c
+    check: result == "extra"
+  - tool: a_b_c
+"""
+    trace = await run(write_spec, text)
+    assert [s.status for s in trace.steps] == ["passed", "passed", "failed"]
+    error = step(trace, "steps[2]").error or ""
+    assert "tool name `a_b_c` is ambiguous: `b_c` of server `a`, `c` of server `a_b`" in error
+    assert "call `a.b_c` or `a_b.c`" in error
+
+
+async def test_mcp_server_gits_tools_are_called_by_the_names_its_readme_gives(
+    write_spec: WriteSpec, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "draft.txt").write_text("new\n")
+    text = f"""test: {{name: git}}
+mcp_servers:
+  git:
+    command: python
+    args: ["-m", "mcp_server_git", "--repository", "{repo}"]
+steps:
+  - tool: git_status
+    args: {{repo_path: "{repo}"}}
+    check: "'draft.txt' in call.text"
+"""
+    trace = await run(write_spec, text)
+    assert trace.outcome == "PASS", trace.reason

@@ -8,6 +8,10 @@
 
 Every server tool becomes a :class:`~llm_pytest.tools.registry.Tool` named
 ``<server>_<tool>`` (alias ``<server>.<tool>``), so the interpreter needs no MCP-specific code.
+A tool whose name already starts with ``<server>_`` (mcp-server-git's ``git_status`` for a
+server declared as ``git``) is also named by its own name. A name two tools would share (server
+``a`` tool ``b_c`` and server ``a_b`` tool ``c``) names neither: calling it fails listing both,
+with the dotted names that tell them apart.
 Cancelling the task that awaits a call cancels the call on the wire
 (``notifications/cancelled``) and leaves the session usable.
 """
@@ -32,12 +36,31 @@ from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
 from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["McpConnections", "list_server_tools", "tool_name"]
+__all__ = ["McpConnections", "UncheckedTool", "list_server_tools", "tool_name", "tool_names"]
 
 
 def tool_name(server: str, tool: str) -> str:
     """The name a spec uses for ``tool`` of ``server``."""
     return f"{server}_{tool}"
+
+
+def tool_names(server: str, tool: str) -> tuple[str, ...]:
+    """Every name a spec may use for ``tool`` of ``server``, the main one first."""
+    names = [tool_name(server, tool), f"{server}.{tool}"]
+    if tool.startswith(f"{server}_"):
+        names.append(tool)
+    return tuple(names)
+
+
+def ambiguous_names(tools: Mapping[str, Sequence[str]]) -> dict[str, list[tuple[str, str]]]:
+    """The names more than one tool of ``tools`` (tool names by server) would have, each with
+    its candidates as ``(server, tool)``."""
+    claims: dict[str, list[tuple[str, str]]] = {}
+    for server, names in tools.items():
+        for tool in names:
+            for name in tool_names(server, tool):
+                claims.setdefault(name, []).append((server, tool))
+    return {name: found for name, found in claims.items() if len(found) > 1}
 
 
 class McpConnections:
@@ -125,8 +148,14 @@ class McpConnections:
         return [tool for tools in self.tools_by_server().values() for tool in tools]
 
     def tools_by_server(self) -> dict[str, list[Tool]]:
-        """The tools of each server, by server name."""
-        return {c.name: [_as_tool(c, t) for t in c.tools] for c in self._connections}
+        """The tools of each server, by server name (a name two tools share, under neither)."""
+        listed = {c.name: [t.name for t in c.tools] for c in self._connections}
+        ambiguous = ambiguous_names(listed)
+        out = {c.name: [_as_tool(c, t, ambiguous) for t in c.tools] for c in self._connections}
+        if ambiguous:
+            first = next(iter(out))
+            out[first] = [*out[first], *(_ambiguity(n, found) for n, found in ambiguous.items())]
+        return out
 
 
 async def list_server_tools(configs: Sequence[McpServerConfig]) -> dict[str, list[Tool]]:
@@ -138,7 +167,9 @@ async def list_server_tools(configs: Sequence[McpServerConfig]) -> dict[str, lis
         return connections.tools_by_server()
 
 
-def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
+def _as_tool(
+    connection: ServerConnection, listed: McpTool, ambiguous: Mapping[str, object]
+) -> Tool:
     name = listed.name
     output_schema: Mapping[str, Any] | None = listed.output_schema
 
@@ -151,13 +182,15 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
 
     server = connection.name
     kind = Tool if connection.config.client.validate_args else UncheckedTool
+    free = [n for n in tool_names(server, name) if n not in ambiguous]
+    main, *aliases = free or [f"{server}.{name}"]
     return kind(
-        name=tool_name(server, name),
+        name=main,
         description=listed.description or listed.title or "",
         input_schema=listed.input_schema,
         func=call,
         source=f"mcp:{server}",
-        aliases=(f"{server}.{name}",),
+        aliases=tuple(aliases),
         output_schema=output_schema,
         explain_timeout=explain,
     )
@@ -174,6 +207,24 @@ class UncheckedTool(Tool):
 
 
 _ANY_ARGUMENTS = ArgumentCheck({})
+
+
+def _ambiguity(name: str, candidates: Sequence[tuple[str, str]]) -> Tool:
+    """A stand-in for ``name``, which several tools would have: calling it says which."""
+    listed = ", ".join(f"`{tool}` of server `{server}`" for server, tool in candidates)
+    dotted = " or ".join(f"`{server}.{tool}`" for server, tool in candidates)
+    error = ToolError(f"tool name `{name}` is ambiguous: {listed}", hint=f"call {dotted}")
+
+    async def refuse(ctx: ToolContext, args: dict[str, Any]) -> Any:
+        raise error
+
+    return UncheckedTool(
+        name=name,
+        description=f"Ambiguous: {listed}.",
+        input_schema={"type": "object"},
+        func=refuse,
+        source="mcp: " + ", ".join(sorted({server for server, _ in candidates})),
+    )
 
 
 def _combined(failures: list[McpServerError]) -> McpServerError:

@@ -4,12 +4,16 @@ Tools return every kind of content, report progress and log, and ask the client 
 elicit and for its roots; it has resources, a resource template, prompts and completions.
 
     protocol_server.py
+
+With the environment variable EXTRA_TOOL set, it also has a tool of that name that answers
+`extra`, for tests of tool names.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -180,6 +184,14 @@ async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
     if isinstance(ref, ResourceTemplateReference) and argument.name == "note_id":
         return Completion(values=[c for c in COLOURS if c.startswith(argument.value)])
     return None
+
+
+if os.environ.get("EXTRA_TOOL"):
+
+    def extra() -> str:
+        return "extra"
+
+    server.add_tool(extra, name=os.environ["EXTRA_TOOL"], description="Answer `extra`.")
 
 
 if __name__ == "__main__":
