@@ -198,3 +198,30 @@ steps:
 """
     trace = await run(write_spec, text)
     assert trace.outcome == "PASS", trace.reason
+
+
+async def test_progress_and_log_messages_of_a_call_are_read_in_call_and_shown_in_the_trace(
+    write_spec: WriteSpec,
+) -> None:
+    body = """steps:
+  - tool: proto.work
+    args: {steps: 3}
+    check:
+      - result == "worked"
+      - len(call.progress) == 3
+      - 'call.progress[2] == {"progress": 3, "total": 3, "message": "step 3"}'
+      - "[log.level for log in call.logs] == ['info', 'warning']"
+      - call.logs[0].data == "starting"
+      - 'call.logs[1] == {"level": "warning", "logger": "worker", "data": {"done": 3}}'
+      - call.requests == []
+  - tool: mcp_set_log_level
+    args: {server: proto, level: error}
+  - tool: proto.work
+    args: {steps: 1}
+    check: call.logs == [] and len(call.progress) == 1
+"""
+    trace = await run(write_spec, spec(body))
+    assert trace.outcome == "PASS", trace.reason
+    note = step(trace, "steps[0]").note or ""
+    assert note.startswith("MCP server sent progress x3 (last 3/3 'step 3')")
+    assert 'log warning worker: {"done": 3}' in note

@@ -32,6 +32,7 @@ from llm_pytest.errors import ToolError, UsageError
 from llm_pytest.tools.mcp.config import McpServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
+from llm_pytest.tools.mcp.features import exchange_note
 from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
 from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.registry import Tool, ToolContext
@@ -174,7 +175,10 @@ def _as_tool(
     output_schema: Mapping[str, Any] | None = listed.output_schema
 
     async def call(ctx: ToolContext, args: dict[str, Any]) -> Any:
-        return await connection.call(name, args, output_schema, ctx.details)
+        try:
+            return await connection.call(name, args, output_schema, ctx.details)
+        finally:
+            ctx.note = exchange_note(ctx.details)
 
     def explain(call: ToolContext) -> ToolError | None:
         detail = connection.timeout_detail()

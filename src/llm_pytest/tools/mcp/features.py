@@ -15,6 +15,8 @@ that arrives during calls made at once is recorded in each of them.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,7 @@ from mcp_types import (
 from llm_pytest.model.plan import McpClientPlan, Scripted
 from llm_pytest.tools.mcp.results import plain
 
-__all__ = ["SCRIPTED_MODEL", "ClientFeatures", "Exchange"]
+__all__ = ["SCRIPTED_MODEL", "ClientFeatures", "Exchange", "exchange_note"]
 
 SCRIPTED_MODEL = "llm-pytest-scripted"
 """The model name a scripted sampling reply gives."""
@@ -56,6 +58,31 @@ class Exchange:
     def details(self) -> dict[str, Any]:
         """``call.progress``, ``call.logs`` and ``call.requests``."""
         return {"progress": self.progress, "logs": self.logs, "requests": self.requests}
+
+
+_NOTE_ITEM = 80  # characters of one log message or request in the trace's note
+
+
+def exchange_note(details: Mapping[str, Any]) -> str | None:
+    """What the server sent during a call, in one line for the trace (None: nothing)."""
+    parts: list[str] = []
+    progress = details.get("progress") or []
+    if progress:
+        last = progress[-1]
+        of = "" if last["total"] is None else f"/{last['total']:g}"
+        said = f" {last['message']!r}" if last["message"] else ""
+        parts.append(f"progress x{len(progress)} (last {last['progress']:g}{of}{said})")
+    for log in details.get("logs") or []:
+        where = f" {log['logger']}" if log["logger"] else ""
+        data = log["data"] if isinstance(log["data"], str) else json.dumps(log["data"])
+        parts.append(f"log {log['level']}{where}: {_short(data)}")
+    for request in details.get("requests") or []:
+        parts.append(f"request {request['method']}: {_short(json.dumps(request['response']))}")
+    return "MCP server sent " + "; ".join(parts) if parts else None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _NOTE_ITEM else text[: _NOTE_ITEM - 1] + "…"
 
 
 class _Script:

@@ -231,6 +231,20 @@ async def set_log_level(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any
     return {"level": level}
 
 
+def _noting(func: Callable[[ToolContext, dict[str, Any]], Awaitable[dict[str, Any]]]) -> Any:
+    """``func``, telling the trace what the server sent during the call."""
+
+    async def noted(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
+        from llm_pytest.tools.mcp.features import exchange_note
+
+        try:
+            return await func(ctx, args)
+        finally:
+            ctx.note = exchange_note(ctx.details)
+
+    return noted
+
+
 _SERVER = {
     "type": "string",
     "minLength": 1,
@@ -256,21 +270,21 @@ PROTOCOL_TOOLS = (
         description="The tools an MCP server lists now: `tools`, each with `name`, "
         "`description`, `input_schema` and `output_schema`.",
         input_schema=_schema([], {}),
-        func=list_tools,
+        func=_noting(list_tools),
     ),
     Tool(
         name="mcp_list_resources",
         description="The resources an MCP server lists: `resources`, each with `uri`, `name`, "
         "`mime_type`...",
         input_schema=_schema([], {}),
-        func=list_resources,
+        func=_noting(list_resources),
     ),
     Tool(
         name="mcp_list_resource_templates",
         description="The resource templates an MCP server lists: `resource_templates`, each "
         "with `uri_template`, `name`...",
         input_schema=_schema([], {}),
-        func=list_resource_templates,
+        func=_noting(list_resource_templates),
     ),
     Tool(
         name="mcp_read_resource",
@@ -281,14 +295,14 @@ PROTOCOL_TOOLS = (
             {"uri": "file:///notes/readme.md"},
             uri={"type": "string", "minLength": 1, "description": "The resource's URI."}
         ),
-        func=read_resource,
+        func=_noting(read_resource),
     ),
     Tool(
         name="mcp_list_prompts",
         description="The prompts an MCP server lists: `prompts`, each with `name`, "
         "`description` and `arguments`.",
         input_schema=_schema([], {}),
-        func=list_prompts,
+        func=_noting(list_prompts),
     ),
     Tool(
         name="mcp_get_prompt",
@@ -300,7 +314,7 @@ PROTOCOL_TOOLS = (
             name={"type": "string", "minLength": 1, "description": "The prompt's name."},
             arguments={**_STRINGS, "description": "The prompt's arguments."},
         ),
-        func=get_prompt,
+        func=_noting(get_prompt),
     ),
     Tool(
         name="mcp_complete",
@@ -333,14 +347,14 @@ PROTOCOL_TOOLS = (
             },
             context={**_STRINGS, "description": "Arguments already chosen."},
         ),
-        func=complete,
+        func=_noting(complete),
     ),
     Tool(
         name="mcp_server_info",
         description="What an MCP server said of itself at start: `name`, `title`, `version`, "
         "`protocol_version`, `capabilities` and `instructions`.",
         input_schema=_schema([], {}),
-        func=server_info,
+        func=_noting(server_info),
     ),
     Tool(
         name="mcp_set_log_level",
@@ -349,6 +363,6 @@ PROTOCOL_TOOLS = (
         input_schema=_schema(
             ["level"], {"level": "warning"}, level={"enum": LOG_LEVELS, "description": "The lowest level to send."}
         ),
-        func=set_log_level,
+        func=_noting(set_log_level),
     ),
 )
