@@ -225,3 +225,88 @@ async def test_progress_and_log_messages_of_a_call_are_read_in_call_and_shown_in
     note = step(trace, "steps[0]").note or ""
     assert note.startswith("MCP server sent progress x3 (last 3/3 'step 3')")
     assert 'log warning worker: {"done": 3}' in note
+
+
+async def test_undeclared_client_features_are_not_advertised(write_spec: WriteSpec) -> None:
+    body = """steps:
+  - tool: proto.client_can
+    check: 'result == {"sampling": false, "elicitation": false, "roots": false}'
+  - tool: proto.ask_llm
+    args: {question: "Capital of France?"}
+    expect_error: "Sampling not supported"
+"""
+    trace = await run(write_spec, spec(body))
+    assert trace.outcome == "PASS", trace.reason
+
+
+async def test_scripted_sampling_replies_in_order_and_the_requests_are_recorded(
+    write_spec: WriteSpec,
+) -> None:
+    body = """steps:
+  - tool: proto.client_can
+    check: result.sampling and not result.elicitation
+  - tool: proto.ask_llm
+    args: {question: "Capital of France?"}
+    check:
+      - 'result == "the model said: Paris"'
+      - call.requests[0].method == "sampling/createMessage"
+      - call.requests[0].params.messages[0].content.text == "Capital of France?"
+      - call.requests[0].params.max_tokens == 50
+      - call.requests[0].response.content.text == "Paris"
+  - tool: proto.ask_llm
+    args: {question: "And of Italy?"}
+    check: 'result == "the model said: Rome"'
+  - tool: proto.ask_llm
+    args: {question: "And of Spain?"}
+    expect_error: "no scripted sampling reply left"
+"""
+    trace = await run(write_spec, spec(body, sampling="[Paris, Rome]"))
+    assert trace.outcome == "PASS", trace.reason
+    assert "request sampling/createMessage" in (step(trace, "steps[1]").note or "")
+
+
+async def test_one_sampling_text_answers_every_request(write_spec: WriteSpec) -> None:
+    body = """steps:
+  - tool: proto.ask_llm
+    args: {question: one}
+    check: 'result == "the model said: yes"'
+  - tool: proto.ask_llm
+    args: {question: two}
+    check: 'result == "the model said: yes"'
+"""
+    trace = await run(write_spec, spec(body, sampling="yes"))
+    assert trace.outcome == "PASS", trace.reason
+
+
+async def test_scripted_elicitation_answers_accept_decline_and_cancel_in_order(
+    write_spec: WriteSpec,
+) -> None:
+    answers = "[{action: accept, content: {email: ada@example.com, subscribe: true}}, decline, cancel]"
+    body = """steps:
+  - tool: proto.sign_up
+    check:
+      - result == "signed up ada@example.com (subscribe=True)"
+      - call.requests[0].method == "elicitation/create"
+      - call.requests[0].params.message == "Your contact, please"
+      - call.requests[0].response.action == "accept"
+  - tool: proto.sign_up
+    check: 'result == "no sign-up: decline"'
+  - tool: proto.sign_up
+    check: 'result == "no sign-up: cancel"'
+"""
+    trace = await run(write_spec, spec(body, elicitation=answers))
+    assert trace.outcome == "PASS", trace.reason
+
+
+async def test_declared_roots_are_listed_to_the_server_as_file_uris(
+    write_spec: WriteSpec, tmp_path: Path
+) -> None:
+    (tmp_path / "data").mkdir()
+    body = f"""steps:
+  - tool: proto.list_roots
+    check:
+      - 'result == ["{(tmp_path / "data").as_uri()}", "{tmp_path.as_uri()}"]'
+      - call.requests[0].method == "roots/list"
+"""
+    trace = await run(write_spec, spec(body, roots="[data, .]"))
+    assert trace.outcome == "PASS", trace.reason
