@@ -180,12 +180,18 @@ steps:
     assert "call `a.b_c` or `a_b.c`" in error
 
 
-async def test_mcp_server_gits_tools_are_called_by_the_names_its_readme_gives(
-    write_spec: WriteSpec, tmp_path: Path
-) -> None:
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository with one file not yet added."""
     repo = tmp_path / "repo"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
     (repo / "draft.txt").write_text("new\n")
+    return repo
+
+
+async def test_mcp_server_gits_tools_are_called_by_the_names_its_readme_gives(
+    write_spec: WriteSpec, repo: Path
+) -> None:
     text = f"""test: {{name: git}}
 mcp_servers:
   git:
@@ -281,7 +287,9 @@ async def test_one_sampling_text_answers_every_request(write_spec: WriteSpec) ->
 async def test_scripted_elicitation_answers_accept_decline_and_cancel_in_order(
     write_spec: WriteSpec,
 ) -> None:
-    answers = "[{action: accept, content: {email: ada@example.com, subscribe: true}}, decline, cancel]"
+    answers = (
+        "[{action: accept, content: {email: ada@example.com, subscribe: true}}, decline, cancel]"
+    )
     body = """steps:
   - tool: proto.sign_up
     check:

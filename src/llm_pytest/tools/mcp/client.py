@@ -29,12 +29,12 @@ import anyio.abc
 from mcp_types import Tool as McpTool
 
 from llm_pytest.errors import ToolError, UsageError
+from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.mcp.config import McpServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
 from llm_pytest.tools.mcp.features import exchange_note
 from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
-from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.registry import Tool, ToolContext
 
 __all__ = ["McpConnections", "UncheckedTool", "list_server_tools", "tool_name", "tool_names"]

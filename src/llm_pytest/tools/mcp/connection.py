@@ -97,9 +97,7 @@ class ServerConnection:
         with self.exchange(details) as exchange:
             result = await self.request(
                 f"`{tool}`",
-                lambda client: client.call_tool(
-                    tool, args, progress_callback=exchange.on_progress
-                ),
+                lambda client: client.call_tool(tool, args, progress_callback=exchange.on_progress),
             )
             await anyio.lowlevel.checkpoint()  # notifications read with the answer
         details["text"] = content_text(result)

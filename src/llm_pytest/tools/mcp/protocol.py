@@ -11,6 +11,7 @@ imports nothing of the MCP SDK.
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -91,12 +92,18 @@ async def _paged(
     cursor: str | None = None
     with conn.exchange(details):
         while True:
-            page = await conn.request(f"`{method}`", lambda c: fetch(c, cursor))
+            page = await conn.request(f"`{method}`", functools.partial(_page, fetch, cursor))
             items.extend(plain(item) for item in getattr(page, key))
             cursor = page.next_cursor
             if cursor is None:
                 break
     return {key: items}
+
+
+async def _page(
+    fetch: Callable[[Client, str | None], Awaitable[Any]], cursor: str | None, client: Client
+) -> Any:
+    return await fetch(client, cursor)
 
 
 async def list_tools(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +168,9 @@ async def get_prompt(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
         )
     return {
         "description": result.description,
-        "messages": [{"role": m.role, "content": content_block(m.content)} for m in result.messages],
+        "messages": [
+            {"role": m.role, "content": content_block(m.content)} for m in result.messages
+        ],
     }
 
 
@@ -223,7 +232,8 @@ async def set_log_level(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any
 
     async def send(client: Client) -> Any:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MCPDeprecationWarning)  # still what servers speak
+            # deprecated in the 2026 revision, still what servers speak
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
             return await client.set_logging_level(level)
 
     with conn.exchange(ctx.details):
@@ -293,7 +303,7 @@ PROTOCOL_TOOLS = (
         input_schema=_schema(
             ["uri"],
             {"uri": "file:///notes/readme.md"},
-            uri={"type": "string", "minLength": 1, "description": "The resource's URI."}
+            uri={"type": "string", "minLength": 1, "description": "The resource's URI."},
         ),
         func=_noting(read_resource),
     ),
@@ -361,7 +371,9 @@ PROTOCOL_TOOLS = (
         description="Ask an MCP server to send log messages from `level` up "
         "(`logging/setLevel`); later calls read them as `call.logs`.",
         input_schema=_schema(
-            ["level"], {"level": "warning"}, level={"enum": LOG_LEVELS, "description": "The lowest level to send."}
+            ["level"],
+            {"level": "warning"},
+            level={"enum": LOG_LEVELS, "description": "The lowest level to send."},
         ),
         func=_noting(set_log_level),
     ),

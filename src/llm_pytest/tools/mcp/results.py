@@ -23,7 +23,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
 from mcp_types import (
     AudioContent,
     BlobResourceContents,
@@ -35,11 +34,16 @@ from mcp_types import (
     TextContent,
     TextResourceContents,
 )
+from pydantic import BaseModel
 
 from llm_pytest.errors import ToolError
 
 __all__ = [
-    "content_block", "content_text", "content_value", "error_text", "plain",
+    "content_block",
+    "content_text",
+    "content_value",
+    "error_text",
+    "plain",
     "resource_contents",
     "tool_value",
 ]

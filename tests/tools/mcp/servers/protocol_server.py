@@ -50,9 +50,7 @@ def gallery() -> CallToolResult:
     """One block of every kind of content."""
     return CallToolResult(
         content=[
-            TextContent(
-                text="42\n", annotations=Annotations(audience=["user"], priority=0.5)
-            ),
+            TextContent(text="42\n", annotations=Annotations(audience=["user"], priority=0.5)),
             ImageContent(data=PNG, mime_type="image/png"),
             AudioContent(data=WAV, mime_type="audio/wav"),
             EmbeddedResource(
@@ -65,9 +63,7 @@ def gallery() -> CallToolResult:
                     uri="file:///notes/a.bin", mime_type="application/octet-stream", blob=BLOB
                 )
             ),
-            ResourceLink(
-                uri="file:///notes/b.csv", name="b.csv", mime_type="text/csv", size=12
-            ),
+            ResourceLink(uri="file:///notes/b.csv", name="b.csv", mime_type="text/csv", size=12),
         ]
     )
 
