@@ -23,6 +23,8 @@ E403 error    an argument the tool does not take
 E404 error    an argument of the wrong type, or outside what the tool's schema allows
 E405 error    an MCP server cannot be configured or started (``--mcp``)
 E406 error    a plugin cannot be loaded, so its tools cannot be checked
+E408 error    a protocol tool (``mcp_list_tools``, ...) whose ``server:`` the test does not declare
+E409 error    a tool name two MCP tools would share (``--mcp``): use ``server.tool``
 E501 error    an override (``experiments[*].overrides``) does not apply or breaks the spec
 E502 error    a fragment use: unknown fragment, missing or extra param, a fragment using itself,
               a fragment defined twice
@@ -82,6 +84,8 @@ _TABLE = (
     Code("E404", "invalid-argument", "An argument that does not match the tool's schema."),
     Code("E405", "mcp-server-unavailable", "An MCP server cannot be configured or started."),
     Code("E406", "plugin-unavailable", "A plugin cannot be loaded."),
+    Code("E408", "unknown-mcp-server", "A protocol tool names an MCP server not declared."),
+    Code("E409", "ambiguous-mcp-tool", "A tool name two MCP tools would share."),
     Code("E501", "invalid-override", "An override that does not apply or breaks the spec."),
     Code("E502", "invalid-fragment-use", "A fragment use that does not fit its definition."),
     Code("E503", "invalid-import", "An import that is missing, empty or circular."),

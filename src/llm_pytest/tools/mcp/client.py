@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -37,7 +37,15 @@ from llm_pytest.tools.mcp.features import exchange_note
 from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["McpConnections", "UncheckedTool", "list_server_tools", "tool_name", "tool_names"]
+__all__ = [
+    "AmbiguousTool",
+    "McpConnections",
+    "UncheckedTool",
+    "disambiguated",
+    "list_server_tools",
+    "tool_name",
+    "tool_names",
+]
 
 
 def tool_name(server: str, tool: str) -> str:
@@ -53,15 +61,30 @@ def tool_names(server: str, tool: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def ambiguous_names(tools: Mapping[str, Sequence[str]]) -> dict[str, list[tuple[str, str]]]:
-    """The names more than one tool of ``tools`` (tool names by server) would have, each with
-    its candidates as ``(server, tool)``."""
-    claims: dict[str, list[tuple[str, str]]] = {}
-    for server, names in tools.items():
-        for tool in names:
-            for name in tool_names(server, tool):
-                claims.setdefault(name, []).append((server, tool))
-    return {name: found for name, found in claims.items() if len(found) > 1}
+def disambiguated(tools: Sequence[Tool]) -> list[Tool]:
+    """``tools`` of MCP servers without the names two of them would share; each such name
+    becomes an :class:`AmbiguousTool` that lists the candidates."""
+    claims: dict[str, list[Tool]] = {}
+    for tool in tools:
+        for name in (tool.name, *tool.aliases):
+            claims.setdefault(name, []).append(tool)
+    shared = {name: found for name, found in claims.items() if len(found) > 1}
+    if not shared:
+        return list(tools)
+    out: list[Tool] = []
+    for tool in tools:
+        free = [n for n in (tool.name, *tool.aliases) if n not in shared]
+        if free:
+            out.append(replace(tool, name=free[0], aliases=tuple(free[1:])))
+    out += [_ambiguity(name, [_origin(t) for t in found]) for name, found in shared.items()]
+    return out
+
+
+def _origin(tool: Tool) -> tuple[str, str]:
+    """The server and the server's own name of an MCP ``tool``."""
+    server = tool.source.removeprefix("mcp:")
+    dotted = next((n for n in (tool.name, *tool.aliases) if n.startswith(f"{server}.")), "")
+    return server, dotted.removeprefix(f"{server}.") or tool.name
 
 
 class McpConnections:
@@ -145,18 +168,13 @@ class McpConnections:
         await task_group.__aexit__(None, None, None)
 
     def tools(self) -> list[Tool]:
-        """Every tool of every server, in declaration order."""
-        return [tool for tools in self.tools_by_server().values() for tool in tools]
+        """Every tool of every server, in declaration order; a name two tools would share
+        names neither (:func:`disambiguated`)."""
+        return disambiguated([tool for tools in self.tools_by_server().values() for tool in tools])
 
     def tools_by_server(self) -> dict[str, list[Tool]]:
-        """The tools of each server, by server name (a name two tools share, under neither)."""
-        listed = {c.name: [t.name for t in c.tools] for c in self._connections}
-        ambiguous = ambiguous_names(listed)
-        out = {c.name: [_as_tool(c, t, ambiguous) for t in c.tools] for c in self._connections}
-        if ambiguous:
-            first = next(iter(out))
-            out[first] = [*out[first], *(_ambiguity(n, found) for n, found in ambiguous.items())]
-        return out
+        """The tools of each server, by server name, with every name each may have."""
+        return {c.name: [_as_tool(c, t) for t in c.tools] for c in self._connections}
 
 
 async def list_server_tools(configs: Sequence[McpServerConfig]) -> dict[str, list[Tool]]:
@@ -168,9 +186,7 @@ async def list_server_tools(configs: Sequence[McpServerConfig]) -> dict[str, lis
         return connections.tools_by_server()
 
 
-def _as_tool(
-    connection: ServerConnection, listed: McpTool, ambiguous: Mapping[str, object]
-) -> Tool:
+def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
     name = listed.name
     output_schema: Mapping[str, Any] | None = listed.output_schema
 
@@ -186,8 +202,7 @@ def _as_tool(
 
     server = connection.name
     kind = Tool if connection.config.client.validate_args else UncheckedTool
-    free = [n for n in tool_names(server, name) if n not in ambiguous]
-    main, *aliases = free or [f"{server}.{name}"]
+    main, *aliases = tool_names(server, name)
     return kind(
         name=main,
         description=listed.description or listed.title or "",
@@ -213,6 +228,14 @@ class UncheckedTool(Tool):
 _ANY_ARGUMENTS = ArgumentCheck({})
 
 
+@dataclass(frozen=True, kw_only=True)
+class AmbiguousTool(UncheckedTool):
+    """A stand-in for a name several MCP tools would have: calling it raises ``ambiguity``
+    (lint reports it as E409)."""
+
+    ambiguity: ToolError
+
+
 def _ambiguity(name: str, candidates: Sequence[tuple[str, str]]) -> Tool:
     """A stand-in for ``name``, which several tools would have: calling it says which."""
     listed = ", ".join(f"`{tool}` of server `{server}`" for server, tool in candidates)
@@ -222,7 +245,8 @@ def _ambiguity(name: str, candidates: Sequence[tuple[str, str]]) -> Tool:
     async def refuse(ctx: ToolContext, args: dict[str, Any]) -> Any:
         raise error
 
-    return UncheckedTool(
+    return AmbiguousTool(
+        ambiguity=error,
         name=name,
         description=f"Ambiguous: {listed}.",
         input_schema={"type": "object"},
