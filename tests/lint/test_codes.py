@@ -243,6 +243,22 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         6,
     ),
+    "W118": (
+        """\
+        test: {name: elicitation}
+        mcp_servers:
+          shop:
+            command: python
+            args: [shop_server.py]
+            elicitation:
+              - {action: accept, content: {email: ada@example.com}}
+              - {action: decline, content: {email: ada@example.com}}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """,
+        8,
+    ),
     "W109": (
         """\
         test: {name: shell injection}

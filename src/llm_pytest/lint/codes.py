@@ -41,6 +41,8 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W118 warning  an MCP server's scripted elicitation answer that is not ``accept`` has ``content``,
+              which is never sent
 ==== ======== =================================================================================
 """
 
@@ -105,6 +107,11 @@ _TABLE = (
         "W109",
         "interpolated-shell-script",
         "`${...}` inside a run_command shell script: the value becomes shell code.",
+    ),
+    Code(
+        "W118",
+        "elicitation-content-not-sent",
+        "A scripted elicitation answer other than accept that has content.",
     ),
 )
 

@@ -22,7 +22,7 @@ from llm_pytest.lint.classify import finding_from_error
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.keys import template_keys
 from llm_pytest.lint.mcp import PlanTools, list_plan_tools
-from llm_pytest.lint.mcpcalls import check_mcp_calls
+from llm_pytest.lint.mcpcalls import check_mcp_calls, elicitation_warnings
 from llm_pytest.lint.nodes import StepNodes
 from llm_pytest.lint.registries import Registries
 from llm_pytest.lint.rules import plan_warnings
@@ -136,6 +136,7 @@ def _check_plans(unit: _Unit, settings: LintSettings, mcp_tools: dict[int, PlanT
     for doc, spec in compiled.specs:
         specs.setdefault(spec.test.name, spec)
         unit.findings += template_keys(doc)
+        unit.findings += elicitation_warnings(doc, spec)
     for plan in compiled.plans:
         unit.findings += plan_warnings(plan, specs[plan.test_name], unit.nodes)
     for partial in compiled.partial_plans:
