@@ -318,3 +318,16 @@ async def test_declared_roots_are_listed_to_the_server_as_file_uris(
 """
     trace = await run(write_spec, spec(body, roots="[data, .]"))
     assert trace.outcome == "PASS", trace.reason
+
+
+async def test_a_tool_error_keeps_its_text_content_and_logs_in_call(write_spec: WriteSpec) -> None:
+    body = """steps:
+  - tool: proto.refuse
+    expect_error: "not today"
+    check:
+      - call.text == "Error executing tool refuse: not today"
+      - call.content[0].type == "text"
+      - call.logs[0].data == "refusing"
+"""
+    trace = await run(write_spec, spec(body))
+    assert trace.outcome == "PASS", trace.reason

@@ -87,6 +87,13 @@ server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestP
 
 
 @server.tool()
+async def refuse(ctx: Context) -> str:
+    """Log, then fail with a message."""
+    await ctx.error("refusing")
+    raise ToolError("not today")
+
+
+@server.tool()
 async def work(steps: int, ctx: Context) -> str:
     """Report progress `steps` times and log along the way (from the level set)."""
     threshold = LEVELS.index(log_level[0])
