@@ -325,7 +325,7 @@ async def test_a_tool_error_keeps_its_text_content_and_logs_in_call(write_spec: 
   - tool: proto.refuse
     expect_error: "not today"
     check:
-      - call.text == "Error executing tool refuse: not today"
+      - 'call.text == "Error executing tool refuse: not today"'
       - call.content[0].type == "text"
       - call.logs[0].data == "refusing"
 """
