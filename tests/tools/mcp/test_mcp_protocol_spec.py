@@ -226,8 +226,11 @@ async def test_progress_and_log_messages_of_a_call_are_read_in_call_and_shown_in
     args: {steps: 1}
     check: call.logs == [] and len(call.progress) == 1
 """
-    trace = await run(write_spec, spec(body))
+    lines: list[str] = []
+    result = await arun_spec(write_spec(spec(body)), plugin_dirs=[], log=lines.append)
+    (trace,) = result.runs
     assert trace.outcome == "PASS", trace.reason
+    assert any(line.startswith("[tool note] MCP server sent progress x3") for line in lines)
     note = step(trace, "steps[0]").note or ""
     assert note.startswith("MCP server sent progress x3 (last 3/3 'step 3')")
     assert 'log warning worker: {"done": 3}' in note
