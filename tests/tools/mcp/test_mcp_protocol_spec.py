@@ -12,7 +12,7 @@ from llm_pytest.api import arun_spec
 from llm_pytest.model.trace import RunTrace, StepRecord
 from tests.spec_support import WriteSpec
 
-from .support import PROTOCOL_SERVER
+from .support import PROTOCOL_SERVER, SCRIPTED_SERVER
 
 pytestmark = pytest.mark.anyio
 
@@ -334,3 +334,21 @@ async def test_a_tool_error_keeps_its_text_content_and_logs_in_call(write_spec: 
 """
     trace = await run(write_spec, spec(body))
     assert trace.outcome == "PASS", trace.reason
+
+
+async def test_a_protocol_tool_of_a_server_that_failed_to_start_fails_with_its_message(
+    write_spec: WriteSpec,
+) -> None:
+    text = f"""test: {{name: broken}}
+mcp_servers:
+  broken:
+    command: python
+    args: ["{SCRIPTED_SERVER}", exit]
+steps:
+  - tool: mcp_server_info
+    args: {{server: broken}}
+"""
+    trace = await run(write_spec, text)
+    assert trace.outcome == "FAIL"
+    error = step(trace, "steps[0]").error or ""
+    assert "MCP server `broken` exited with code 3 while starting" in error
