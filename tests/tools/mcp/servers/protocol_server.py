@@ -3,7 +3,7 @@
 Tools return every kind of content, report progress and log, and ask the client to sample, to
 elicit and for its roots; it has resources, a resource template, prompts and completions.
 
-    protocol_server.py
+    protocol_server.py [--http PORT]    (stdio, or streamable HTTP on 127.0.0.1:PORT/mcp)
 
 With the environment variable EXTRA_TOOL set, it also has a tool of that name that answers
 `extra`, for tests of tool names.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import sys
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -198,4 +199,7 @@ if os.environ.get("EXTRA_TOOL"):
 
 
 if __name__ == "__main__":
-    server.run()
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()
