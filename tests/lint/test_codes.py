@@ -231,6 +231,34 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         6,
     ),
+    "E408": (
+        """\
+        test: {name: protocol}
+        mcp_servers:
+          notes: {command: python, args: [notes_server.py]}
+        steps:
+          - tool: mcp_list_tools
+            args: {server: note}
+            check: len(result.tools) > 0
+        """,
+        6,
+    ),
+    "W118": (
+        """\
+        test: {name: elicitation}
+        mcp_servers:
+          shop:
+            command: python
+            args: [shop_server.py]
+            elicitation:
+              - {action: accept, content: {email: ada@example.com}}
+              - {action: decline, content: {email: ada@example.com}}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+        """,
+        8,
+    ),
     "W109": (
         """\
         test: {name: shell injection}
@@ -290,7 +318,7 @@ FIRING: dict[str, tuple[str, int]] = {
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py
-ELSEWHERE = {"E405", "E406"}
+ELSEWHERE = {"E405", "E406", "E409"}
 
 
 def test_every_code_has_a_firing_case() -> None:

@@ -37,7 +37,9 @@ def test_text_has_one_line_per_finding_and_a_count_line(report: LintReport) -> N
         'specs/test_spec.yaml:5:13: W102 `expect: "Request should complete"` only asks whether '
         "the step succeeded; a judge cannot verify anything about the result from it",
         "specs/test_spec.yaml:6:11: E401 unknown tool `list_valus` (known tools: get_value, "
-        "http_request, list_values, read_file, run_command, sleep, store_value)",
+        "http_request, list_values, mcp_complete, mcp_get_prompt, mcp_list_prompts, "
+        "mcp_list_resource_templates, mcp_list_resources, mcp_list_tools, mcp_read_resource, "
+        "mcp_server_info, mcp_set_log_level, read_file, run_command, sleep, store_value)",
         "",
         "Found 1 error and 1 warning in 1 of 1 file.",
     ]

@@ -66,8 +66,10 @@ HANDMADE: list[dict[str, Any]] = [
 
 
 def values_for(schema: Mapping[str, Any]) -> Iterator[Any]:
-    """Pool values, and for object schemas argument maps built from the pool."""
+    """Pool values, the schema's own examples, and for object schemas argument maps built from
+    the pool."""
     yield from POOL
+    yield from schema.get("examples", [])
     props = list(schema.get("properties", {}))
     if not props:
         return

@@ -70,6 +70,8 @@ class _Calls:
                 walk.say(f"[tool result] OK: {compact(walk.redact(out.result))}")
             else:
                 walk.say(f"[tool result] ERROR: {walk.redact(out.error)}")
+            if out.note is not None:  # what an MCP server sent during the call, say
+                walk.say(f"[tool note] {walk.redact(out.note)}")
         return Attempted(
             out.ok,
             self.args,

@@ -22,7 +22,9 @@ def call_details(
     told: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """``call`` after ``attempts`` attempts that took ``duration_ms``; ``told`` is what the tool
-    said about the last one (``text`` of an MCP result, say), which wins over what is derived."""
+    said about the last one, which wins over what is derived: an MCP tool tells its result's raw
+    ``text`` and ``content`` blocks, and the ``progress``, ``logs`` and ``requests`` its server
+    sent during the call."""
     details: dict[str, Any] = {
         "error": None if ok else error or "the tool failed",
         "error_type": None if ok or not error_types else error_types[0],

@@ -22,6 +22,7 @@ from llm_pytest.lint.classify import finding_from_error
 from llm_pytest.lint.findings import Finding
 from llm_pytest.lint.keys import template_keys
 from llm_pytest.lint.mcp import PlanTools, list_plan_tools
+from llm_pytest.lint.mcpcalls import check_mcp_calls, elicitation_warnings
 from llm_pytest.lint.nodes import StepNodes
 from llm_pytest.lint.registries import Registries
 from llm_pytest.lint.rules import plan_warnings
@@ -137,6 +138,7 @@ def _check_plans(unit: _Unit, settings: LintSettings, mcp_tools: dict[int, PlanT
         specs.setdefault(spec.test.name, spec)
         unit.findings += template_keys(doc)
         unit.findings += pointless_votes(doc, spec)
+        unit.findings += elicitation_warnings(doc, spec)
     for plan in compiled.plans:
         unit.findings += plan_warnings(plan, specs[plan.test_name], unit.nodes)
     for partial in compiled.partial_plans:
@@ -175,14 +177,17 @@ def _check_tools(
     found: list[Finding] = []
     listed = mcp_tools.get(id(plan))
     if listed is not None:
+        from llm_pytest.tools.mcp.client import disambiguated  # lint --mcp imports the SDK
+
         unchecked = list(listed.unavailable)
         try:
-            registry = registry.extended(listed.tools)
+            registry = registry.extended(disambiguated(listed.tools))
         except ToolError as exc:  # a server tool named like a plugin tool
             found.append(Finding("E405", plan.location, exc.message, exc.hint))
             unchecked = [server.name for server in plan.mcp_servers]
-    calls = iter_tool_calls(plan.setup + plan.steps + plan.teardown)
+    calls = list(iter_tool_calls(plan.setup + plan.steps + plan.teardown))
     found += check_tool_calls(
         calls, registry, unit.nodes, unchecked=unchecked, flag_unknown=flag_unknown
     )
+    found += check_mcp_calls(plan, calls, registry, unit.nodes)
     return found

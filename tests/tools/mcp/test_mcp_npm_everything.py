@@ -36,16 +36,16 @@ def entry() -> str:
     return str(path)
 
 
-def _spec(entry: str, steps: str) -> str:
-    """A spec of one test with the server `everything` and ``steps`` (YAML, 10 spaces in)."""
+def _spec(entry: str, steps: str, server: str = "") -> str:
+    """A spec of one test with the server `everything` (more of its declaration in ``server``,
+    4 spaces in) and ``steps`` (YAML, 10 spaces in)."""
     return (
         "test:\n"
         '  name: "Everything server"\n'
         "mcp_servers:\n"
         "  everything:\n"
         "    command: node\n"
-        f'    args: ["{entry}", stdio]\n'
-        "steps:\n" + textwrap.dedent(steps)
+        f'    args: ["{entry}", stdio]\n' + server + "steps:\n" + textwrap.dedent(steps)
     )
 
 
@@ -97,3 +97,39 @@ def test_an_unknown_tool_of_an_npm_server_names_the_ones_it_has(
     result.stdout.fnmatch_lines(
         ["*unknown tool `everything.get-summ`*did you mean `everything.get-sum`?*"]
     )
+
+
+def test_an_npm_server_gets_scripted_sampling_elicitation_and_roots_and_sends_progress(
+    pytester: pytest.Pytester, entry: str
+) -> None:
+    server = '    sampling: "Hello from the script"\n    elicitation: decline\n    roots: ["."]\n'
+    write(
+        pytester,
+        "tests/llm/test_everything.yaml",
+        _spec(
+            entry,
+            """\
+          - tool: everything.trigger-sampling-request
+            args: {prompt: "Say hi", maxTokens: 20}
+            check:
+              - result matches "Hello from the script"
+              - call.requests[0].method == "sampling/createMessage"
+          - tool: everything.trigger-long-running-operation
+            args: {duration: 0.3, steps: 3}
+            check: len(call.progress) == 3
+          - tool: everything.get-resource-links
+            args: {count: 2}
+            check: result[1].type == "resource_link" and result[1].uri matches "^demo://"
+          - tool: everything.get-roots-list
+            check: result matches "file://.*/tests/llm"
+          - tool: everything.trigger-elicitation-request
+            check: call.requests[0].response.action == "decline"
+          - tool: mcp_list_resources
+            args: {server: everything}
+            check: len(result.resources) > 0
+            """,
+            server,
+        ),
+    )
+    result = run(pytester, "--llm")
+    result.assert_outcomes(passed=1)

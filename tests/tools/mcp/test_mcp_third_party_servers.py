@@ -97,3 +97,12 @@ async def test_every_git_tool_is_registered_under_the_server_name(registry: Tool
     git_tools = [tool for tool in registry if tool.source == "mcp:git"]
     assert len(git_tools) == 12
     assert all(tool.name.startswith("git_git_") for tool in git_tools)
+
+
+async def test_a_git_tool_is_named_by_its_own_name_as_its_readme_says(
+    registry: ToolRegistry, repository: Path
+) -> None:
+    bare = registry.get("git_status")
+    assert bare is registry.get("git_git_status") is registry.get("git.git_status")
+    status = await call(registry, "git_status", repo_path=str(repository))
+    assert "draft.txt" in str(status)

@@ -8,14 +8,19 @@
 
 Every server tool becomes a :class:`~llm_pytest.tools.registry.Tool` named
 ``<server>_<tool>`` (alias ``<server>.<tool>``), so the interpreter needs no MCP-specific code.
+A tool whose name already starts with ``<server>_`` (mcp-server-git's ``git_status`` for a
+server declared as ``git``) is also named by its own name. A name two tools would share (server
+``a`` tool ``b_c`` and server ``a_b`` tool ``c``) names neither: calling it fails listing both,
+with the dotted names that tell them apart.
 Cancelling the task that awaits a call cancels the call on the wire
 (``notifications/cancelled``) and leaves the session usable.
 """
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
@@ -28,14 +33,58 @@ from llm_pytest.tools.arguments import ArgumentCheck
 from llm_pytest.tools.mcp.config import McpServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
+from llm_pytest.tools.mcp.features import exchange_note
+from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
 from llm_pytest.tools.registry import Tool, ToolContext
 
-__all__ = ["McpConnections", "list_server_tools", "tool_name"]
+__all__ = [
+    "AmbiguousTool",
+    "McpConnections",
+    "UncheckedTool",
+    "disambiguated",
+    "list_server_tools",
+    "tool_name",
+    "tool_names",
+]
 
 
 def tool_name(server: str, tool: str) -> str:
     """The name a spec uses for ``tool`` of ``server``."""
     return f"{server}_{tool}"
+
+
+def tool_names(server: str, tool: str) -> tuple[str, ...]:
+    """Every name a spec may use for ``tool`` of ``server``, the main one first."""
+    names = [tool_name(server, tool), f"{server}.{tool}"]
+    if tool.startswith(f"{server}_"):
+        names.append(tool)
+    return tuple(names)
+
+
+def disambiguated(tools: Sequence[Tool]) -> list[Tool]:
+    """``tools`` of MCP servers without the names two of them would share; each such name
+    becomes an :class:`AmbiguousTool` that lists the candidates."""
+    claims: dict[str, list[Tool]] = {}
+    for tool in tools:
+        for name in (tool.name, *tool.aliases):
+            claims.setdefault(name, []).append(tool)
+    shared = {name: found for name, found in claims.items() if len(found) > 1}
+    if not shared:
+        return list(tools)
+    out: list[Tool] = []
+    for tool in tools:
+        free = [n for n in (tool.name, *tool.aliases) if n not in shared]
+        if free:
+            out.append(replace(tool, name=free[0], aliases=tuple(free[1:])))
+    out += [_ambiguity(name, [_origin(t) for t in found]) for name, found in shared.items()]
+    return out
+
+
+def _origin(tool: Tool) -> tuple[str, str]:
+    """The server and the server's own name of an MCP ``tool``."""
+    server = tool.source.removeprefix("mcp:")
+    dotted = next((n for n in (tool.name, *tool.aliases) if n.startswith(f"{server}.")), "")
+    return server, dotted.removeprefix(f"{server}.") or tool.name
 
 
 class McpConnections:
@@ -56,6 +105,8 @@ class McpConnections:
         self._connections = [ServerConnection(config) for config in configs]
         self._task_group: anyio.abc.TaskGroup | None = None
         self._entered = False
+        self._servers: dict[str, ServerConnection | ToolError] = {}
+        self._token: contextvars.Token[Any] | None = None
 
     async def __aenter__(self) -> McpConnections:
         if self._entered:
@@ -64,6 +115,8 @@ class McpConnections:
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
+        # The protocol tools (mcp_list_tools...) reach the servers through this mapping.
+        self._token = set_servers(self._servers)
         failures: list[McpServerError] = []
         try:
             async with anyio.create_task_group() as starters:
@@ -75,7 +128,11 @@ class McpConnections:
         if failures:
             await self._shutdown()
             order = [c.name for c in self._connections]
-            raise _combined(sorted(failures, key=lambda f: order.index(f.server)))
+            combined = _combined(sorted(failures, key=lambda f: order.index(f.server)))
+            # The protocol tools fail with why, for the rest of the test.
+            self._token = set_servers(dict.fromkeys(order, combined))
+            raise combined
+        self._servers.update((c.name, c) for c in self._connections)
         return self
 
     async def __aexit__(
@@ -98,6 +155,9 @@ class McpConnections:
             failures.append(failure)
 
     async def _shutdown(self) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            reset_servers(token)
         task_group, self._task_group = self._task_group, None
         if task_group is None:
             return
@@ -108,11 +168,12 @@ class McpConnections:
         await task_group.__aexit__(None, None, None)
 
     def tools(self) -> list[Tool]:
-        """Every tool of every server, in declaration order."""
-        return [tool for tools in self.tools_by_server().values() for tool in tools]
+        """Every tool of every server, in declaration order; a name two tools would share
+        names neither (:func:`disambiguated`)."""
+        return disambiguated([tool for tools in self.tools_by_server().values() for tool in tools])
 
     def tools_by_server(self) -> dict[str, list[Tool]]:
-        """The tools of each server, by server name."""
+        """The tools of each server, by server name, with every name each may have."""
         return {c.name: [_as_tool(c, t) for t in c.tools] for c in self._connections}
 
 
@@ -130,7 +191,10 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
     output_schema: Mapping[str, Any] | None = listed.output_schema
 
     async def call(ctx: ToolContext, args: dict[str, Any]) -> Any:
-        return await connection.call(name, args, output_schema, ctx.details)
+        try:
+            return await connection.call(name, args, output_schema, ctx.details)
+        finally:
+            ctx.note = exchange_note(ctx.details)
 
     def explain(call: ToolContext) -> ToolError | None:
         detail = connection.timeout_detail()
@@ -138,13 +202,14 @@ def _as_tool(connection: ServerConnection, listed: McpTool) -> Tool:
 
     server = connection.name
     kind = Tool if connection.config.client.validate_args else UncheckedTool
+    main, *aliases = tool_names(server, name)
     return kind(
-        name=tool_name(server, name),
+        name=main,
         description=listed.description or listed.title or "",
         input_schema=listed.input_schema,
         func=call,
         source=f"mcp:{server}",
-        aliases=(f"{server}.{name}",),
+        aliases=tuple(aliases),
         output_schema=output_schema,
         explain_timeout=explain,
     )
@@ -161,6 +226,33 @@ class UncheckedTool(Tool):
 
 
 _ANY_ARGUMENTS = ArgumentCheck({})
+
+
+@dataclass(frozen=True, kw_only=True)
+class AmbiguousTool(UncheckedTool):
+    """A stand-in for a name several MCP tools would have: calling it raises ``ambiguity``
+    (lint reports it as E409)."""
+
+    ambiguity: ToolError
+
+
+def _ambiguity(name: str, candidates: Sequence[tuple[str, str]]) -> Tool:
+    """A stand-in for ``name``, which several tools would have: calling it says which."""
+    listed = ", ".join(f"`{tool}` of server `{server}`" for server, tool in candidates)
+    dotted = " or ".join(f"`{server}.{tool}`" for server, tool in candidates)
+    error = ToolError(f"tool name `{name}` is ambiguous: {listed}", hint=f"call {dotted}")
+
+    async def refuse(ctx: ToolContext, args: dict[str, Any]) -> Any:
+        raise error
+
+    return AmbiguousTool(
+        ambiguity=error,
+        name=name,
+        description=f"Ambiguous: {listed}.",
+        input_schema={"type": "object"},
+        func=refuse,
+        source="mcp: " + ", ".join(sorted({server for server, _ in candidates})),
+    )
 
 
 def _combined(failures: list[McpServerError]) -> McpServerError:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-from contextlib import AsyncExitStack
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -25,6 +27,7 @@ from llm_pytest._version import __version__
 from llm_pytest.errors import ToolError
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.mcp.errors import McpServerError, with_stderr
+from llm_pytest.tools.mcp.features import ClientFeatures, Exchange
 from llm_pytest.tools.mcp.http_status import HttpStatusLog
 from llm_pytest.tools.mcp.results import content_block, content_text, tool_value
 from llm_pytest.tools.mcp.stdio import ServerProcess, describe_exit
@@ -32,6 +35,8 @@ from llm_pytest.tools.mcp.stdio import ServerProcess, describe_exit
 __all__ = ["ServerConnection"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 CLIENT_INFO = Implementation(name="llm-pytest", version=__version__)
 _EXIT_WAIT = 1.0  # seconds to wait for the exit code of a server whose stdout closed
@@ -52,6 +57,7 @@ class ServerConnection:
         self._started = False
         self._step = "start"
         self._http_status = HttpStatusLog()
+        self.features = ClientFeatures(config.name, config.client)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
         """Start the server and session, report started, serve until :meth:`close`, then stop.
@@ -87,34 +93,61 @@ class ServerConnection:
     async def call(
         self, tool: str, args: dict[str, Any], output_schema: Any, details: dict[str, Any]
     ) -> Any:
-        """Call ``tool`` with ``args``; the value of its result (``results.tool_value``).
-        ``details`` receives the result's raw ``text`` and its ``content`` blocks as plain data
-        (also for a result with ``isError``)."""
+        """Call ``tool`` with ``args`` (with a progress token); the value of its result
+        (``results.tool_value``). ``details`` receives the result's raw ``text``, its
+        ``content`` blocks as plain data (also for a result with ``isError``), and the
+        ``progress``, ``logs`` and ``requests`` of the server during the call."""
+        with self.exchange(details) as exchange:
+            result = await self.request(
+                f"`{tool}`",
+                lambda client: client.call_tool(tool, args, progress_callback=exchange.on_progress),
+            )
+            await anyio.lowlevel.checkpoint()  # notifications read with the answer
+        details["text"] = content_text(result)
+        details["content"] = [content_block(block) for block in result.content]
+        return tool_value(result, output_schema)
+
+    @contextmanager
+    def exchange(self, details: dict[str, Any]) -> Iterator[Exchange]:
+        """Record what the server sends while the block runs (progress, log messages, its own
+        requests) into ``details``, also when the block fails."""
+        exchange = self.features.begin()
+        try:
+            yield exchange
+        finally:
+            self.features.end(exchange)
+            details.update(exchange.details())
+
+    async def request(self, what: str, send: Callable[[Client], Awaitable[T]]) -> T:
+        """``send(client)``, for ``what`` (a tool, a method); a closed or lost session, a refusal
+        and an answer the SDK cannot accept raise errors that say so."""
         client = self._client
         if self._closing.is_set():
             raise McpServerError(
                 self.name,
-                f"MCP server `{self.name}` is closed: `{tool}` was called after its test ended",
+                f"MCP server `{self.name}` is closed: {what} was called after its test ended",
             )
         if client is None or (self.process is not None and self.process.returncode is not None):
-            raise await self._lost_error(tool)
+            raise await self._lost_error(what)
         try:
-            result = await client.call_tool(tool, args)
+            return await send(client)
         except MCPError as exc:
             if exc.code == CONNECTION_CLOSED:
-                raise await self._lost_error(tool) from None
+                raise await self._lost_error(what) from None
             reason = self._http_status.last if exc.message == _HTTP_REFUSED else None
             raise ToolError(
-                f"MCP server `{self.name}` refused the call of `{tool}`: {reason or exc.message}"
+                f"MCP server `{self.name}` refused the call of {what}: {reason or exc.message}"
             ) from None
         except Exception as exc:
             # Results the SDK cannot accept: malformed, or not matching the output schema.
             raise ToolError(
-                f"MCP server `{self.name}` gave an unusable answer to `{tool}`: {_explain(exc)}"
+                f"MCP server `{self.name}` gave an unusable answer to {what}: {_explain(exc)}"
             ) from None
-        details["text"] = content_text(result)
-        details["content"] = [content_block(block) for block in result.content]
-        return tool_value(result, output_schema)
+
+    @property
+    def client(self) -> Client | None:
+        """The live session (None before start and after close)."""
+        return self._client
 
     def timeout_detail(self) -> str | None:
         """For a call that ran out of time: that the server did not answer, and its stderr."""
@@ -144,7 +177,13 @@ class ServerConnection:
             transport = streamable_http_client(config.url, http_client=http)
         self._step = "answer `initialize`"
         # The handshake every server speaks, whatever SDK or protocol revision it is built on.
-        client = Client(transport, mode="legacy", cache=None, client_info=CLIENT_INFO)
+        client = Client(
+            transport,
+            mode="legacy",
+            cache=None,
+            client_info=CLIENT_INFO,
+            **self.features.callbacks(),
+        )
         await stack.enter_async_context(client)
         self._step = "list its tools"
         cursor: str | None = None
@@ -219,20 +258,20 @@ class ServerConnection:
             "run the command by hand to see whether it starts",
         )
 
-    async def _lost_error(self, tool: str) -> McpServerError:
+    async def _lost_error(self, calling: str) -> McpServerError:
         what = f"MCP server `{self.name}`"
         if self.process is None:
             url = getattr(self.config, "url", "")
             return McpServerError(
                 self.name,
-                f"lost the connection to {what} at {url} (calling `{tool}`)",
+                f"lost the connection to {what} at {url} (calling {calling})",
                 hint="the server stopped or closed the session; check its own log",
             )
         exit_code = await self.process.wait_exit(_EXIT_WAIT)
         how = "closed its stdout" if exit_code is None else describe_exit(exit_code)
         return McpServerError(
             self.name,
-            self._with_output(f"{what} {how} (calling `{tool}`)"),
+            self._with_output(f"{what} {how} (calling {calling})"),
             hint="the server crashed; every later call to it fails too",
         )
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from mcp_types import (
     AudioContent,
+    BlobResourceContents,
     CallToolResult,
     ContentBlock,
     EmbeddedResource,
@@ -37,7 +38,15 @@ from pydantic import BaseModel
 
 from llm_pytest.errors import ToolError
 
-__all__ = ["content_block", "content_text", "content_value", "error_text", "plain", "tool_value"]
+__all__ = [
+    "content_block",
+    "content_text",
+    "content_value",
+    "error_text",
+    "plain",
+    "resource_contents",
+    "tool_value",
+]
 
 
 def tool_value(result: CallToolResult, output_schema: Mapping[str, Any] | None = None) -> Any:
@@ -92,14 +101,10 @@ def content_block(block: ContentBlock) -> dict[str, Any]:
             "size": _base64_size(block.data),
         }
     elif isinstance(block, EmbeddedResource):
-        inner = block.resource
-        out = {"type": block.type, "uri": str(inner.uri), "mime_type": inner.mime_type}
-        if isinstance(inner, TextResourceContents):
-            out.update(text=inner.text, size=len(inner.text.encode()))
-        else:
-            out.update(blob=inner.blob, size=_base64_size(inner.blob))
-        if inner.meta:
-            out["resource_meta"] = plain(inner.meta)
+        inner = resource_contents(block.resource)
+        if "meta" in inner:
+            inner["resource_meta"] = inner.pop("meta")
+        out = {"type": block.type, **inner}
     elif isinstance(block, ResourceLink):
         out = {
             "type": block.type,
@@ -121,6 +126,19 @@ def content_block(block: ContentBlock) -> dict[str, Any]:
     meta = getattr(block, "meta", None)
     if meta:
         out["meta"] = plain(meta)
+    return out
+
+
+def resource_contents(contents: TextResourceContents | BlobResourceContents) -> dict[str, Any]:
+    """The contents of a resource as plain data: ``uri``, ``mime_type``, ``text`` or ``blob``
+    (base64), ``size`` in bytes (and ``meta`` when present)."""
+    out: dict[str, Any] = {"uri": str(contents.uri), "mime_type": contents.mime_type}
+    if isinstance(contents, TextResourceContents):
+        out.update(text=contents.text, size=len(contents.text.encode()))
+    else:
+        out.update(blob=contents.blob, size=_base64_size(contents.blob))
+    if contents.meta:
+        out["meta"] = plain(contents.meta)
     return out
 
 

@@ -3,13 +3,18 @@
 Tools return every kind of content, report progress and log, and ask the client to sample, to
 elicit and for its roots; it has resources, a resource template, prompts and completions.
 
-    protocol_server.py
+    protocol_server.py [--http PORT]    (stdio, or streamable HTTP on 127.0.0.1:PORT/mcp)
+
+With the environment variable EXTRA_TOOL set, it also has a tool of that name that answers
+`extra`, for tests of tool names.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
+import sys
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -21,11 +26,13 @@ from mcp_types import (
     CallToolResult,
     Completion,
     EmbeddedResource,
+    EmptyResult,
     ImageContent,
     PromptReference,
     ResourceLink,
     ResourceTemplateReference,
     SamplingMessage,
+    SetLevelRequestParams,
     TextContent,
     TextResourceContents,
 )
@@ -68,13 +75,35 @@ def count(n: Annotated[int, Field(ge=0, le=10, description="A number from 0 to 1
     return f"counted {n}"
 
 
+LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+log_level = ["debug"]
+
+
+async def set_level(ctx: Any, params: SetLevelRequestParams) -> EmptyResult:
+    log_level[0] = params.level
+    return EmptyResult()
+
+
+server._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)
+
+
+@server.tool()
+async def refuse(ctx: Context) -> str:
+    """Log, then fail with a message."""
+    await ctx.error("refusing")
+    raise ToolError("not today")
+
+
 @server.tool()
 async def work(steps: int, ctx: Context) -> str:
-    """Report progress `steps` times and log along the way."""
-    await ctx.info("starting")
+    """Report progress `steps` times and log along the way (from the level set)."""
+    threshold = LEVELS.index(log_level[0])
+    if threshold <= LEVELS.index("info"):
+        await ctx.info("starting")
     for i in range(steps):
         await ctx.report_progress(i + 1, steps, f"step {i + 1}")
-    await ctx.warning({"done": steps}, logger_name="worker")
+    if threshold <= LEVELS.index("warning"):
+        await ctx.warning({"done": steps}, logger_name="worker")
     return "worked"
 
 
@@ -161,5 +190,16 @@ async def complete(ref: Any, argument: Any, context: Any) -> Completion | None:
     return None
 
 
+if os.environ.get("EXTRA_TOOL"):
+
+    def extra() -> str:
+        return "extra"
+
+    server.add_tool(extra, name=os.environ["EXTRA_TOOL"], description="Answer `extra`.")
+
+
 if __name__ == "__main__":
-    server.run()
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()
