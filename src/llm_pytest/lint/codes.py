@@ -14,6 +14,9 @@ E201 error    unknown key (a typo such as ``retry_dely``), with the closest vali
 E202 error    a required key is missing (``test``, ``steps``, ``tool``, ``name``, ...)
 E203 error    a value of the wrong type or out of range, or a rule between fields broken
 E204 error    two tests of one file have the same name
+E205 error    a step's ``schema`` is not a valid JSON Schema (draft 2020-12), or its file does not
+              parse
+E206 error    a schema file, or a file a ``$ref`` names, is not found (or is not a local file)
 E301 error    an expression or ``${...}`` is invalid: it does not parse, or calls an unknown
               function
 E302 error    a name is read before any step binds it, or ``vars.NAME`` is not defined
@@ -39,6 +42,9 @@ W108 warning  ``expect_error`` with ``continue_on_error``: a step that does not 
               does not fail the run
 W109 warning  ``${...}`` inside a ``run_command`` shell script (``[sh, -c, "..."]``): the value
               becomes shell code
+W111 warning  ``snapshot_ignore`` on a step without ``snapshot``: nothing is stored to ignore in
+W112 warning  ``snapshot`` on a step whose result cannot be kept: a built-in tool whose result
+              differs on every call (``uuid``-like values, timings) without ``snapshot_ignore``
 ==== ======== =================================================================================
 """
 
@@ -74,6 +80,8 @@ _TABLE = (
     Code("E202", "missing-key", "A required key is missing."),
     Code("E203", "invalid-value", "A value of the wrong type, out of range, or breaking a rule."),
     Code("E204", "duplicate-test-name", "Two tests of one file have the same name."),
+    Code("E205", "invalid-schema", "A step's schema that is not a valid JSON Schema."),
+    Code("E206", "schema-file-not-found", "A schema file, or one its $ref names, is not found."),
     Code("E301", "invalid-expression", "An expression or `${...}` that does not parse."),
     Code("E302", "undefined-name", "A name read before any step binds it, or an unknown var."),
     Code("E401", "unknown-tool", "A tool that no built-in, plugin or MCP server provides."),
@@ -101,6 +109,12 @@ _TABLE = (
         "W109",
         "interpolated-shell-script",
         "`${...}` inside a run_command shell script: the value becomes shell code.",
+    ),
+    Code("W111", "snapshot-ignore-without-snapshot", "snapshot_ignore on a step without snapshot."),
+    Code(
+        "W112",
+        "unstorable-snapshot",
+        "snapshot on a step whose result differs on every call, with nothing ignored.",
     ),
 )
 

@@ -18,7 +18,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106, W108 and W109 for one plan of ``spec``.
+    """W101–W106, W108, W109, W111 and W112 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -38,6 +38,8 @@ def plan_warnings(
             or step.expect is not None
             or step.analyze is not None
             or step.expect_error is not None
+            or step.schema is not None
+            or step.snapshot is not None
         )
         if (
             step.expect is not None
@@ -64,6 +66,11 @@ def plan_warnings(
         script = _interpolated_script(step)
         if script is not None:
             out.append(_shell_injection(step, script, nodes))
+        if step.snapshot is None and (nodes.node(step.location) or {}).get("snapshot_ignore"):
+            out.append(_ignore_without_snapshot(step, nodes))
+        volatile = _volatile_fields(step)
+        if volatile:
+            out.append(_unstorable_snapshot(step, volatile, nodes))
     if complete and not asserts:
         out.append(
             Finding(
@@ -136,6 +143,40 @@ def _tolerated_expectation(step: ToolCallPlan, nodes: StepNodes) -> Finding:
         "`continue_on_error` makes `expect_error` assert nothing: when the step does not fail "
         "as expected, the run passes all the same",
         "remove `continue_on_error`, so that a step that does not fail as expected fails the run",
+    )
+
+
+def _ignore_without_snapshot(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W111",
+        nodes.locate(step.location, ["snapshot_ignore"], key=True),
+        "`snapshot_ignore` without `snapshot`: no snapshot is stored, so nothing is ignored",
+        "add `snapshot: true` to keep the step's result as a snapshot, or remove "
+        "`snapshot_ignore`",
+    )
+
+
+_VOLATILE = {"http_request": ("elapsed_ms", "headers"), "run_command": ("duration_ms",)}
+"""Fields of built-in tools' results that differ on every call (`headers` holds `date`)."""
+
+
+def _volatile_fields(step: ToolCallPlan) -> list[str]:
+    """The fields of ``step``'s snapshot that change on every call and are not ignored."""
+    if step.snapshot is None:
+        return []
+    fields = ("duration_ms",) if step.expect_error else _VOLATILE.get(step.tool, ())
+    ignored = {path[0] for path in step.snapshot.ignore if path}
+    return [f for f in fields if f not in ignored]
+
+
+def _unstorable_snapshot(step: ToolCallPlan, fields: list[str], nodes: StepNodes) -> Finding:
+    what = "the call" if step.expect_error else f"`{step.tool}`'s result"
+    names = ", ".join(f"`{f}`" for f in fields)
+    return Finding(
+        "W112",
+        nodes.locate(step.location, ["snapshot"]),
+        f"this snapshot can never match: {names} of {what} differ on every call",
+        f"add them to `snapshot_ignore: [{', '.join(fields)}]`",
     )
 
 
