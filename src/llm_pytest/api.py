@@ -56,8 +56,8 @@ async def arun_spec(
     installed entry points, unless a ready ``registry`` is given. ``log`` receives the live
     lines of ``--llm-verbose``. ``unclear`` decides what UNCLEAR runs do to each item's
     ``outcome``, as ``--llm-unclear`` does in pytest. ``snapshot_update`` rewrites the step
-    snapshots that changed, as ``--llm-snapshot-update`` does. Spec problems, a step calling a tool no
-    plugin offers among them, raise :class:`~llm_pytest.errors.SpecErrors`.
+    snapshots that changed, as ``--llm-snapshot-update`` does. Spec problems, a step calling a
+    tool no plugin offers among them, raise :class:`~llm_pytest.errors.SpecErrors`.
     """
     if unclear not in UNCLEAR_POLICIES:
         raise UsageError(f"unclear must be one of {', '.join(UNCLEAR_POLICIES)}, got {unclear!r}")

@@ -32,7 +32,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
-def users_spec(users: str, *, extra: str = "") -> str:
+def users_spec(users: str) -> str:
     return textwrap.dedent(
         f"""
         test: {{name: Users}}
@@ -44,7 +44,7 @@ def users_spec(users: str, *, extra: str = "") -> str:
               value: {{count: 2, users: {users}}}
             snapshot: true
         """
-    ).lstrip() + textwrap.indent(textwrap.dedent(extra).strip(), "    ") + "\n"
+    ).lstrip()
 
 
 TWO = '[{id: 1, email: "ann@example.com"}, {id: 2, email: "bob@example.com"}]'

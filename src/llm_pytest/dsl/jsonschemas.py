@@ -60,7 +60,9 @@ def compile_schema(
     except _Problem as problem:
         where = (*at, *problem.where) if inline else at
         errors.append(
-            ValidationError(problem.message, doc.locate(list(where)), problem.hint, kind=problem.kind)
+            ValidationError(
+                problem.message, doc.locate(list(where)), problem.hint, kind=problem.kind
+            )
         )
         return None
     return SchemaPlan(schema, base, resources, label, doc.locate(list(at)))
@@ -138,7 +140,9 @@ def _reachable(schema: Any, base: str) -> dict[str, Any]:
             try:
                 loaded = _with_base(_read(name, what), target, what)
             except _Problem as problem:
-                raise _Problem(problem.message, problem.kind, where if root else (), problem.hint)
+                raise _Problem(
+                    problem.message, problem.kind, where if root else (), problem.hint
+                ) from None
             found[target] = loaded
             todo.append((loaded, target, False))
     for ref, target, where in elsewhere:
@@ -154,7 +158,9 @@ def _reachable(schema: Any, base: str) -> dict[str, Any]:
     return found
 
 
-def _refs(node: Any, base: str, ids: set[str], where: Path_ = ()) -> Iterator[tuple[str, str, Path_]]:
+def _refs(
+    node: Any, base: str, ids: set[str], where: Path_ = ()
+) -> Iterator[tuple[str, str, Path_]]:
     """``(ref, target document URI, path of the $ref)`` of every ``$ref`` under ``node``;
     records the ``$id``s met in ``ids``."""
     if isinstance(node, dict):
@@ -174,4 +180,3 @@ def _refs(node: Any, base: str, ids: set[str], where: Path_ = ()) -> Iterator[tu
 
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
-

@@ -20,7 +20,8 @@ Path_ = tuple[str | int, ...]
 
 _SEGMENT = re.compile(
     r"""\.?(?P<name>[A-Za-z_][A-Za-z0-9_-]*)
-      | \[\s*(?:(?P<index>-?\d+)|(?P<star>\*)|"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)')\s*\]
+      | \[\s*(?:(?P<index>-?\d+) | (?P<star>\*)
+               | "(?P<dq>(?:[^"\\]|\\.)*)" | '(?P<sq>(?:[^'\\]|\\.)*)')\s*\]
     """,
     re.VERBOSE,
 )

@@ -13,8 +13,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from llm_pytest.interpreter.stepping import compact
@@ -31,9 +31,7 @@ MESSAGE_CHARS = 160
 Redact = Callable[[Any], Any]
 
 
-def check_schema(
-    plan: SchemaPlan, value: Any, redact: Redact
-) -> tuple[CheckRecord, str | None]:
+def check_schema(plan: SchemaPlan, value: Any, redact: Redact) -> tuple[CheckRecord, str | None]:
     """The record of checking ``value`` against ``plan``'s schema, and the step's error (None
     when it matches)."""
     location = str(plan.location)
@@ -82,13 +80,7 @@ def _validator(plan: SchemaPlan) -> Draft202012Validator:
 
 
 def _registry(resources: Mapping[str, Any]) -> Registry[Any]:
-    """A registry that finds the documents the compiler loaded, and nothing else."""
-
-    def retrieve(uri: str) -> Resource[Any]:
-        try:
-            contents = resources[uri]
-        except KeyError:
-            raise NoSuchResource(ref=uri) from None
-        return Resource.from_contents(contents, default_specification=DRAFT202012)
-
-    return Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    """A registry of the documents the compiler loaded, and nothing else: every file a `$ref`
+    reaches was read (and found) at compile time, so nothing is retrieved while running."""
+    documents = [(uri, DRAFT202012.create_resource(c)) for uri, c in resources.items()]
+    return Registry().with_resources(documents)

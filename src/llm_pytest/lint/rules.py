@@ -66,7 +66,8 @@ def plan_warnings(
         script = _interpolated_script(step)
         if script is not None:
             out.append(_shell_injection(step, script, nodes))
-        if step.snapshot is None and (nodes.node(step.location) or {}).get("snapshot_ignore"):
+        written: dict[str, Any] = nodes.node(step.location) or {}
+        if step.snapshot is None and written.get("snapshot_ignore"):
             out.append(_ignore_without_snapshot(step, nodes))
         volatile = _volatile_fields(step)
         if volatile:
@@ -151,8 +152,7 @@ def _ignore_without_snapshot(step: ToolCallPlan, nodes: StepNodes) -> Finding:
         "W111",
         nodes.locate(step.location, ["snapshot_ignore"], key=True),
         "`snapshot_ignore` without `snapshot`: no snapshot is stored, so nothing is ignored",
-        "add `snapshot: true` to keep the step's result as a snapshot, or remove "
-        "`snapshot_ignore`",
+        "add `snapshot: true` to keep the step's result as a snapshot, or remove `snapshot_ignore`",
     )
 
 

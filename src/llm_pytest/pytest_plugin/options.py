@@ -274,9 +274,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("llm_verbose", "like --llm-verbose", type="bool", default=False)
     parser.addini("llm_traceback", "like --llm-traceback", type="bool", default=False)
-    parser.addini(
-        "llm_snapshot_update", "like --llm-snapshot-update", type="bool", default=False
-    )
+    parser.addini("llm_snapshot_update", "like --llm-snapshot-update", type="bool", default=False)
     for name in (
         "timeout",
         "iterations",
