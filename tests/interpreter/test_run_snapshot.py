@@ -287,14 +287,23 @@ def test_a_pytest_session_writes_compares_diffs_and_updates_snapshots(
 
     first = run(project, "--llm", "--llm-verbose")
     first.assert_outcomes(passed=2)
-    first.stdout.fnmatch_lines(["*[[]snapshot written: `users` in *test_users.yaml[]]*"])
+    first.stdout.fnmatch_lines(
+        [
+            "*[[]snapshot written: `users` in *test_users.yaml[]]*",
+            "snapshots: 2 written (under __snapshots__/ beside their specs: commit them)",
+        ]
+    )
     assert set(yaml.safe_load(stored.read_text(encoding="utf-8"))) == {"Users", "Other"}
 
-    run(project, "--llm").assert_outcomes(passed=2)
+    again = run(project, "--llm")
+    again.assert_outcomes(passed=2)
+    assert "snapshots:" not in again.stdout.str()
 
     write(project, spec, SESSION_SPEC.replace("LIMIT", "3"))
-    changed = run(project, "--llm")
+    changed = run(project, "--llm", "--llm-html", "report.html")
     changed.assert_outcomes(failed=2)
+    html = (project.path / "report.html").read_text(encoding="utf-8")
+    assert '<pre class="error">--- snapshot\n+++ result\n' in html
     changed.stdout.fnmatch_lines(
         [
             "*snapshot failed at tests/llm/test_users.yaml:6:15: snapshot users",
@@ -306,6 +315,7 @@ def test_a_pytest_session_writes_compares_diffs_and_updates_snapshots(
     )
     updated = run(project, "--llm", "--llm-snapshot-update")
     updated.assert_outcomes(passed=2)
+    updated.stdout.fnmatch_lines(["snapshots: 2 updated *"])
     assert yaml.safe_load(stored.read_text(encoding="utf-8"))["Users"]["users"]["count"] == 3
     run(project, "--llm").assert_outcomes(passed=2)
 

@@ -2,7 +2,8 @@
 rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals row, the items by
 outcome, how many
 verdicts came from the judge cache when any did, and how many runs were UNCLEAR and why, with a
-line per item that was skipped or had UNCLEAR runs giving its reasons."""
+line per item that was skipped or had UNCLEAR runs giving its reasons; last, how many step
+snapshots were written or updated."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ __all__ = [
     "format_cost",
     "format_ms",
     "format_rate",
+    "snapshot_lines",
     "summary_table",
     "unclear_lines",
 ]
@@ -102,7 +104,26 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
             "(--llm-cache off asks the judge again)"
         )
     out.extend(unclear_lines(records))
+    out.extend(snapshot_lines(records))
     return out
+
+
+def snapshot_lines(records: Sequence[ItemRecord]) -> list[str]:
+    """How many step snapshots the runs wrote or rewrote, if any: files to review and commit."""
+    done = Counter(
+        check.values[0][0]
+        for rec in records
+        for run in rec.runs
+        for step in run.steps
+        for check in step.checks
+        if check.kind == "snapshot" and check.passed and check.values
+    )
+    counts = [f"{done[what]} {what}" for what in ("written", "updated") if done[what]]
+    if not counts:
+        return []
+    return [
+        f"snapshots: {', '.join(counts)} (under __snapshots__/ beside their specs: commit them)"
+    ]
 
 
 def _outcome_counts(records: Sequence[ItemRecord]) -> str:
