@@ -265,3 +265,31 @@ def test_a_pytest_session_fails_the_item_naming_path_value_and_rule(
             "*$.value[[]1[]] = {\"id\": 2}: 'email' is a required property (rule 'required')",
         ]
     )
+
+
+def test_a_ref_to_a_part_that_is_not_there_is_located_at_the_ref(
+    write_spec: WriteSpec, tmp_path: Path
+) -> None:
+    (tmp_path / "common.json").write_text('{"$defs": {"email": {"format": "email"}}}')
+    path = write_spec(
+        spec_storing(USERS, "properties: {value: {$ref: 'common.json#/$defs/emial'}}")
+    )
+    (error,) = compile_errors(path)
+    assert error.startswith(f"{path}:7:34: `$ref: common.json#/$defs/emial` points at nothing")
+    assert "check its spelling" in error
+
+
+@pytest.mark.anyio
+async def test_refs_to_ids_and_anchors_inside_the_schema_resolve(write_spec: WriteSpec) -> None:
+    schema = """
+        $defs:
+          user:
+            $id: "https://example.com/user"
+            $defs: {id: {$anchor: userid, type: integer}}
+            properties: {id: {$ref: "#userid"}}
+        properties:
+          value: {properties: {users: {items: {$ref: "https://example.com/user"}}}}
+        """
+    assert (await only_run(write_spec(spec_storing(USERS, schema)))).outcome == "PASS"
+    bad = await only_run(write_spec(spec_storing('{users: [{id: "7"}]}', schema)))
+    assert "$.value.users[0].id = \"7\": '7' is not of type 'integer' (rule 'type')" in bad.reason

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
@@ -19,6 +20,9 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from llm_pytest.dsl.loader import Document
 from llm_pytest.dsl.spec import SchemaFile
@@ -122,60 +126,81 @@ def _with_base(schema: Any, base: str, what: str) -> Any:
 
 def _reachable(schema: Any, base: str) -> dict[str, Any]:
     """Every local document the ``$ref``s of ``schema`` reach (through each other too), by
-    URI; a file that cannot be read or a reference to something else is a :class:`_Problem`."""
+    URI; a file that cannot be read, a reference to something else or to a part of a document
+    that is not there is a :class:`_Problem`."""
     found: dict[str, Any] = {}
     ids: set[str] = set()
-    elsewhere: list[tuple[str, str, Path_]] = []
+    refs: list[_Ref] = []
     todo: list[tuple[Any, str, bool]] = [(schema, base, True)]
     while todo:
         document, uri, root = todo.pop()
-        for ref, target, where in _refs(document, uri, ids):
-            if target in found or target == base:
-                continue
-            if urlparse(target).scheme != "file":
-                elsewhere.append((ref, target, where if root else ()))
+        for ref in _refs(document, uri, ids, root):
+            refs.append(ref)
+            target = ref.document
+            if target in found or target == base or urlparse(target).scheme != "file":
                 continue
             name = Path(unquote(urlparse(target).path))
-            what = f"`{name.name}` (named by `$ref: {ref}`)"
+            what = f"`{name.name}` (named by `$ref: {ref.text}`)"
             try:
                 loaded = _with_base(_read(name, what), target, what)
             except _Problem as problem:
-                raise _Problem(
-                    problem.message, problem.kind, where if root else (), problem.hint
-                ) from None
+                raise _Problem(problem.message, problem.kind, ref.where, problem.hint) from None
             found[target] = loaded
             todo.append((loaded, target, False))
-    for ref, target, where in elsewhere:
-        if target not in ids:
+    registry: Registry[Any] = Registry().with_resources(
+        (uri, DRAFT202012.create_resource(contents))
+        for uri, contents in [(base, schema), *found.items()]
+    )
+    for ref in refs:
+        if urlparse(ref.document).scheme != "file" and ref.document not in ids:
             raise _Problem(
-                f"`$ref: {ref}` names {target}, which is neither a local file nor the `$id` of "
-                "a schema loaded here",
+                f"`$ref: {ref.text}` names {ref.document}, which is neither a local file nor the "
+                "`$id` of a schema loaded here",
                 "schema_file",
-                where,
+                ref.where,
                 hint="refer to schema files by a path relative to the file holding the `$ref`; "
                 "files are not fetched over the network",
             )
+        try:
+            registry.resolver(ref.base).lookup(ref.text)
+        except Unresolvable as exc:
+            raise _Problem(
+                f"`$ref: {ref.text}` points at nothing: {_short(str(exc))}",
+                "schema",
+                ref.where,
+                hint="a `#/...` part is a JSON pointer into the document "
+                "(`#/$defs/email`); check its spelling",
+            ) from None
     return found
 
 
-def _refs(
-    node: Any, base: str, ids: set[str], where: Path_ = ()
-) -> Iterator[tuple[str, str, Path_]]:
-    """``(ref, target document URI, path of the $ref)`` of every ``$ref`` under ``node``;
-    records the ``$id``s met in ``ids``."""
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    text: str
+    base: str
+    """The URI it is relative to."""
+    document: str
+    """The URI of the document it names (without its fragment)."""
+    where: Path_
+    """Its path in the spec's inline schema, or () in a file."""
+
+
+def _refs(node: Any, base: str, ids: set[str], root: bool, where: Path_ = ()) -> Iterator[_Ref]:
+    """Every ``$ref`` under ``node``; records the ``$id``s met in ``ids``."""
     if isinstance(node, dict):
         if isinstance(node.get("$id"), str):
             base = urldefrag(urljoin(base, node["$id"])).url
             ids.add(base)
         ref = node.get("$ref")
-        if isinstance(ref, str) and not ref.startswith("#"):
-            yield ref, urldefrag(urljoin(base, ref)).url, (*where, "$ref")
+        if isinstance(ref, str):
+            at = (*where, "$ref") if root else ()
+            yield _Ref(ref, base, urldefrag(urljoin(base, ref)).url, at)
         for key, value in node.items():
             if key not in ("$ref", "enum", "const", "examples", "default"):
-                yield from _refs(value, base, ids, (*where, key))
+                yield from _refs(value, base, ids, root, (*where, key))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _refs(value, base, ids, (*where, i))
+            yield from _refs(value, base, ids, root, (*where, i))
 
 
 def _short(text: str, limit: int = 200) -> str:

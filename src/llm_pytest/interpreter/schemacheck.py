@@ -18,6 +18,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from llm_pytest.interpreter.stepping import compact
+from llm_pytest.model.jsonsafe import json_safe
 from llm_pytest.model.plan import SchemaPlan
 from llm_pytest.model.trace import CheckRecord
 
@@ -36,7 +37,8 @@ def check_schema(plan: SchemaPlan, value: Any, redact: Redact) -> tuple[CheckRec
     when it matches)."""
     location = str(plan.location)
     try:
-        errors = sorted(_validator(plan).iter_errors(value), key=_order)
+        # as JSON data: a plugin's tuple is an array, its dataclass an object
+        errors = sorted(_validator(plan).iter_errors(json_safe(value)), key=_order)
     except Unresolvable as exc:  # loaded at compile time, so only a `$ref` to a missing anchor
         message = f"{plan.label} cannot be used: {exc}"
         return CheckRecord(plan.label, False, location, [], message, kind="schema"), message
