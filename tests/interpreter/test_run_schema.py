@@ -191,6 +191,30 @@ async def test_a_schema_fails_a_step_after_its_retries_like_a_check(write_spec: 
     assert not step.checks
 
 
+@pytest.mark.anyio
+async def test_a_polled_step_checks_its_schema_once_on_the_last_result(
+    write_spec: WriteSpec,
+) -> None:
+    path = write_spec(
+        """
+        test: {name: polled until ready}
+        steps:
+          - tool: store_value
+            args: {name: n, value: "${uuid()}"}
+            retry: 5
+            retry_delay: 0
+            until: call.attempts >= 3
+            schema: {properties: {value: {type: integer}}}
+        """
+    )
+    step = (await only_run(path)).steps[0]
+    assert len(step.attempts) == 3
+    (record,) = step.checks
+    assert (record.kind, record.passed) == ("schema", False)
+    assert step.error is not None
+    assert "is not of type 'integer'" in step.error
+
+
 def compile_errors(path: Path) -> list[str]:
     with pytest.raises(SpecErrors) as caught:
         compile_file(path)

@@ -126,3 +126,17 @@ def test_two_steps_of_one_test_sharing_a_snapshot_name_is_an_error(tmp_path: Pat
     assert finding.code == "E203"
     assert finding.location.line == 6
     assert "the snapshot `values` of `twins` is also taken by the step at" in finding.message
+
+
+def test_a_schema_or_a_snapshot_counts_as_asserting_something(tmp_path: Path) -> None:
+    for key in ("schema: {type: object}", "snapshot: true"):
+        report = lint(
+            tmp_path,
+            f"""\
+            test: {{name: asserts}}
+            steps:
+              - tool: list_values
+                {key}
+            """,
+        )
+        assert codes(report) == [], key

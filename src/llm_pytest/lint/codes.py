@@ -14,8 +14,8 @@ E201 error    unknown key (a typo such as ``retry_dely``), with the closest vali
 E202 error    a required key is missing (``test``, ``steps``, ``tool``, ``name``, ...)
 E203 error    a value of the wrong type or out of range, or a rule between fields broken
 E204 error    two tests of one file have the same name
-E205 error    a step's ``schema`` is not a valid JSON Schema (draft 2020-12), or its file does not
-              parse
+E205 error    a step's ``schema`` is not a valid JSON Schema (draft 2020-12), its file does not
+              parse, or a ``$ref`` in it points at nothing
 E206 error    a schema file, or a file a ``$ref`` names, is not found (or is not a local file)
 E301 error    an expression or ``${...}`` is invalid: it does not parse, or calls an unknown
               function
