@@ -215,6 +215,26 @@ async def test_a_polled_step_checks_its_schema_once_on_the_last_result(
     assert "is not of type 'integer'" in step.error
 
 
+@pytest.mark.anyio
+async def test_after_an_expected_error_the_schema_applies_to_the_call(
+    write_spec: WriteSpec,
+) -> None:
+    path = write_spec(
+        """
+        test: {name: refused}
+        steps:
+          - tool: read_file
+            args: {path: absent.txt}
+            expect_error: "file not found"
+            schema:
+              required: [error, error_type, attempts]
+              properties: {error_type: {const: KeyError}}
+        """
+    )
+    trace = await only_run(path)
+    assert "$.error_type = \"ToolError\": 'KeyError' was expected (rule 'const')" in trace.reason
+
+
 def compile_errors(path: Path) -> list[str]:
     with pytest.raises(SpecErrors) as caught:
         compile_file(path)

@@ -192,6 +192,29 @@ async def test_ignored_paths_are_replaced_before_storing_and_comparing(
 
 
 @pytest.mark.anyio
+async def test_after_an_expected_error_the_snapshot_keeps_the_call(
+    write_spec: WriteSpec,
+) -> None:
+    path = write_spec(
+        """
+        test: {name: Refused}
+        steps:
+          - tool: read_file
+            args: {path: absent.txt}
+            expect_error: "file not found"
+            snapshot: refusal
+            snapshot_ignore: [duration_ms]
+        """
+    )
+    assert (await only_run(path)).outcome == "PASS"
+    assert (await only_run(path)).outcome == "PASS"
+    stored = yaml.safe_load(snapshot_file(path).read_text(encoding="utf-8"))["Refused"]["refusal"]
+    assert stored["duration_ms"] == IGNORED
+    assert stored["error_type"] == "ToolError"
+    assert stored["error"].startswith("file not found")
+
+
+@pytest.mark.anyio
 async def test_every_iteration_compares_against_the_same_snapshot(
     write_spec: WriteSpec,
 ) -> None:
