@@ -337,3 +337,18 @@ async def test_refs_to_ids_and_anchors_inside_the_schema_resolve(write_spec: Wri
     assert (await only_run(write_spec(spec_storing(USERS, schema)))).outcome == "PASS"
     bad = await only_run(write_spec(spec_storing('{users: [{id: "7"}]}', schema)))
     assert "$.value.users[0].id = \"7\": '7' is not of type 'integer' (rule 'type')" in bad.reason
+
+
+def test_a_schema_file_outside_the_project_is_refused_unread(
+    write_spec: WriteSpec, tmp_path: Path
+) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.json"
+    outside.write_text('{"type": "object"}')
+    try:
+        path = write_spec(spec_storing(USERS, f"{{file: ../{outside.name}}}"))
+        (error,) = compile_errors(path)
+    finally:
+        outside.unlink()
+    assert f"the schema file `../{outside.name}` is outside the project ({tmp_path})" in error
+    assert "add its folder to LLM_PYTEST_IMPORT_ROOTS" in error

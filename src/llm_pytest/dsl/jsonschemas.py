@@ -11,7 +11,7 @@ document.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from llm_pytest.dsl.imports import IMPORT_ROOTS_ENV, import_roots
 from llm_pytest.dsl.loader import Document
 from llm_pytest.dsl.spec import SchemaFile
 from llm_pytest.errors import SpecError, ValidationError
@@ -48,6 +49,7 @@ def compile_schema(
     """The plan of the ``schema`` of the step at ``path`` of ``doc``; None (and a located error
     in ``errors``) when the schema or a file it needs is wrong."""
     spec_file = Path(doc.path).resolve()
+    roots = import_roots(spec_file)
     at: Path_ = (*path, "schema")
     inline = not isinstance(value, SchemaFile)
     file, label = spec_file, "schema"
@@ -57,10 +59,10 @@ def compile_schema(
         if isinstance(value, dict):
             schema: Any = value
         else:
-            schema = _read(file, f"the schema file `{value.file}`")
+            schema = _read(file, f"the schema file `{value.file}`", roots)
         base = file.as_uri()
         schema = _with_base(schema, base, "the schema" if inline else f"`{file.name}`")
-        resources = _reachable(schema, base)
+        resources = _reachable(schema, base, roots)
     except _Problem as problem:
         where = (*at, *problem.where) if inline else at
         errors.append(
@@ -72,16 +74,32 @@ def compile_schema(
     return SchemaPlan(schema, base, resources, label, doc.locate(list(at)))
 
 
-def _read(file: Path, what: str) -> Any:
+def _read(file: Path, what: str, roots: Sequence[Path]) -> Any:
+    """The document in ``file``, which must be a regular file inside ``roots`` (the folders
+    `imports:` may read: a spec from someone else must not read the rest of the machine)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        target = file.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL character
         raise _Problem(
-            f"{what} does not exist (looked for {file})",
+            f"{what} cannot be found: {exc}", "schema_file", hint="check the path"
+        ) from None
+    if not any(target.is_relative_to(root) for root in roots):
+        raise _Problem(
+            f"{what} is outside the project ({roots[0]})",
+            "schema_file",
+            hint="schema files are read inside the project only: move the file there, or add "
+            f"its folder to {IMPORT_ROOTS_ENV}",
+        )
+    if not target.is_file():
+        raise _Problem(
+            f"{what} {'is a folder' if target.is_dir() else 'does not exist'} "
+            f"(looked for {target})",
             "schema_file",
             hint="schema files are found relative to the file that names them; "
             "check the path, or write the schema inline under `schema:`",
-        ) from None
+        )
+    try:
+        text = target.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _Problem(
             f"{what} cannot be read: {exc}", "schema_file", hint="make it a readable UTF-8 file"
@@ -124,7 +142,7 @@ def _with_base(schema: Any, base: str, what: str) -> Any:
     return schema
 
 
-def _reachable(schema: Any, base: str) -> dict[str, Any]:
+def _reachable(schema: Any, base: str, roots: Sequence[Path]) -> dict[str, Any]:
     """Every local document the ``$ref``s of ``schema`` reach (through each other too), by
     URI; a file that cannot be read, a reference to something else or to a part of a document
     that is not there is a :class:`_Problem`."""
@@ -142,7 +160,7 @@ def _reachable(schema: Any, base: str) -> dict[str, Any]:
             name = Path(unquote(urlparse(target).path))
             what = f"`{name.name}` (named by `$ref: {ref.text}`)"
             try:
-                loaded = _with_base(_read(name, what), target, what)
+                loaded = _with_base(_read(name, what, roots), target, what)
             except _Problem as problem:
                 raise _Problem(problem.message, problem.kind, ref.where, problem.hint) from None
             found[target] = loaded
