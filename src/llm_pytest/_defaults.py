@@ -5,10 +5,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["DEFAULT_UNCLEAR", "PLUGIN_DIR", "SPEC_PATTERNS", "UNCLEAR_POLICIES", "UnclearPolicy"]
+__all__ = [
+    "DEFAULT_UNCLEAR",
+    "PLUGIN_DIR",
+    "SNAPSHOT_DIR",
+    "SPEC_PATTERNS",
+    "UNCLEAR_POLICIES",
+    "UnclearPolicy",
+]
 
 SPEC_PATTERNS = ("test_*.yaml", "test_*.yml")
 """File names `pytest --llm` and `llm-pytest lint` treat as specs (ini `llm_spec_patterns`)."""
+
+SNAPSHOT_DIR = "__snapshots__"
+"""The folder beside a spec holding its step snapshots; files in it are never specs, although
+they are named after one (``__snapshots__/test_users.yaml``)."""
 
 PLUGIN_DIR = "tests/llm/plugins"
 """The plugin folder under the rootdir when ini `llm_plugin_dirs` names none."""

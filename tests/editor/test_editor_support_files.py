@@ -165,6 +165,8 @@ SNIPPET_CONTEXTS = {
     "llm-check": (STEPS_HEAD, "  "),
     "llm-verdict": (MINIMAL_SPEC, ""),
     "llm-mcp-stdio": (MINIMAL_SPEC + "mcp_servers:\n", "  "),
+    "llm-schema": (STEPS_HEAD, "  "),
+    "llm-snapshot": (STEPS_HEAD, "  "),
 }
 
 

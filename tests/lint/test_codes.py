@@ -315,6 +315,46 @@ FIRING: dict[str, tuple[str, int]] = {
         """,
         5,
     ),
+    "E205": (
+        """\
+        test: {name: bad schema}
+        steps:
+          - tool: list_values
+            schema:
+              type: object
+              required: id
+        """,
+        6,
+    ),
+    "E206": (
+        """\
+        test: {name: missing schema file}
+        steps:
+          - tool: list_values
+            schema: {file: schemas/values.json}
+        """,
+        4,
+    ),
+    "W111": (
+        """\
+        test: {name: ignore without snapshot}
+        steps:
+          - tool: list_values
+            check: result.values == {}
+            snapshot_ignore: [values]
+        """,
+        5,
+    ),
+    "W112": (
+        """\
+        test: {name: snapshot of a timing}
+        steps:
+          - tool: run_command
+            args: {argv: [echo, hello]}
+            snapshot: true
+        """,
+        5,
+    ),
 }
 
 # these need a server or a plugin folder: tests/lint/test_mcp.py and test_cli.py

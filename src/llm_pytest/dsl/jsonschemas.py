@@ -11,7 +11,8 @@ document.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
@@ -19,7 +20,11 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
+from llm_pytest.dsl.imports import IMPORT_ROOTS_ENV, import_roots
 from llm_pytest.dsl.loader import Document
 from llm_pytest.dsl.spec import SchemaFile
 from llm_pytest.errors import SpecError, ValidationError
@@ -44,6 +49,7 @@ def compile_schema(
     """The plan of the ``schema`` of the step at ``path`` of ``doc``; None (and a located error
     in ``errors``) when the schema or a file it needs is wrong."""
     spec_file = Path(doc.path).resolve()
+    roots = import_roots(spec_file)
     at: Path_ = (*path, "schema")
     inline = not isinstance(value, SchemaFile)
     file, label = spec_file, "schema"
@@ -53,10 +59,10 @@ def compile_schema(
         if isinstance(value, dict):
             schema: Any = value
         else:
-            schema = _read(file, f"the schema file `{value.file}`")
+            schema = _read(file, f"the schema file `{value.file}`", roots)
         base = file.as_uri()
         schema = _with_base(schema, base, "the schema" if inline else f"`{file.name}`")
-        resources = _reachable(schema, base)
+        resources = _reachable(schema, base, roots)
     except _Problem as problem:
         where = (*at, *problem.where) if inline else at
         errors.append(
@@ -68,16 +74,32 @@ def compile_schema(
     return SchemaPlan(schema, base, resources, label, doc.locate(list(at)))
 
 
-def _read(file: Path, what: str) -> Any:
+def _read(file: Path, what: str, roots: Sequence[Path]) -> Any:
+    """The document in ``file``, which must be a regular file inside ``roots`` (the folders
+    `imports:` may read: a spec from someone else must not read the rest of the machine)."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        target = file.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL character
         raise _Problem(
-            f"{what} does not exist (looked for {file})",
+            f"{what} cannot be found: {exc}", "schema_file", hint="check the path"
+        ) from None
+    if not any(target.is_relative_to(root) for root in roots):
+        raise _Problem(
+            f"{what} is outside the project ({roots[0]})",
+            "schema_file",
+            hint="schema files are read inside the project only: move the file there, or add "
+            f"its folder to {IMPORT_ROOTS_ENV}",
+        )
+    if not target.is_file():
+        raise _Problem(
+            f"{what} {'is a folder' if target.is_dir() else 'does not exist'} "
+            f"(looked for {target})",
             "schema_file",
             hint="schema files are found relative to the file that names them; "
             "check the path, or write the schema inline under `schema:`",
-        ) from None
+        )
+    try:
+        text = target.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _Problem(
             f"{what} cannot be read: {exc}", "schema_file", hint="make it a readable UTF-8 file"
@@ -120,60 +142,83 @@ def _with_base(schema: Any, base: str, what: str) -> Any:
     return schema
 
 
-def _reachable(schema: Any, base: str) -> dict[str, Any]:
+def _reachable(schema: Any, base: str, roots: Sequence[Path]) -> dict[str, Any]:
     """Every local document the ``$ref``s of ``schema`` reach (through each other too), by
-    URI; a file that cannot be read or a reference to something else is a :class:`_Problem`."""
+    URI; a file that cannot be read, a reference to something else or to a part of a document
+    that is not there is a :class:`_Problem`."""
     found: dict[str, Any] = {}
     ids: set[str] = set()
-    elsewhere: list[tuple[str, str, Path_]] = []
+    refs: list[_Ref] = []
     todo: list[tuple[Any, str, bool]] = [(schema, base, True)]
     while todo:
         document, uri, root = todo.pop()
-        for ref, target, where in _refs(document, uri, ids):
-            if target in found or target == base:
-                continue
-            if urlparse(target).scheme != "file":
-                elsewhere.append((ref, target, where if root else ()))
+        for ref in _refs(document, uri, ids, root):
+            refs.append(ref)
+            target = ref.document
+            if target in found or target == base or urlparse(target).scheme != "file":
                 continue
             name = Path(unquote(urlparse(target).path))
-            what = f"`{name.name}` (named by `$ref: {ref}`)"
+            what = f"`{name.name}` (named by `$ref: {ref.text}`)"
             try:
-                loaded = _with_base(_read(name, what), target, what)
+                loaded = _with_base(_read(name, what, roots), target, what)
             except _Problem as problem:
-                raise _Problem(problem.message, problem.kind, where if root else (), problem.hint)
+                raise _Problem(problem.message, problem.kind, ref.where, problem.hint) from None
             found[target] = loaded
             todo.append((loaded, target, False))
-    for ref, target, where in elsewhere:
-        if target not in ids:
+    registry: Registry[Any] = Registry().with_resources(
+        (uri, DRAFT202012.create_resource(contents))
+        for uri, contents in [(base, schema), *found.items()]
+    )
+    for ref in refs:
+        if urlparse(ref.document).scheme != "file" and ref.document not in ids:
             raise _Problem(
-                f"`$ref: {ref}` names {target}, which is neither a local file nor the `$id` of "
-                "a schema loaded here",
+                f"`$ref: {ref.text}` names {ref.document}, which is neither a local file nor the "
+                "`$id` of a schema loaded here",
                 "schema_file",
-                where,
+                ref.where,
                 hint="refer to schema files by a path relative to the file holding the `$ref`; "
                 "files are not fetched over the network",
             )
+        try:
+            registry.resolver(ref.base).lookup(ref.text)
+        except Unresolvable as exc:
+            raise _Problem(
+                f"`$ref: {ref.text}` points at nothing: {_short(str(exc))}",
+                "schema",
+                ref.where,
+                hint="a `#/...` part is a JSON pointer into the document "
+                "(`#/$defs/email`); check its spelling",
+            ) from None
     return found
 
 
-def _refs(
-    node: Any, base: str, ids: set[str], where: Path_ = ()
-) -> Iterator[tuple[str, str, Path_]]:
-    """``(ref, target document URI, path of the $ref)`` of every ``$ref`` under ``node``;
-    records the ``$id``s met in ``ids``."""
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    text: str
+    base: str
+    """The URI it is relative to."""
+    document: str
+    """The URI of the document it names (without its fragment)."""
+    where: Path_
+    """Its path in the spec's inline schema, or () in a file."""
+
+
+def _refs(node: Any, base: str, ids: set[str], root: bool, where: Path_ = ()) -> Iterator[_Ref]:
+    """Every ``$ref`` under ``node``; records the ``$id``s met in ``ids``."""
     if isinstance(node, dict):
         if isinstance(node.get("$id"), str):
             base = urldefrag(urljoin(base, node["$id"])).url
             ids.add(base)
         ref = node.get("$ref")
-        if isinstance(ref, str) and not ref.startswith("#"):
-            yield ref, urldefrag(urljoin(base, ref)).url, (*where, "$ref")
+        if isinstance(ref, str):
+            at = (*where, "$ref") if root else ()
+            yield _Ref(ref, base, urldefrag(urljoin(base, ref)).url, at)
         for key, value in node.items():
             if key not in ("$ref", "enum", "const", "examples", "default"):
-                yield from _refs(value, base, ids, (*where, key))
+                yield from _refs(value, base, ids, root, (*where, key))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _refs(value, base, ids, (*where, i))
+            yield from _refs(value, base, ids, root, (*where, i))
 
 
 def _short(text: str, limit: int = 200) -> str:

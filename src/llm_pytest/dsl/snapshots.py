@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from llm_pytest._defaults import SNAPSHOT_DIR
 from llm_pytest.dsl.loader import Document
 from llm_pytest.dsl.spec import ToolStep
 from llm_pytest.dsl.textpos import string_locator
@@ -15,12 +16,12 @@ from llm_pytest.model.plan import IgnorePath, SnapshotPlan
 
 __all__ = ["SNAPSHOT_DIR", "compile_snapshot", "parse_ignore_path", "snapshot_file"]
 
-SNAPSHOT_DIR = "__snapshots__"
 Path_ = tuple[str | int, ...]
 
 _SEGMENT = re.compile(
     r"""\.?(?P<name>[A-Za-z_][A-Za-z0-9_-]*)
-      | \[\s*(?:(?P<index>-?\d+)|(?P<star>\*)|"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)')\s*\]
+      | \[\s*(?:(?P<index>-?\d+) | (?P<star>\*)
+               | "(?P<dq>(?:[^"\\]|\\.)*)" | '(?P<sq>(?:[^'\\]|\\.)*)')\s*\]
     """,
     re.VERBOSE,
 )

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -114,6 +115,23 @@ def _schema_kind(value: Any) -> str:
 SchemaValue = Annotated[
     Annotated[SchemaFile, Tag("file")] | Annotated[dict[str, Any], Tag("inline")],
     Discriminator(_schema_kind),
+    # `{file: ...}` is also an object, so the generated schema says anyOf, not oneOf
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "title": "SchemaFile",
+                    "description": "A JSON Schema kept in a file of its own, relative to the "
+                    "spec file; its `$ref`s to other files are relative to it.",
+                    "properties": {"file": {"type": "string", "minLength": 1}},
+                    "required": ["file"],
+                    "additionalProperties": False,
+                },
+                {"type": "object", "description": "A JSON Schema written here."},
+            ]
+        }
+    ),
 ]
 
 

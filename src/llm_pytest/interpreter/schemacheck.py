@@ -13,11 +13,12 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing import Registry
+from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from llm_pytest.interpreter.stepping import compact
+from llm_pytest.model.jsonsafe import json_safe
 from llm_pytest.model.plan import SchemaPlan
 from llm_pytest.model.trace import CheckRecord
 
@@ -36,7 +37,8 @@ def check_schema(plan: SchemaPlan, value: Any, redact: Redact) -> tuple[CheckRec
     when it matches)."""
     location = str(plan.location)
     try:
-        errors = sorted(_validator(plan).iter_errors(value), key=_order)
+        # as JSON data: a plugin's tuple is an array, its dataclass an object
+        errors = sorted(_validator(plan).iter_errors(json_safe(value)), key=_order)
     except Unresolvable as exc:  # loaded at compile time, so only a `$ref` to a missing anchor
         message = f"{plan.label} cannot be used: {exc}"
         return CheckRecord(plan.label, False, location, [], message, kind="schema"), message
@@ -80,13 +82,7 @@ def _validator(plan: SchemaPlan) -> Draft202012Validator:
 
 
 def _registry(resources: Mapping[str, Any]) -> Registry[Any]:
-    """A registry that finds the documents the compiler loaded, and nothing else."""
-
-    def retrieve(uri: str) -> Resource[Any]:
-        try:
-            contents = resources[uri]
-        except KeyError:
-            raise NoSuchResource(ref=uri) from None
-        return Resource.from_contents(contents, default_specification=DRAFT202012)
-
-    return Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    """A registry of the documents the compiler loaded, and nothing else: every file a `$ref`
+    reaches was read (and found) at compile time, so nothing is retrieved while running."""
+    documents = [(uri, DRAFT202012.create_resource(c)) for uri, c in resources.items()]
+    return Registry().with_resources(documents)

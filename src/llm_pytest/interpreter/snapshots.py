@@ -48,6 +48,9 @@ HEADER = (
 )
 
 Redact = Callable[[Any], Any]
+# libyaml when present: a file of large results is read on every comparison
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def ci_is_set(env: dict[str, str] | Any) -> bool:
@@ -64,6 +67,9 @@ class Snapshots:
         self.update = update
         self.ci = ci
         self._rewritten: set[tuple[str, str, str]] = set()
+        # a file's data as last read or written here, by its identity (inode, mtime, size):
+        # every write replaces the file, so any other writer's change is seen as a new file
+        self._read: dict[Path, tuple[tuple[int, int, int], dict[str, dict[str, Any]]]] = {}
 
     async def check(
         self, plan: SnapshotPlan, value: Any, redact: Redact
@@ -86,18 +92,16 @@ class Snapshots:
             return _failed(label, location, shown, message), message, None
         with _locked(file.parent):
             try:
-                data = _load(file)
+                data = self._load(file)
             except ValueError as exc:
                 message = f"{shown} cannot be read: {exc}"
                 return _failed(label, location, shown, message), message, None
             stored = data.get(plan.item, {})
-            new_text = _dump(current)
             if plan.name in stored:
-                old_text = _dump(stored[plan.name])
-                if old_text == new_text:
+                if _same(stored[plan.name], current):
                     return _passed(label, location, shown), None, None
                 if not self.update or key in self._rewritten:
-                    diff = _diff(old_text, new_text)
+                    diff = _diff(_dump(stored[plan.name]), _dump(current))
                     message = (
                         f"the result differs from the snapshot `{plan.name}` of "
                         f"`{plan.item}` in {shown} (run with --llm-snapshot-update to accept "
@@ -110,12 +114,31 @@ class Snapshots:
                 return _failed(label, location, shown, message), message, None
             else:
                 done = "written"
-            data.setdefault(plan.item, {})[plan.name] = current
+            data = _load(file)  # afresh: a write must keep whatever the file holds now
+            data = {**data, plan.item: {**data.get(plan.item, {}), plan.name: current}}
             _write(file, data)
+            self._read[file] = (_identity(file), data)
             self._rewritten.add(key)
         note = f"snapshot {done}: `{plan.name}` in {shown}"
         record = CheckRecord(label, True, location, [(done, shown)], kind="snapshot")
         return record, None, note
+
+    def _load(self, file: Path) -> dict[str, dict[str, Any]]:
+        try:
+            identity = _identity(file)
+        except FileNotFoundError:
+            return {}
+        known = self._read.get(file)
+        if known is not None and known[0] == identity:
+            return known[1]
+        data = _load(file)
+        self._read[file] = (identity, data)
+        return data
+
+
+def _identity(file: Path) -> tuple[int, int, int]:
+    stat = file.stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def _missing(plan: SnapshotPlan, shown: str) -> str:
@@ -160,10 +183,27 @@ def _replace(value: Any, path: IgnorePath) -> Any:
     return value
 
 
+def _same(stored: Any, current: Any) -> bool:
+    """Whether two values are the same data, types included (``1`` is not ``1.0`` or ``true``)."""
+    if type(stored) is not type(current):
+        return False
+    if isinstance(stored, dict):
+        return stored.keys() == current.keys() and all(_same(stored[k], current[k]) for k in stored)
+    if isinstance(stored, list):
+        return len(stored) == len(current) and all(map(_same, stored, current))
+    return bool(stored == current)
+
+
 def _dump(value: Any) -> str:
-    return yaml.safe_dump(
-        value, sort_keys=True, allow_unicode=True, default_flow_style=False, width=100
+    text: str = yaml.dump(
+        value,
+        Dumper=_Dumper,
+        sort_keys=True,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     )
+    return text
 
 
 def _diff(old: str, new: str) -> str:
@@ -185,7 +225,7 @@ def _load(file: Path) -> dict[str, dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(str(exc)) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise ValueError(f"it is not valid YAML ({exc}); fix it or delete it") from None
     if data is None:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from llm_pytest._defaults import SNAPSHOT_DIR
 from llm_pytest.errors import UsageError
 from llm_pytest.runtime.project import ProjectConfig
 
@@ -47,7 +48,10 @@ def discover(paths: Sequence[Path], config: ProjectConfig, cwd: Path) -> list[st
 
 
 def is_spec_file(path: Path, patterns: Sequence[str]) -> bool:
-    """What ``pytest --llm`` collects: a ``.yaml``/``.yml`` file whose name matches a pattern."""
+    """What ``pytest --llm`` collects: a ``.yaml``/``.yml`` file whose name matches a pattern,
+    outside a ``__snapshots__`` folder."""
+    if path.parent.name == SNAPSHOT_DIR:
+        return False
     return path.suffix in _SUFFIXES and any(fnmatch.fnmatch(path.name, p) for p in patterns)
 
 

@@ -19,7 +19,7 @@ __all__ = ["plan_warnings"]
 def plan_warnings(
     plan: Plan, spec: Spec, nodes: StepNodes, *, complete: bool = True
 ) -> list[Finding]:
-    """W101–W106, W108–W110, W113 and W117 for one plan of ``spec``.
+    """W101–W106, W108–W113 and W117 for one plan of ``spec``.
 
     ``complete=False``: a partial plan that lacks what did not parse or resolve; the warnings
     that depend on every expression and step being there (W101, W103) are left out, and the
@@ -39,6 +39,8 @@ def plan_warnings(
             or step.expect is not None
             or step.analyze is not None
             or step.expect_error is not None
+            or step.schema is not None
+            or step.snapshot is not None
         )
         if (
             step.expect is not None
@@ -80,6 +82,12 @@ def plan_warnings(
                 "setup and steps together: lower `test.timeout` to at most the deadline",
             )
         )
+        written: dict[str, Any] = nodes.node(step.location) or {}
+        if step.snapshot is None and written.get("snapshot_ignore"):
+            out.append(_ignore_without_snapshot(step, nodes))
+        volatile = _volatile_fields(step)
+        if volatile:
+            out.append(_unstorable_snapshot(step, volatile, nodes))
     if complete and not asserts:
         out.append(
             Finding(
@@ -181,6 +189,39 @@ def _iteration_in_shared_servers(plan: Plan) -> Iterator[Finding]:
                 "them, so the value is always 0",
                 "use `scope: run` (the default) for a server per run, or drop `${iteration}`",
             )
+
+
+def _ignore_without_snapshot(step: ToolCallPlan, nodes: StepNodes) -> Finding:
+    return Finding(
+        "W111",
+        nodes.locate(step.location, ["snapshot_ignore"], key=True),
+        "`snapshot_ignore` without `snapshot`: no snapshot is stored, so nothing is ignored",
+        "add `snapshot: true` to keep the step's result as a snapshot, or remove `snapshot_ignore`",
+    )
+
+
+_VOLATILE = {"http_request": ("elapsed_ms", "headers"), "run_command": ("duration_ms",)}
+"""Fields of built-in tools' results that differ on every call (`headers` holds `date`)."""
+
+
+def _volatile_fields(step: ToolCallPlan) -> list[str]:
+    """The fields of ``step``'s snapshot that change on every call and are not ignored."""
+    if step.snapshot is None:
+        return []
+    fields = ("duration_ms",) if step.expect_error else _VOLATILE.get(step.tool, ())
+    ignored = {path[0] for path in step.snapshot.ignore if path}
+    return [f for f in fields if f not in ignored]
+
+
+def _unstorable_snapshot(step: ToolCallPlan, fields: list[str], nodes: StepNodes) -> Finding:
+    what = "the call" if step.expect_error else f"`{step.tool}`'s result"
+    names = ", ".join(f"`{f}`" for f in fields)
+    return Finding(
+        "W112",
+        nodes.locate(step.location, ["snapshot"]),
+        f"this snapshot can never match: {names} of {what} differ on every call",
+        f"add them to `snapshot_ignore: [{', '.join(fields)}]`",
+    )
 
 
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "fish"})

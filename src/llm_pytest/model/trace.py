@@ -51,7 +51,9 @@ class Attempt:
 
 @dataclass(slots=True)
 class CheckRecord:
-    """One `check` expression and what it saw."""
+    """One `check` expression and what it saw, or the step's `schema` (``values``: the JSON path
+    of each mismatch and what is wrong there) or its `snapshot` (``values``: what was done with
+    which file; ``error``: the diff)."""
 
     expression: str
     passed: bool

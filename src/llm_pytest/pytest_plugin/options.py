@@ -18,7 +18,13 @@ from typing import TypeVar
 
 import pytest
 
-from llm_pytest._defaults import PLUGIN_DIR, SPEC_PATTERNS, UNCLEAR_POLICIES, UnclearPolicy
+from llm_pytest._defaults import (
+    PLUGIN_DIR,
+    SNAPSHOT_DIR,
+    SPEC_PATTERNS,
+    UNCLEAR_POLICIES,
+    UnclearPolicy,
+)
 from llm_pytest.judging.registry import providers, setting_help
 
 __all__ = [
@@ -329,6 +335,8 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def is_spec_file(path: Path, config: pytest.Config) -> bool:
-    """Whether ``path``'s name matches ini ``llm_spec_patterns``."""
+    """Whether ``path``'s name matches ini ``llm_spec_patterns`` (outside ``__snapshots__``)."""
+    if path.parent.name == SNAPSHOT_DIR:
+        return False
     patterns = config.getini("llm_spec_patterns") or DEFAULT_SPEC_PATTERNS
     return any(fnmatch.fnmatch(path.name, p) for p in patterns)

@@ -3,7 +3,7 @@ rate, flaky, pass^3, avg and p95 run duration, tokens and cost; then a totals ro
 pytest's outcome (worded as pytest's last line), how many verdicts came from the judge cache
 when any did, the votes of runs judged by consensus (each vote's verdict, tokens and cost), and
 how many runs were UNCLEAR and why, with a line per item that was skipped or had UNCLEAR runs
-giving its reasons."""
+giving its reasons; last, how many step snapshots were written or updated."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ __all__ = [
     "format_ms",
     "format_rate",
     "mcp_startup_line",
+    "snapshot_lines",
     "summary_table",
     "unclear_lines",
     "vote_lines",
@@ -125,6 +126,7 @@ def summary_table(records: Sequence[ItemRecord], width: int = 120) -> list[str]:
         )
     out.extend(vote_lines(records))
     out.extend(unclear_lines(records))
+    out.extend(snapshot_lines(records))
     return out
 
 
@@ -161,6 +163,24 @@ def vote_lines(records: Sequence[ItemRecord], limit: int = MAX_VOTE_LINES) -> li
             f"{_INDENT}… {len(voted) - limit} more runs judged by votes (see the HTML report)"
         )
     return out
+
+
+def snapshot_lines(records: Sequence[ItemRecord]) -> list[str]:
+    """How many step snapshots the runs wrote or rewrote, if any: files to review and commit."""
+    done = Counter(
+        check.values[0][0]
+        for rec in records
+        for run in rec.runs
+        for step in run.steps
+        for check in step.checks
+        if check.kind == "snapshot" and check.passed and check.values
+    )
+    counts = [f"{done[what]} {what}" for what in ("written", "updated") if done[what]]
+    if not counts:
+        return []
+    return [
+        f"snapshots: {', '.join(counts)} (under __snapshots__/ beside their specs: commit them)"
+    ]
 
 
 def unclear_lines(records: Sequence[ItemRecord]) -> list[str]:
