@@ -1,4 +1,4 @@
-"""The expression language and ${...} templates (LANGUAGE.md sections 4-5)."""
+"""The expression language and ${...} templates (docs/language.md sections 4-5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`call` in checks and `expect_error` on steps (LANGUAGE.md §12), through real specs, a real
+"""`call` in checks and `expect_error` on steps (docs/language.md §12), through real specs, a real
 loopback HTTP server and a real plugin."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Run outcomes (LANGUAGE.md §6), the judge interface, concurrent iterations, secret
+"""Run outcomes (docs/language.md §6), the judge interface, concurrent iterations, secret
 redaction and the bounded trace of huge runs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`snapshot:` on a step (LANGUAGE.md §12): the result kept in `__snapshots__/<spec>.yaml`,
+"""`snapshot:` on a step (docs/language.md §12): the result kept in `__snapshots__/<spec>.yaml`,
 compared on later runs, rewritten with `--llm-snapshot-update`, written only outside CI."""
 
 from __future__ import annotations

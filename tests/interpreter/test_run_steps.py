@@ -1,4 +1,4 @@
-"""Step semantics of a run (LANGUAGE.md §3–6): retry, until, repeat, when, continue_on_error,
+"""Step semantics of a run (docs/language.md §3–6): retry, until, repeat, when, continue_on_error,
 setup and teardown, checks and runtime name errors — through real specs and real plugins."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Python result API: measures over runs (LANGUAGE.md §11) and the require_* assertions."""
+"""The Python result API: measures over runs (docs/language.md §11) and the require_* assertions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Item outcomes (LANGUAGE.md §6, §11) and failure reports in the spec's own terms."""
+"""Item outcomes (docs/language.md §6, §11) and failure reports in the spec's own terms."""
 
 from __future__ import annotations
 

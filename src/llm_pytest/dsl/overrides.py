@@ -1,4 +1,4 @@
-"""Overrides (LANGUAGE.md §9): dotted paths into a spec document and the values they set.
+"""Overrides (docs/language.md §9): dotted paths into a spec document and the values they set.
 
 A path must match the spec: each key it names is in the document, or is a key the spec
 language has there (``test.timeout`` of a spec that sets none). A key of a free mapping that the

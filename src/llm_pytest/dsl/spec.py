@@ -1,4 +1,4 @@
-"""The pydantic models of the spec language (LANGUAGE.md). They are the schema.
+"""The pydantic models of the spec language (docs/language.md). They are the schema.
 
 Every model forbids unknown keys and is strict (a string is never silently read as a number), so
 the generated JSON Schema and these models accept exactly the same documents. The docstring under

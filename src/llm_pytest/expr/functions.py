@@ -1,4 +1,4 @@
-"""The fixed list of functions an expression may call (LANGUAGE.md section 5).
+"""The fixed list of functions an expression may call (docs/language.md section 5).
 
 A call of a name that is not here, or with the wrong number of arguments, is refused when the
 expression is parsed; type problems are found when it runs and raise :class:`EvalFailure`.

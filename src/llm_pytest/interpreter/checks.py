@@ -1,4 +1,4 @@
-"""``check`` and ``until`` of a step, evaluated against its result (LANGUAGE.md §3, §5).
+"""``check`` and ``until`` of a step, evaluated against its result (docs/language.md §3, §5).
 
 A condition holds when its value is truthy, as for ``and``/``or``/``not`` in the language. A
 failed check is reported with the expression, the value of every name path it reads and its

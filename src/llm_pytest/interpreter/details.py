@@ -1,4 +1,4 @@
-"""``call`` in a step's ``check`` and ``until``: the details of its tool call (LANGUAGE.md §12)."""
+"""``call`` in a step's ``check`` and ``until``: the details of its tool call (docs/language.md §12)."""
 
 from __future__ import annotations
 

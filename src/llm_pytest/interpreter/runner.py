@@ -4,7 +4,7 @@ One :class:`Run` is one iteration of one plan with fresh state (saved names, ``s
 plugin instances); its steps are walked by :class:`~.walker.Walk`, calling the tools.
 :func:`run_plan` runs an item's iterations concurrently (bounded), each the way the settings
 say (``RunSettings.execute``), and returns their traces; the outcome of each run follows
-LANGUAGE.md §6: a failed step or check is FAIL without asking anyone, a spec without
+docs/language.md §6: a failed step or check is FAIL without asking anyone, a spec without
 natural-language text is PASS, anything else is what the judge says.
 """
 

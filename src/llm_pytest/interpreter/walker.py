@@ -1,4 +1,4 @@
-"""The one step walker: what running a plan's steps means (LANGUAGE.md §3), for every mode.
+"""The one step walker: what running a plan's steps means (docs/language.md §3), for every mode.
 
 :class:`Walk` implements ``when``, ``repeat``, fragment scopes, rendering, the attempts of a
 tool step (``retry``, ``until``), ``check``, ``save_as``, the wording of step failures, steps

@@ -1,4 +1,4 @@
-"""The judge cache (LANGUAGE.md §11): a verdict is reused only for an identical judge request.
+"""The judge cache (docs/language.md §11): a verdict is reused only for an identical judge request.
 
 The key is a hash of the provider, the model and the full request (system text, prompt, verdict
 schema), so a different trace, template or model never hits. Only parsed verdicts are stored,

@@ -59,7 +59,7 @@ VERDICT_SCHEMA: Mapping[str, Any] = {
     "required": ["verdict", "reason", "steps", "issues"],
     "additionalProperties": False,
 }
-"""The JSON Schema of a verdict (LANGUAGE.md §6), sent to providers that constrain output."""
+"""The JSON Schema of a verdict (docs/language.md §6), sent to providers that constrain output."""
 
 REPAIR_INSTRUCTION = (
     "Your previous answer is not a valid verdict: {error}\n"

@@ -1,4 +1,4 @@
-"""Outcome statistics of runs (LANGUAGE.md §11): pass rate, flakiness, pass^k and pass@k, and
+"""Outcome statistics of runs (docs/language.md §11): pass rate, flakiness, pass^k and pass@k, and
 run durations. The result API, the failure report and every report format read them here."""
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def setting_overrides(
     deadline: float | None = None,
     source: str,
 ) -> list[Override]:
-    """Run-wide settings as overrides (LANGUAGE.md §6), applied after experiments; ``deadline``
+    """Run-wide settings as overrides (docs/language.md §6), applied after experiments; ``deadline``
     only applies to specs (and experiments) that set no ``test.deadline``."""
     out: list[Override] = []
     if iterations is not None:

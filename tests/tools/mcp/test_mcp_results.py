@@ -1,4 +1,4 @@
-"""The value of an MCP tool result (LANGUAGE.md section 7)."""
+"""The value of an MCP tool result (docs/language.md section 7)."""
 
 from __future__ import annotations
 

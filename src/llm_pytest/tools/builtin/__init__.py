@@ -1,4 +1,4 @@
-"""The built-in tools (LANGUAGE.md section 7): bare names, rich mappings as results."""
+"""The built-in tools (docs/language.md section 7): bare names, rich mappings as results."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ __all__ = ["HTTP_CLIENT", "builtin_tools"]
 
 
 def builtin_tools() -> list[Tool]:
-    """Every built-in tool, in the order of LANGUAGE.md section 7, then the MCP protocol's."""
+    """Every built-in tool, in the order of docs/language.md section 7, then the MCP protocol's."""
     return [
         *STATE_TOOLS,
         SLEEP_TOOL,

@@ -1,4 +1,4 @@
-"""How to reach one MCP server a spec declares under ``mcp_servers`` (LANGUAGE.md §2).
+"""How to reach one MCP server a spec declares under ``mcp_servers`` (docs/language.md §2).
 
 Two transports: a command started as a child process that speaks MCP over its stdin/stdout
 (:class:`StdioServerConfig`), or a streamable HTTP endpoint (:class:`HttpServerConfig`).
