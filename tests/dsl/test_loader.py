@@ -186,6 +186,15 @@ def test_a_lone_surrogate_in_text_given_as_str_is_located_not_a_crash() -> None:
     )
 
 
+def test_a_lone_surrogate_after_a_long_scalar_is_located_not_a_crash() -> None:
+    # A long first line makes the loader check nesting event by event before it composes.
+    with pytest.raises(LoadError) as info:
+        load_text("9" * 5000 + "\ud800\ntest: {name: t}\n", "long.yaml")
+    assert str(info.value) == (
+        "long.yaml:1:5001: the character U+D800 is not allowed in YAML (a lone surrogate)"
+    )
+
+
 def test_bytes_that_are_not_utf8_are_located_at_their_line_and_column(tmp_path: Path) -> None:
     spec = tmp_path / "latin1.yaml"
     spec.write_bytes("test: {name: t}\nsteps:\n  - tool: é".encode() + b"\xff\n")

@@ -1,5 +1,5 @@
-"""`schema:` on a step (docs/language.md §12): the result checked against a JSON Schema, inline or in
-files that `$ref` each other; a bad schema or a missing file is a located spec error."""
+"""`schema:` on a step (docs/language.md §12): the result checked against a JSON Schema, inline
+or in files that `$ref` each other; a bad schema or a missing file is a located spec error."""
 
 from __future__ import annotations
 

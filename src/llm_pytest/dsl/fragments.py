@@ -1,4 +1,5 @@
-"""Reuse (docs/language.md §10): fragment definitions from the spec itself and from imported files."""
+"""Reuse (docs/language.md §10): fragment definitions from the spec itself and from imported
+files."""
 
 from __future__ import annotations
 

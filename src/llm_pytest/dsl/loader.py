@@ -289,7 +289,10 @@ def load_text(text: str, path: str = "<string>") -> list[Document]:
     bound = _nesting_bound(text)
     deep = bound > MAX_NESTING
     if bound > _COMPOSER_SAFE_DEPTH:
-        _check_nesting_events(text, path)
+        try:
+            _check_nesting_events(text, path)
+        except UnicodeEncodeError as exc:  # a lone surrogate, as below
+            raise _unencodable(exc, path, text) from None
     try:
         loader = _SpecLoader(text)
     except UnicodeEncodeError as exc:  # a lone surrogate, only possible in text given as str

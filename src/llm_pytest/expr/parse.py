@@ -1,4 +1,4 @@
-"""Expressions and ``${...}`` templates (docs/language.md sections 4-5): parse once, evaluate safely.
+"""Expressions and ``${...}`` templates (docs/language.md §4–5): parse once, evaluate safely.
 
 ``parse_expression`` reads the bare expressions of ``check``, ``until``, ``when`` and ``repeat``;
 ``parse_template`` reads strings that may hold ``${ expression }`` parts. Both use the lark

@@ -1,4 +1,5 @@
-"""``call`` in a step's ``check`` and ``until``: the details of its tool call (docs/language.md §12)."""
+"""``call`` in a step's ``check`` and ``until``: the details of its tool call
+(docs/language.md §12)."""
 
 from __future__ import annotations
 

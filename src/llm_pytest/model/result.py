@@ -84,7 +84,8 @@ def item_outcome(runs: list[RunTrace], min_pass_rate: float, unclear: UnclearPol
 
 @dataclass
 class SpecResult:
-    """Every run of every item of a spec file, with the aggregate measures of docs/language.md §11."""
+    """Every run of every item of a spec file, with the aggregate measures of
+    docs/language.md §11."""
 
     items: list[ItemResult] = field(default_factory=list)
 

@@ -123,7 +123,7 @@ class LlmContext:
     # -- compiling and running ---------------------------------------------------------------
 
     def overrides(self) -> list[Override]:
-        """Session settings, then ``--llm-override``s: the order they apply in (docs/language.md §6).
+        """Session settings, then ``--llm-override``s, in the order they apply (language §6).
 
         Each applies to the specs it matches; one that matches none of the session's specs is
         an error of the session (:meth:`unmatched_overrides`), not of each file."""

@@ -1,4 +1,4 @@
-"""The value of an MCP tool result: what ``save_as`` binds and ``result`` reads (docs/language.md §7).
+"""The value of an MCP tool result: what ``save_as`` binds, ``result`` reads (docs/language.md §7).
 
 - ``structuredContent`` when present; ``{"result": X}`` becomes ``X`` when the tool's output
   schema declares ``result`` as its only property (how SDK servers wrap a non-object return);
