@@ -159,7 +159,7 @@ def test_rejudge_needs_a_judge_to_ask(recorded: Path, capsys: pytest.CaptureFixt
 def test_rejudge_writes_its_run_folder_next_to_the_recorded_one(
     recorded: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runs = recorded.parent / ".llm-pytest" / "runs"
+    runs = recorded.parent / ".pytest_cache" / "d" / "llm-pytest" / "runs"
     runs.mkdir(parents=True)
     first = runs / "20260101-120000"
     recorded.rename(first)

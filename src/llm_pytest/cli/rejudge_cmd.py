@@ -1,8 +1,8 @@
 """`llm-pytest rejudge RUN_DIR --llm-provider X --llm-model Y`: a finished session's runs judged
 again by another judge, from their recorded traces, without running any tool.
 
-Writes a new run folder (``--out``, default a fresh ``.llm-pytest/runs/<timestamp>/`` next to
-``RUN_DIR`` when it is one, else under the current directory) holding the new traces plus
+Writes a new run folder (``--out``, default a fresh ``<timestamp>/`` folder next to
+``RUN_DIR``) holding the new traces plus
 ``comparison.txt`` and ``comparison.jsonl``; prints the comparison (``item  PASS → FAIL`` per
 changed verdict, then the counts) and the new run's summary table with what the judge cost.
 Exit code 0 whatever changed, 1 when the judge could not work, 2 for a usage error.
@@ -38,14 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "run_dir",
         type=Path,
         metavar="RUN_DIR",
-        help="a run folder of `pytest --llm` (.llm-pytest/runs/<timestamp>, or --llm-report-dir)",
+        help="a run folder of `pytest --llm` (`llm-pytest report` names the latest)",
     )
     add_judge_arguments(parser)
     parser.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
-        help="the new run folder (default: a fresh one under .llm-pytest/runs/)",
+        help="the new run folder (default: a fresh one beside RUN_DIR)",
     )
     parser.add_argument(
         "--concurrency", type=int, default=4, metavar="N", help="runs judged at once (default 4)"

@@ -98,6 +98,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     if not plan.mcp_servers:
         return await _run_iterations(plan, settings, settings.registry, settings.execute)
     from llm_pytest.tools.mcp.lifecycle import plan_connections
+    from llm_pytest.tools.mcp.protocol import servers_in_use
 
     env, fixtures = settings.env, settings.fixtures
     async with plan_connections(plan, env, fixtures, scope="item") as shared:
@@ -112,9 +113,10 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
                 plan, env, fixtures, iteration=iteration, scope="run"
             ) as own:
                 _log_servers(run_log(settings.log, iteration, plan.iterations), own)
-                trace = await inner(
-                    plan, iteration, settings, registry.extended(own.tools, own.unavailable)
-                )
+                with servers_in_use({**shared.connections, **own.connections}):
+                    trace = await inner(
+                        plan, iteration, settings, registry.extended(own.tools, own.unavailable)
+                    )
             if iteration == 1:
                 trace.mcp_startup_ms.update(shared.startup_ms)
             trace.mcp_startup_ms.update(own.startup_ms)

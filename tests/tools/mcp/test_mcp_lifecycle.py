@@ -39,7 +39,7 @@ def counter(name: str = "counter", *, scope: str = "run") -> str:
 
 
 def traces(pytester: pytest.Pytester) -> list[dict[str, object]]:
-    [path] = pytester.path.glob(".llm-pytest/runs/*/per_trace.jsonl")
+    [path] = pytester.path.glob(".pytest_cache/d/llm-pytest/runs/2*/per_trace.jsonl")
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 

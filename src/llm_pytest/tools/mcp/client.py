@@ -135,6 +135,10 @@ class McpConnections:
         self._servers.update((c.name, c) for c in self._connections)
         return self
 
+    def servers(self) -> dict[str, ServerConnection | ToolError]:
+        """The servers by name, as the protocol tools (``mcp_list_tools``...) reach them."""
+        return dict(self._servers)
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,

@@ -18,8 +18,9 @@ import anyio
 from llm_pytest.errors import ExpressionError, ToolError
 from llm_pytest.expr.scope import NO_FIXTURES, EnvView, FixtureValues
 from llm_pytest.model.plan import McpServerPlan, Plan, render_value
-from llm_pytest.tools.mcp.client import McpConnections
+from llm_pytest.tools.mcp.client import McpConnections, disambiguated
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
+from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.registry import Tool
 
 __all__ = ["ServerSet", "plan_connections", "server_configs"]
@@ -88,6 +89,12 @@ class ServerSet:
     tools: list[Tool] = field(default_factory=list)
     unavailable: dict[str, ToolError] = field(default_factory=dict)
     startup_ms: dict[str, float] = field(default_factory=dict)
+    connections: dict[str, ServerConnection | ToolError] = field(default_factory=dict)
+    """Each server by name, live or why it is not, for the protocol tools (``servers_in_use``)."""
+
+    def __post_init__(self) -> None:
+        for name, error in self.unavailable.items():
+            self.connections.setdefault(name, error)
 
 
 @asynccontextmanager
@@ -135,7 +142,7 @@ async def _started(configs: Iterable[McpServerConfig]) -> AsyncIterator[ServerSe
         try:
             for event in ready:
                 await event.wait()
-            servers.tools = [t for c in configs for t in tools.get(c.name, [])]
+            servers.tools = disambiguated([t for c in configs for t in tools.get(c.name, [])])
             yield servers
         except Exception as exc:
             # Raised past the group after the servers stopped, so that it stays itself rather
@@ -159,10 +166,12 @@ async def _serve(
     try:
         async with McpConnections([config]) as connection:
             servers.startup_ms[config.name] = (time.perf_counter() - start) * 1000
-            tools[config.name] = connection.tools()
+            tools[config.name] = connection.tools_by_server()[config.name]
+            servers.connections.update(connection.servers())
             ready.set()
             await closing.wait()
     except ToolError as exc:
         servers.unavailable[config.name] = exc
+        servers.connections[config.name] = exc
     finally:
         ready.set()
