@@ -8,6 +8,7 @@
     │   ├── LoadError                   the YAML text itself (syntax, tags, size, aliases)
     │   ├── ValidationError             a value of the wrong type, an unknown key, ...
     │   ├── OverrideError               an override that does not apply or breaks the spec
+    │   │   └── NoMatch                 ... whose path matches nothing (dsl.overrides)
     │   └── ExpressionError             a `${...}` or `check` expression
     │       ├── ExpressionSyntaxError   it does not parse
     │       └── ExpressionEvalError     it fails while running

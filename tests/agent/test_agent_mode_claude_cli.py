@@ -357,7 +357,8 @@ async def test_the_agent_mode_example_reaches_the_tools_of_its_mcp_server(tmp_pa
     home = tmp_path / "home"
     home.mkdir()
     env = dict(os.environ)
-    async with plan_connections(plan, env) as (tools, unavailable):
+    async with plan_connections(plan, env) as servers:
+        tools, unavailable = servers.tools, servers.unavailable
         assert unavailable == {}
         registry = ToolRegistry([*builtin_tools(), *tools])
         with FakeAnthropic(script) as api:

@@ -69,6 +69,12 @@ def plan_warnings(
         script = _interpolated_script(step)
         if script is not None:
             out.append(_shell_injection(step, script, nodes))
+        written: dict[str, Any] = nodes.node(step.location) or {}
+        if step.snapshot is None and written.get("snapshot_ignore"):
+            out.append(_ignore_without_snapshot(step, nodes))
+        volatile = _volatile_fields(step)
+        if volatile:
+            out.append(_unstorable_snapshot(step, volatile, nodes))
     out += fixture_typos(plan)
     out.extend(_iteration_in_shared_servers(plan))
     if explicit_timeout and plan.deadline is not None and plan.timeout > plan.deadline:
@@ -82,12 +88,6 @@ def plan_warnings(
                 "setup and steps together: lower `test.timeout` to at most the deadline",
             )
         )
-        written: dict[str, Any] = nodes.node(step.location) or {}
-        if step.snapshot is None and written.get("snapshot_ignore"):
-            out.append(_ignore_without_snapshot(step, nodes))
-        volatile = _volatile_fields(step)
-        if volatile:
-            out.append(_unstorable_snapshot(step, volatile, nodes))
     if complete and not asserts:
         out.append(
             Finding(

@@ -281,6 +281,9 @@ PROTOCOL_TOOLS = (
         "`description`, `input_schema` and `output_schema`.",
         input_schema=_schema([], {}),
         func=_noting(list_tools),
+        result_fields={
+            "tools": "Each tool listed: `name`, `description`, `input_schema`, `output_schema`.",
+        },
     ),
     Tool(
         name="mcp_list_resources",
@@ -288,6 +291,9 @@ PROTOCOL_TOOLS = (
         "`mime_type`...",
         input_schema=_schema([], {}),
         func=_noting(list_resources),
+        result_fields={
+            "resources": "Each resource listed: `uri`, `name`, `mime_type`, `description`...",
+        },
     ),
     Tool(
         name="mcp_list_resource_templates",
@@ -295,6 +301,9 @@ PROTOCOL_TOOLS = (
         "with `uri_template`, `name`...",
         input_schema=_schema([], {}),
         func=_noting(list_resource_templates),
+        result_fields={
+            "resource_templates": "Each template listed: `uri_template`, `name`, `mime_type`...",
+        },
     ),
     Tool(
         name="mcp_read_resource",
@@ -306,6 +315,9 @@ PROTOCOL_TOOLS = (
             uri={"type": "string", "minLength": 1, "description": "The resource's URI."},
         ),
         func=_noting(read_resource),
+        result_fields={
+            "contents": "Each part: `uri`, `mime_type`, `text` or `blob` (base64), `size`.",
+        },
     ),
     Tool(
         name="mcp_list_prompts",
@@ -313,6 +325,9 @@ PROTOCOL_TOOLS = (
         "`description` and `arguments`.",
         input_schema=_schema([], {}),
         func=_noting(list_prompts),
+        result_fields={
+            "prompts": "Each prompt listed: `name`, `description`, `arguments`.",
+        },
     ),
     Tool(
         name="mcp_get_prompt",
@@ -325,6 +340,10 @@ PROTOCOL_TOOLS = (
             arguments={**_STRINGS, "description": "The prompt's arguments."},
         ),
         func=_noting(get_prompt),
+        result_fields={
+            "description": "The prompt's description, or null.",
+            "messages": "Its messages: `role` and `content` (a content block as plain data).",
+        },
     ),
     Tool(
         name="mcp_complete",
@@ -358,6 +377,11 @@ PROTOCOL_TOOLS = (
             context={**_STRINGS, "description": "Arguments already chosen."},
         ),
         func=_noting(complete),
+        result_fields={
+            "values": "The completions the server suggests.",
+            "total": "How many completions there are in all, or null.",
+            "has_more": "Whether there are more than `values` holds, or null.",
+        },
     ),
     Tool(
         name="mcp_server_info",
@@ -365,6 +389,14 @@ PROTOCOL_TOOLS = (
         "`protocol_version`, `capabilities` and `instructions`.",
         input_schema=_schema([], {}),
         func=_noting(server_info),
+        result_fields={
+            "name": "The server's name.",
+            "title": "The server's title, or null.",
+            "version": "The server's version.",
+            "protocol_version": "The MCP protocol version agreed on.",
+            "capabilities": "The capabilities the server declared, as plain data.",
+            "instructions": "The server's instructions to clients, or null.",
+        },
     ),
     Tool(
         name="mcp_set_log_level",
@@ -376,5 +408,8 @@ PROTOCOL_TOOLS = (
             level={"enum": LOG_LEVELS, "description": "The lowest level to send."},
         ),
         func=_noting(set_log_level),
+        result_fields={
+            "level": "The level asked for.",
+        },
     ),
 )
