@@ -114,6 +114,12 @@ def test_three_shards_merged_report_as_one_whole_run(pytester: pytest.Pytester) 
         assert _untimed(_lines(out / "merged" / name)) == _untimed(_lines(out / "whole" / name))
     assert _html(out / "merged.html") == _html(out / "whole.html")
     assert _table(merged.stdout) == _table(again.stdout)
+    # A path ending in .jsonl is one file: the summary line of every run, as the session wrote.
+    single = _report("merge", "shard-1", "shard-2", "shard-3", "--jsonl", "out.jsonl", cwd=out)
+    assert single.returncode == 0, single.stderr
+    assert _untimed(_lines(out / "out.jsonl")) == _untimed(
+        _lines(out / "whole/trace_summary.jsonl")
+    )
     items = "items: 2 failed, 6 passed, 2 skipped, 1 xfailed, 1 xpassed"
     assert items in whole.outlines
     assert items in merged.stdout.splitlines()

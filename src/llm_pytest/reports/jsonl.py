@@ -77,10 +77,26 @@ def summary_line(record: ItemRecord, run: RunTrace) -> dict[str, Any]:
     return {"nodeid": record.nodeid, "outcome": record.outcome, **data}
 
 
+def write_summary_file(records: Sequence[ItemRecord], path: Path) -> Path:
+    """Write ``trace_summary.jsonl``'s lines (one per run, with its test's outcome) to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            for run in record.runs:
+                out.write(_line(summary_line(record, run)))
+    return path
+
+
 class _JsonlReporter:
-    help = "a folder to write trace_summary.jsonl, per_trace.jsonl and items.jsonl to"
+    help = (
+        "a file ending in .jsonl gets one summary line per run (as trace_summary.jsonl); any "
+        "other path is a run folder to write trace_summary.jsonl, per_trace.jsonl and "
+        "items.jsonl to (which `llm-pytest report` reads again)"
+    )
 
     def write(self, records: Sequence[ItemRecord], target: Path, context: ReportContext) -> Path:
+        if target.suffix == ".jsonl":
+            return write_summary_file(records, target)
         return write_jsonl(records, target).directory
 
 
