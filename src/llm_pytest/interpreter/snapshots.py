@@ -107,7 +107,8 @@ class Snapshots:
                         f"`{plan.item}` in {shown} (run with --llm-snapshot-update to accept "
                         f"it):\n{diff}"
                     )
-                    return _failed(label, location, shown, diff), message, None
+                    shown_diff = f"{diff}\n(pytest --llm --llm-snapshot-update accepts it)"
+                    return _failed(label, location, shown, shown_diff), message, None
                 done = "updated"
             elif self.ci and not self.update:
                 message = _missing(plan, shown)
