@@ -115,10 +115,15 @@ def _serve(
     from llm_pytest.runtime.tools import build_registry
     from llm_pytest.tools.calls import DEFAULT_CALL_TIMEOUT
     from llm_pytest.tools.mcp.client import McpConnections
+    from llm_pytest.tools.mcp.protocol import PROTOCOL_TOOLS
     from llm_pytest.tools.mcp.server import build_server
+    from llm_pytest.tools.registry import ToolRegistry
 
     base = build_registry(plugin_dirs)
     configs = _spec_servers(spec) if spec is not None else []
+    if not configs:  # the protocol tools (mcp_list_tools...) have no server to reach
+        protocol = {tool.name for tool in PROTOCOL_TOOLS}
+        base = ToolRegistry(tool for tool in base if tool.name not in protocol)
 
     async def main() -> None:
         async with McpConnections(configs) as connections:

@@ -114,6 +114,17 @@ async def test_stdio_serves_builtins_plugins_and_spec_servers_with_state_per_con
     assert text_of(pong) == "pong"
     assert fresh.structured_content == {"name": "user", "value": None, "found": False}
     assert log.read_text() == "closed after 1 entries\n"  # the first connection's plugin cleanup
+    assert "mcp_list_tools" in names  # the spec declares a server it reaches
+
+
+async def test_serving_without_a_spec_offers_no_mcp_protocol_tools(project: Path) -> None:
+    args = ["-c", COMMAND, "serve", "--plugins", str(project / "plugins")]
+    params = StdioServerParameters(command=sys.executable, args=args)
+    with anyio.fail_after(60):
+        async with Client(params) as client:
+            names = [tool.name for tool in (await client.list_tools()).tools]
+    assert "journal_note" in names and "store_value" in names
+    assert not [name for name in names if name.startswith("mcp_")]
 
 
 @dataclass(frozen=True)
