@@ -27,11 +27,12 @@ import math
 import os
 import socket
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from llm_pytest.cli.main import describe
 from llm_pytest.errors import LlmPytestError, UsageError
+from llm_pytest.model.plan import McpServerPlan, value_to_json
 from llm_pytest.tools.mcp.config import McpServerConfig
 
 __all__ = ["add_arguments", "run"]
@@ -143,16 +144,25 @@ def _spec_servers(spec: Path) -> list[McpServerConfig]:
     from llm_pytest.dsl.compiler import compile_file
     from llm_pytest.tools.mcp.lifecycle import server_configs
 
-    chosen: dict[str, tuple[McpServerConfig, str]] = {}
+    # Tests agree on a server when they declare it alike; its config is then rendered once,
+    # from the first of them (a `${uuid()}` in it renders differently in every test).
+    chosen: dict[str, tuple[McpServerConfig, object, str]] = {}
     for plan in compile_file(spec):
+        declared = {s.name: _as_written(s) for s in plan.mcp_servers}
         for config in server_configs(plan, os.environ):
-            first = chosen.setdefault(config.name, (config, plan.item_name))
-            if first[0] != config:
+            first = chosen.setdefault(config.name, (config, declared[config.name], plan.item_name))
+            if first[1] != declared[config.name]:
                 raise UsageError(
                     f"MCP server `{config.name}` of {spec} is not the same in "
-                    f"`{first[1]}` and `{plan.item_name}`: serve a spec whose tests agree on it"
+                    f"`{first[2]}` and `{plan.item_name}`: serve a spec whose tests agree on it"
                 )
-    return [config for config, _ in chosen.values()]
+    return [config for config, _, _ in chosen.values()]
+
+
+def _as_written(server: McpServerPlan) -> object:
+    """A server's declaration as written, without where: what tests must agree on."""
+    data = {f.name: getattr(server, f.name) for f in fields(server) if f.name != "location"}
+    return value_to_json(data)
 
 
 def _seconds(text: str) -> float:

@@ -391,3 +391,38 @@ def test_an_unset_variable_in_a_server_config_is_a_located_error(
     err = capsys.readouterr().err
     assert "NOT_SET_FOR_SERVE" in err
     assert f"{spec}:5:" in err
+
+
+SERVED_TWICE = """\
+test: {{name: first}}
+mcp_servers:
+  notes: {{command: python, args: [{first}]}}
+steps: [{{tool: notes_count}}]
+---
+test: {{name: second}}
+mcp_servers:
+  notes: {{command: python, args: [{second}]}}
+steps: [{{tool: notes_count}}]
+"""
+
+
+def test_tests_declaring_a_server_alike_are_served_once_even_with_a_uuid_in_it(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "test_twice.yaml"
+    same = '"--db=${uuid()}.json"'
+    spec.write_text(SERVED_TWICE.format(first=same, second=same))
+    [config] = mcp_cmd._spec_servers(spec)
+    assert config.name == "notes"
+
+
+def test_tests_declaring_one_server_differently_cannot_be_served_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "test_twice.yaml"
+    spec.write_text(SERVED_TWICE.format(first="a.py", second="b.py"))
+    assert run_command("serve", "--spec", str(spec)) == 2
+    assert (
+        f"MCP server `notes` of {spec} is not the same in `first` and `second`"
+        in capsys.readouterr().err
+    )
