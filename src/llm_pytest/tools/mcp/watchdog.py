@@ -14,6 +14,7 @@ outlives the process it watches, for that moment only.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import subprocess
@@ -95,7 +96,18 @@ def _writer(start: bool) -> int | None:
     finally:
         os.close(reader)
     _pipe = (os.getpid(), writer)
+    atexit.register(_stop)
     return writer
+
+
+def _stop() -> None:
+    """At a normal exit: close the pipe, so the watchdog ends now, and reap it."""
+    owner = _pipe is not None and _pipe[0] == os.getpid()
+    _forget()
+    process = _process
+    if owner and process is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=2)
 
 
 def _forget() -> None:
