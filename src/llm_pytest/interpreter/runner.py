@@ -97,13 +97,13 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     """
     if not plan.mcp_servers:
         return await _run_iterations(plan, settings, settings.registry, settings.execute)
+    from llm_pytest.tools.mcp.client import disambiguated
     from llm_pytest.tools.mcp.lifecycle import plan_connections
     from llm_pytest.tools.mcp.protocol import servers_in_use
 
     env, fixtures = settings.env, settings.fixtures
     async with plan_connections(plan, env, fixtures, scope="item") as shared:
         _log_servers(settings.log, shared)
-        registry = settings.registry.extended(shared.tools, shared.unavailable)
         inner = settings.execute
 
         async def execute(
@@ -113,16 +113,20 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
                 plan, env, fixtures, iteration=iteration, scope="run"
             ) as own:
                 _log_servers(run_log(settings.log, iteration, plan.iterations), own)
+                # One naming over both sets: a tool name a shared and a per-run server would
+                # share is ambiguous, as within one set.
+                tools = disambiguated([*shared.tools, *own.tools]) if own.tools else shared.tools
+                unavailable = {**shared.unavailable, **own.unavailable}
                 with servers_in_use({**shared.connections, **own.connections}):
                     trace = await inner(
-                        plan, iteration, settings, registry.extended(own.tools, own.unavailable)
+                        plan, iteration, settings, registry.extended(tools, unavailable)
                     )
             if iteration == 1:
                 trace.mcp_startup_ms.update(shared.startup_ms)
             trace.mcp_startup_ms.update(own.startup_ms)
             return trace
 
-        return await _run_iterations(plan, settings, registry, execute)
+        return await _run_iterations(plan, settings, settings.registry, execute)
 
 
 def _log_servers(log: Log | None, servers: ServerSet) -> None:

@@ -180,6 +180,30 @@ steps:
     assert "call `a.b_c` or `a_b.c`" in error
 
 
+async def test_a_tool_name_a_shared_and_a_per_run_server_would_share_is_ambiguous_too(
+    write_spec: WriteSpec,
+) -> None:
+    text = f"""test: {{name: names}}
+mcp_servers:
+  a:
+    command: python
+    args: ["{PROTOCOL_SERVER}"]
+    env: {{EXTRA_TOOL: b_c}}
+    scope: item
+  a_b:
+    command: python
+    args: ["{PROTOCOL_SERVER}"]
+    env: {{EXTRA_TOOL: c}}
+steps:
+  - tool: a.b_c
+    check: result == "extra"
+  - tool: a_b_c
+"""
+    trace = await run(write_spec, text)
+    assert [s.status for s in trace.steps] == ["passed", "failed"]
+    assert "tool name `a_b_c` is ambiguous" in (step(trace, "steps[1]").error or "")
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository with one file not yet added."""
