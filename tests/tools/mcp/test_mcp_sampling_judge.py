@@ -12,7 +12,7 @@ from llm_pytest.api import arun_spec
 from llm_pytest.dsl.compiler import compile_text
 from llm_pytest.judging.claude_code import ClaudeCodeProvider
 from llm_pytest.judging.judge import ProviderJudge, make_judge
-from llm_pytest.model.trace import RunTrace, StepRecord
+from llm_pytest.model.trace import RunTrace, SamplingUsage, StepRecord
 from llm_pytest.model.verdict import Judge
 from tests.judging.fakes.llm_server import FakeLLMServer, openai_completion, serving
 from tests.spec_support import WriteSpec
@@ -95,6 +95,11 @@ async def test_the_scripted_judge_answers_sampling_from_its_script_in_order(
     trace = await run(write_spec, body, judge)
     assert trace.outcome == "PASS", trace.reason
     assert "request sampling/createMessage" in (step(trace).note or "")
+    # the judge's answers count in the run's judge usage
+    assert trace.sampling == SamplingUsage(
+        requests=2, input_tokens=7, output_tokens=2, cost_usd=0.5
+    )
+    assert (trace.input_tokens, trace.output_tokens, trace.cost_usd) == (7, 2, 0.5)
 
 
 async def test_an_openai_compatible_judge_answers_sampling_over_http(
@@ -121,6 +126,8 @@ async def test_an_openai_compatible_judge_answers_sampling_over_http(
     assert sent.body["max_tokens"] == 50
     assert sent.body["model"] == "gpt-4.1-mini"
     assert "response_format" not in sent.body
+    assert (trace.input_tokens, trace.output_tokens) == (30, 4)
+    assert trace.cost_usd > 0
 
 
 async def test_a_judge_that_cannot_be_reached_returns_an_error_to_the_server_and_records_it(
