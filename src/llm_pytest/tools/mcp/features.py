@@ -12,7 +12,8 @@ call, and answer the server's own requests as the spec scripts them.
   ``call.requests`` of the calls running at the time.
 
 A message that arrives while no call runs (a log line at start-up) is not attributed to any; one
-that arrives during calls made at once is recorded in each of them.
+that arrives during calls made at once is recorded in each of them (the judge's usage answering
+a sampling request only in the first, so that it counts once).
 """
 
 from __future__ import annotations
@@ -153,10 +154,15 @@ class ClientFeatures:
         for exchange in self._active:
             exchange.logs.append(entry)
 
-    def _record(self, method: str, params: Any, answer: Any, **extra: Any) -> None:
+    def _record(
+        self, method: str, params: Any, answer: Any, usage: Any = None, **extra: Any
+    ) -> None:
+        """Record a request with each call running now; its ``usage`` (the judge's tokens and
+        cost) only with the first, so that it counts once in the runs' usage."""
         entry = {"method": method, "params": plain(params), "response": plain(answer), **extra}
-        for exchange in self._active:
-            exchange.requests.append(entry)
+        for number, exchange in enumerate(self._active):
+            used = {"usage": usage} if usage is not None and number == 0 else {}
+            exchange.requests.append({**entry, **used})
 
     async def _on_sampling(
         self, context: ClientRequestContext, params: CreateMessageRequestParams
