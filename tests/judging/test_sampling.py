@@ -144,3 +144,12 @@ async def test_an_offline_session_cannot_sample_and_says_so() -> None:
 
 def _none(name: str) -> Any:
     raise AssertionError(name)
+
+
+def test_the_sampler_finds_the_provider_under_the_pytest_sessions_limit_and_guard() -> None:
+    from llm_pytest.pytest_plugin.context import _JudgeGuard, _JudgeLimit
+
+    inner = ProviderJudge(ScriptedProvider({"sampling": "hi"}))
+    session = ConsensusJudge(SessionJudge("scripted", inner, _none))
+    judge = _JudgeGuard(session.around(lambda j: _JudgeLimit(j, 2)))
+    assert provider_judge(judge) is inner
