@@ -187,3 +187,15 @@ def test_sampling_judge_compiles_to_the_judge_mode_and_a_list_of_judge_is_a_scri
     sampling = plan.mcp_servers[0].client.sampling
     assert not isinstance(sampling, str) and sampling is not None
     assert sampling.answers == ("judge",)
+
+
+def test_a_sampling_message_that_is_not_text_cannot_be_sent_to_the_judge_and_says_so() -> None:
+    from mcp_types import ImageContent, SamplingMessage, TextContent
+
+    from llm_pytest.tools.mcp.features import _sampling_messages
+
+    text = SamplingMessage(role="user", content=[TextContent(text="a"), TextContent(text="b")])
+    assert _sampling_messages([text]) == [{"role": "user", "content": "a\nb"}]
+    image = SamplingMessage(role="user", content=ImageContent(data="AA==", mime_type="image/png"))
+    with pytest.raises(ValueError, match="message 2 has image content"):
+        _sampling_messages([text, image])
