@@ -679,7 +679,7 @@ def _client_plan(server: McpStdioServer | McpHttpServer, base: Path) -> McpClien
     return McpClientPlan(
         validate_args=server.validate_args,
         roots=None if server.roots is None else tuple(str(base / r) for r in server.roots),
-        sampling=scripted(server.sampling),
+        sampling="judge" if server.sampling == "judge" else scripted(server.sampling),
         elicitation=elicitation
         and Scripted(tuple(answer(a) for a in elicitation.answers), elicitation.repeat),
     )

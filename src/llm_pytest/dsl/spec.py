@@ -333,9 +333,10 @@ class McpStdioServer(_Model):
     roots: list[str] | None = Field(default=None, examples=[["."]])
     """Folders offered to the server as roots (relative to the spec file); without it the client
     does not advertise roots."""
-    sampling: str | list[str] | None = Field(default=None, examples=["Paris"])
+    sampling: str | list[str] | None = Field(default=None, examples=["Paris", "judge"])
     """The reply to the server's sampling requests: one text for every request, or a list used
-    in order; without it the client does not advertise sampling."""
+    in order; `judge`: the session's judge LLM answers each request (a scripted reply of exactly
+    `judge` is written `[judge]`); without it the client does not advertise sampling."""
     elicitation: McpElicitation | list[McpElicitation] | None = None
     """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
     `cancel`, or a list used in order; without it the client does not advertise elicitation."""
@@ -359,9 +360,10 @@ class McpHttpServer(_Model):
     roots: list[str] | None = Field(default=None, examples=[["."]])
     """Folders offered to the server as roots (relative to the spec file); without it the client
     does not advertise roots."""
-    sampling: str | list[str] | None = Field(default=None, examples=["Paris"])
+    sampling: str | list[str] | None = Field(default=None, examples=["Paris", "judge"])
     """The reply to the server's sampling requests: one text for every request, or a list used
-    in order; without it the client does not advertise sampling."""
+    in order; `judge`: the session's judge LLM answers each request (a scripted reply of exactly
+    `judge` is written `[judge]`); without it the client does not advertise sampling."""
     elicitation: McpElicitation | list[McpElicitation] | None = None
     """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
     `cancel`, or a list used in order; without it the client does not advertise elicitation."""

@@ -4,6 +4,7 @@ under the step's time limit, once per attempt (waiting ``retry_delay`` between a
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -11,7 +12,7 @@ import anyio
 from llm_pytest.interpreter.stepping import CallRefused, StepFailed, check_args, compact
 from llm_pytest.interpreter.walker import Attempted, NotCalled, StepCalls, Walk
 from llm_pytest.model.plan import ToolCallPlan
-from llm_pytest.model.trace import Phase
+from llm_pytest.model.trace import Phase, SamplingUsage
 from llm_pytest.tools.calls import call_tool, error_types
 from llm_pytest.tools.frames import raised_at
 from llm_pytest.tools.registry import Tool, ToolContext
@@ -65,6 +66,7 @@ class _Calls:
         started = time.perf_counter()
         out = await call_tool(self.tool, self.ctx, self.args, self.limit)
         elapsed = (time.perf_counter() - started) * 1000
+        _count_sampling(walk.trace.sampling, out.details)
         if walk.log is not None:
             if out.ok:
                 walk.say(f"[tool result] OK: {compact(walk.redact(out.result))}")
@@ -94,3 +96,16 @@ class _Calls:
 
     def note(self) -> str | None:
         return None
+
+
+def _count_sampling(usage: SamplingUsage, details: Mapping[str, Any] | None) -> None:
+    """Add the judge's answers to the MCP server's sampling requests during a call (recorded
+    in ``call.requests`` with their ``usage``) to the run's judge usage."""
+    for request in (details or {}).get("requests") or ():
+        spent = request.get("usage") if isinstance(request, Mapping) else None
+        if isinstance(spent, Mapping):
+            usage.add(
+                int(spent.get("input_tokens") or 0),
+                int(spent.get("output_tokens") or 0),
+                float(spent.get("cost_usd") or 0.0),
+            )

@@ -31,6 +31,7 @@ from llm_pytest.tools.registry import ToolContext, ToolRegistry
 
 if TYPE_CHECKING:
     from llm_pytest.tools.mcp.lifecycle import ServerSet
+    from llm_pytest.tools.mcp.sampling import SamplingAnswerer
 
 __all__ = ["ExecuteRun", "Log", "Run", "RunSettings", "interpret", "run_plan"]
 
@@ -49,7 +50,9 @@ class RunSettings:
     secret variables (``redact_names``) and the values of the pytest fixtures the item requested
     (``fixtures``, read as ``fixtures.NAME``; every run of the item sees the same values).
     ``snapshot_update`` rewrites changed snapshots (``--llm-snapshot-update``); a missing one
-    fails when ``env`` has ``CI`` set, and is written otherwise."""
+    fails when ``env`` has ``CI`` set, and is written otherwise. ``sampler`` answers the
+    sampling requests of MCP servers declared with ``sampling: judge`` (None: they fail, saying
+    that no judge is configured)."""
 
     def __init__(
         self,
@@ -63,6 +66,7 @@ class RunSettings:
         redact_names: Sequence[str] = (),
         fixtures: FixtureValues | None = None,
         snapshot_update: bool = False,
+        sampler: SamplingAnswerer | None = None,
     ) -> None:
         self.registry = registry
         self.judge: Judge = judge or OfflineJudge()
@@ -73,6 +77,7 @@ class RunSettings:
         self.redact = Redactor(self.env, redact_names)
         self.fixtures = fixtures if fixtures is not None else FixtureValues({}, NO_FIXTURES)
         self.snapshots = Snapshots(update=snapshot_update, ci=ci_is_set(self.env))
+        self.sampler = sampler
 
 
 def run_log(log: Log | None, iteration: int, iterations: int) -> Log | None:
@@ -102,7 +107,8 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
     from llm_pytest.tools.mcp.protocol import servers_in_use
 
     env, fixtures = settings.env, settings.fixtures
-    async with plan_connections(plan, env, fixtures, scope="item") as shared:
+    sampler = settings.sampler
+    async with plan_connections(plan, env, fixtures, scope="item", sampler=sampler) as shared:
         _log_servers(settings.log, shared)
         inner = settings.execute
 
@@ -110,7 +116,7 @@ async def run_plan(plan: Plan, settings: RunSettings) -> list[RunTrace]:
             plan: Plan, iteration: int, settings: RunSettings, registry: ToolRegistry
         ) -> RunTrace:
             async with plan_connections(
-                plan, env, fixtures, iteration=iteration, scope="run"
+                plan, env, fixtures, iteration=iteration, scope="run", sampler=sampler
             ) as own:
                 _log_servers(run_log(settings.log, iteration, plan.iterations), own)
                 # One naming over both sets: a tool name a shared and a per-run server would

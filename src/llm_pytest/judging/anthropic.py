@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Literal
 
 from llm_pytest.errors import ProviderConfigError, ProviderError
-from llm_pytest.judging.http import FormatLadder, RetryPolicy
+from llm_pytest.judging.http import FormatLadder, RetryPolicy, post_json
 from llm_pytest.judging.settings import Settings, int_setting, str_setting
-from llm_pytest.model.judge import JudgeRequest, ProviderReply
+from llm_pytest.model.judge import CompletionRequest, JudgeRequest, ProviderReply
 
 __all__ = ["API_VERSION", "DEFAULT_BASE_URL", "AnthropicProvider"]
 
@@ -22,6 +23,7 @@ API_VERSION = "2023-06-01"
 OutputFormat = Literal["json_schema", "none"]
 _FORMATS: tuple[OutputFormat, ...] = ("json_schema", "none")
 _FORMAT_REFUSED = re.compile(r"output_config|output_format|json_schema|format", re.IGNORECASE)
+_STOP_REASONS = {"end_turn": "endTurn", "max_tokens": "maxTokens", "stop_sequence": "stopSequence"}
 
 
 class AnthropicProvider:
@@ -76,6 +78,31 @@ class AnthropicProvider:
             auth_hint=f"Check {self._api_key_env}.",
         )
         return _reply(data)
+
+    async def complete(self, request: CompletionRequest) -> ProviderReply:
+        """A plain message (no output format): the text, usage and stop reason."""
+        body: dict[str, Any] = {
+            "model": request.model or self.default_model,
+            "max_tokens": request.max_tokens,
+            "messages": [dict(m) for m in request.messages],
+        }
+        if request.system:
+            body["system"] = request.system
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        if request.stop_sequences:
+            body["stop_sequences"] = list(request.stop_sequences)
+        data = await post_json(
+            f"{self.base_url}/v1/messages",
+            body,
+            headers={"x-api-key": self._api_key, "anthropic-version": API_VERSION},
+            policy=RetryPolicy(request.timeout, request.max_retries, self._retry_base_delay),
+            service=f"Anthropic API at {self.base_url}",
+            auth_hint=f"Check {self._api_key_env}.",
+        )
+        reply = _reply(data)
+        stop = data.get("stop_reason")
+        return replace(reply, stop_reason=_STOP_REASONS.get(stop, stop))
 
     def _body(self, request: JudgeRequest, fmt: OutputFormat) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Literal
 
 from llm_pytest.errors import ProviderConfigError, ProviderError
-from llm_pytest.judging.http import FormatLadder, RetryPolicy
+from llm_pytest.judging.http import FormatLadder, RetryPolicy, post_json
 from llm_pytest.judging.settings import Settings, float_setting, str_setting
-from llm_pytest.model.judge import JudgeRequest, ProviderReply
+from llm_pytest.model.judge import CompletionRequest, JudgeRequest, ProviderReply
 
 __all__ = ["DEFAULT_BASE_URL", "OpenAIProvider"]
 
@@ -23,6 +24,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 OutputFormat = Literal["json_schema", "json_object", "none"]
 _FORMATS: tuple[OutputFormat, ...] = ("json_schema", "json_object", "none")
 _FORMAT_REFUSED = re.compile(r"response_format|json_schema|json_object|structured", re.IGNORECASE)
+_STOP_REASONS = {"stop": "endTurn", "length": "maxTokens"}
 
 
 class OpenAIProvider:
@@ -81,6 +83,33 @@ class OpenAIProvider:
             auth_hint=f"Check {self._api_key_env}.",
         )
         return _reply(data)
+
+    async def complete(self, request: CompletionRequest) -> ProviderReply:
+        """A plain chat completion (no response format): the text, usage and stop reason."""
+        body: dict[str, Any] = {
+            "model": request.model or self.default_model,
+            "messages": [
+                *([{"role": "system", "content": request.system}] if request.system else []),
+                *(dict(m) for m in request.messages),
+            ],
+            "max_tokens": request.max_tokens,
+        }
+        temperature = request.temperature if request.temperature is not None else self._temperature
+        if temperature is not None:
+            body["temperature"] = temperature
+        if request.stop_sequences:
+            body["stop"] = list(request.stop_sequences)
+        data = await post_json(
+            f"{self.base_url}/chat/completions",
+            body,
+            headers=self._headers(),
+            policy=RetryPolicy(request.timeout, request.max_retries, self._retry_base_delay),
+            service=f"openai-compatible API at {self.base_url}",
+            auth_hint=f"Check {self._api_key_env}.",
+        )
+        reply = _reply(data)
+        finish = data["choices"][0].get("finish_reason")
+        return replace(reply, stop_reason=_STOP_REASONS.get(finish, finish))
 
     def _headers(self) -> dict[str, str]:
         if self._api_key is None:

@@ -19,6 +19,14 @@ attempt, which is a call too: after a ``{raw: ...}`` entry the judge's repair ta
 that follows it, so script the repaired answer (or a second raw one) right after it. Each vote
 of a consensus (``judge.votes``) is a call of its own, so a list scripts the votes in turn; a
 function can tell them apart by ``request.vote`` (1..K).
+
+**Sampling** (an MCP server declared with ``sampling: judge``): the mapping form may hold the
+key ``sampling``, the replies to the servers' sampling requests: one text answering every
+request, or a list of texts handed out in request order. A reply may also be a mapping with
+``text`` and optionally ``model``, ``input_tokens``, ``output_tokens`` and ``cost_usd``. Name no
+test ``sampling`` then. A script function is called with a
+:class:`~llm_pytest.model.judge.CompletionRequest` for a sampling request and returns the
+reply text (or such a mapping).
 """
 
 from __future__ import annotations
@@ -36,15 +44,18 @@ import yaml
 from llm_pytest.errors import ProviderConfigError, ProviderError
 from llm_pytest.judging.parsing import schema_problem
 from llm_pytest.judging.settings import Settings, str_setting
-from llm_pytest.model.judge import JudgeRequest, ProviderReply
+from llm_pytest.model.judge import CompletionRequest, JudgeRequest, ProviderReply
 
 __all__ = ["ScriptedProvider", "load_script"]
 
 VERDICTS = ("PASS", "FAIL", "UNCLEAR")
 _USAGE_KEYS = ("input_tokens", "output_tokens", "cost_usd")
 _ANY_TEST = "*"
+SAMPLING_KEY = "sampling"
+"""The key of a mapping script that holds the replies to MCP sampling requests."""
 
-ScriptFunction = Callable[[JudgeRequest], Any]
+ScriptFunction = Callable[[Any], Any]
+"""Called with a JudgeRequest (a verdict) or a CompletionRequest (a sampling reply)."""
 Script = Sequence[Any] | Mapping[str, Any] | ScriptFunction
 
 
@@ -61,9 +72,15 @@ class ScriptedProvider:
         self._scripted: dict[str | None, int] = {}
         """How many entries each queue had, to say so when one runs out."""
         self._fixed: dict[str, ProviderReply] = {}
+        self._sampling: list[ProviderReply] | None = None
+        self._sampling_fixed: ProviderReply | None = None
+        self._sampling_scripted = 0
         if callable(script):
             self._function = script
         elif isinstance(script, Mapping):
+            if SAMPLING_KEY in script:
+                script = dict(script)
+                self._load_sampling(script.pop(SAMPLING_KEY), f"{source}, `{SAMPLING_KEY}`")
             for key, value in script.items():
                 where = f"{source}, `{key}`"
                 if isinstance(value, list):
@@ -97,6 +114,44 @@ class ScriptedProvider:
         if self._function is not None:
             return await self._call(request)
         return self._next(request)
+
+    async def complete(self, request: CompletionRequest) -> ProviderReply:
+        """The next reply of the script's ``sampling`` entry (or the function's answer)."""
+        if self._function is not None:
+            try:
+                value = self._function(request)
+                if inspect.isawaitable(value):
+                    value = await value
+            except Exception as exc:
+                raise ProviderError(
+                    f"the scripted judge function {self.source} raised {type(exc).__name__}: {exc}"
+                ) from exc
+            return _sampled(value, f"the scripted judge function {self.source}", ProviderError)
+        if self._sampling_fixed is not None:
+            return self._sampling_fixed
+        if self._sampling is None:
+            raise ProviderConfigError(
+                f"{self.source} has no `{SAMPLING_KEY}` replies for the MCP server's sampling "
+                f"request; write the script as a mapping with a `{SAMPLING_KEY}:` text or list "
+                "of texts (see docs/mcp-protocol.md)"
+            )
+        if not self._sampling:
+            n = self._sampling_scripted
+            raise ProviderError(
+                f"{self.source}: every `{SAMPLING_KEY}` reply has been used ({n} "
+                f"entr{'y' if n == 1 else 'ies'}); add more, or give a single text (not a list) "
+                "to answer every request with it"
+            )
+        return self._sampling.pop(0)
+
+    def _load_sampling(self, value: Any, where: str) -> None:
+        if isinstance(value, list):
+            self._sampling = [
+                _sampled(v, f"{where}[{i}]", ProviderConfigError) for i, v in enumerate(value)
+            ]
+            self._sampling_scripted = len(value)
+        else:
+            self._sampling_fixed = _sampled(value, where, ProviderConfigError)
 
     def _next(self, request: JudgeRequest) -> ProviderReply:
         for key in (request.item_name, request.test_name, _ANY_TEST):
@@ -235,6 +290,27 @@ def _verdict_reply(value: Mapping[str, Any]) -> ProviderReply:
         output_tokens=int(value.get("output_tokens") or 0),
         cost_usd=float(cost) if cost is not None else 0.0,
         model="scripted",
+    )
+
+
+def _sampled(value: Any, where: str, error: type[ProviderError]) -> ProviderReply:
+    """A scripted sampling reply: a text, or a mapping with ``text`` (and usage, ``model``)."""
+    if isinstance(value, str):
+        return ProviderReply(text=value, model="scripted", cost_usd=0.0)
+    if isinstance(value, dict) and isinstance(value.get("text"), str):
+        unknown = set(value) - {"text", "model", *_USAGE_KEYS}
+        if not unknown:
+            cost = value.get("cost_usd")
+            return ProviderReply(
+                text=value["text"],
+                input_tokens=int(value.get("input_tokens") or 0),
+                output_tokens=int(value.get("output_tokens") or 0),
+                cost_usd=float(cost) if cost is not None else 0.0,
+                model=str(value.get("model") or "scripted"),
+            )
+    raise error(
+        f"{where}: a sampling reply is a text or a mapping with `text` (and optionally `model`, "
+        f"`input_tokens`, `output_tokens`, `cost_usd`), not {value!r}"
     )
 
 

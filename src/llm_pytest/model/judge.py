@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 __all__ = [
     "VERDICT_SCHEMA",
+    "Completer",
+    "CompletionRequest",
     "JudgeRequest",
     "Provider",
     "ProviderReply",
@@ -130,6 +132,9 @@ class ProviderReply:
     output_tokens: int = 0
     cost_usd: float | None = None
     model: str | None = None
+    stop_reason: str | None = None
+    """Why the completion ended, in MCP's words (``endTurn``, ``maxTokens``, ``stopSequence``);
+    None when the provider does not say. Only text completions set it."""
 
 
 class Provider(Protocol):
@@ -140,3 +145,27 @@ class Provider(Protocol):
     """The model used when none is configured (None: the provider's own default)."""
 
     async def judge(self, request: JudgeRequest) -> ProviderReply: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionRequest:
+    """A plain text completion asked of the judge's LLM (an MCP server's sampling request with
+    ``sampling: judge``): chat ``messages`` of text, no verdict schema."""
+
+    messages: tuple[Mapping[str, str], ...]
+    system: str | None = None
+    max_tokens: int = 1024
+    model: str | None = None
+    temperature: float | None = None
+    stop_sequences: tuple[str, ...] = ()
+    timeout: float = 120.0
+    max_retries: int = 3
+
+
+class Completer(Protocol):
+    """A provider that can also complete text (the optional ability of a :class:`Provider`)."""
+
+    name: str
+    default_model: str | None
+
+    async def complete(self, request: CompletionRequest) -> ProviderReply: ...

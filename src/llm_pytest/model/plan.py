@@ -426,7 +426,8 @@ class McpClientPlan:
     validate_args: bool = True
     roots: tuple[str, ...] | None = None
     """Absolute folder paths; None: roots are not advertised."""
-    sampling: Scripted | None = None
-    """Reply texts; None: sampling is not advertised."""
+    sampling: Scripted | Literal["judge"] | None = None
+    """Reply texts, or ``"judge"``: the session's judge LLM answers; None: sampling is not
+    advertised."""
     elicitation: Scripted | None = None
     """``{"action", "content"}`` mappings; None: elicitation is not advertised."""

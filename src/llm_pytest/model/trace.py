@@ -23,6 +23,7 @@ __all__ = [
     "Raised",
     "Redactor",
     "RunTrace",
+    "SamplingUsage",
     "StepRecord",
     "StepStatus",
     "UnclearCause",
@@ -163,6 +164,23 @@ class JudgeRecord:
 
 
 @dataclass(slots=True)
+class SamplingUsage:
+    """The judge LLM's answers to MCP sampling requests in one run: how many, and their usage."""
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def add(self, input_tokens: int, output_tokens: int, cost_usd: float) -> None:
+        """One more answered request."""
+        self.requests += 1
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.cost_usd += cost_usd
+
+
+@dataclass(slots=True)
 class RunTrace:
     """Everything that happened in one run of one plan."""
 
@@ -187,6 +205,9 @@ class RunTrace:
     mcp_startup_ms: dict[str, float] = field(default_factory=dict)
     """How long each MCP server this run started took to be ready (ms), by server name; a
     server the item's runs share (``scope: item``) is in its first run's trace."""
+    sampling: SamplingUsage = field(default_factory=lambda: SamplingUsage())
+    """What the judge LLM used answering MCP servers' sampling requests (``sampling: judge``)
+    during the run's tool calls; counted in the run's tokens and cost."""
 
     @property
     def item_name(self) -> str:
@@ -195,15 +216,16 @@ class RunTrace:
 
     @property
     def input_tokens(self) -> int:
-        return self.judge.input_tokens if self.judge else 0
+        """The judge's input tokens: its verdict and its answers to sampling requests."""
+        return (self.judge.input_tokens if self.judge else 0) + self.sampling.input_tokens
 
     @property
     def output_tokens(self) -> int:
-        return self.judge.output_tokens if self.judge else 0
+        return (self.judge.output_tokens if self.judge else 0) + self.sampling.output_tokens
 
     @property
     def cost_usd(self) -> float:
-        return self.judge.cost_usd if self.judge else 0.0
+        return (self.judge.cost_usd if self.judge else 0.0) + self.sampling.cost_usd
 
     def to_json(self) -> dict[str, Any]:
         """The trace as strict JSON data; values no report could hold become placeholders that

@@ -331,7 +331,7 @@ class _JudgeLimit:
     at once under ``--llm-parallel`` (all on one event loop)."""
 
     def __init__(self, judge: Judge, limit: int) -> None:
-        self._judge = judge
+        self.judge = judge
         self.name = str(getattr(judge, "name", type(judge).__name__))
         self._limit = limit
         self._limiter: anyio.CapacityLimiter | None = None
@@ -340,7 +340,7 @@ class _JudgeLimit:
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._limit)
         async with self._limiter:
-            return await self._judge(trace, spec)
+            return await self.judge(trace, spec)
 
 
 class _JudgeGuard:
@@ -348,13 +348,13 @@ class _JudgeGuard:
     so the item can stop the session with it instead of reporting every run UNCLEAR."""
 
     def __init__(self, judge: Judge) -> None:
-        self._judge = judge
+        self.judge = judge
         self.name = str(getattr(judge, "name", type(judge).__name__))
         self._error: ProviderConfigError | None = None
 
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         try:
-            return await self._judge(trace, spec)
+            return await self.judge(trace, spec)
         except ProviderConfigError as exc:
             self._error = self._error or exc
             raise

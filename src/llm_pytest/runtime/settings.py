@@ -92,10 +92,14 @@ def run_settings(
     runs that need one are UNCLEAR, saying how to configure one. ``mode: agent`` plans run by
     an agent. ``redact_names`` are patterns of secret variable names beyond the defaults;
     ``fixtures`` the values of the pytest fixtures the item requested (``fixtures.NAME``);
-    ``snapshot_update`` rewrites changed snapshots."""
+    ``snapshot_update`` rewrites changed snapshots. The judge's provider also answers the
+    sampling requests of MCP servers declared with ``sampling: judge``."""
+    from llm_pytest.judging.sampling import JudgeSampler
+
     return RunSettings(
         registry,
         judge=judge or OfflineJudge(no_judge_reason()),
+        sampler=JudgeSampler(judge),
         env={**os.environ, **(env or {})},
         log=log,
         concurrency=concurrency,

@@ -35,6 +35,7 @@ from llm_pytest.tools.mcp.connection import ServerConnection
 from llm_pytest.tools.mcp.errors import McpServerError
 from llm_pytest.tools.mcp.features import exchange_note
 from llm_pytest.tools.mcp.protocol import reset_servers, set_servers
+from llm_pytest.tools.mcp.sampling import SamplingAnswerer
 from llm_pytest.tools.registry import Tool, ToolContext
 
 __all__ = [
@@ -96,13 +97,15 @@ class McpConnections:
     process, also when the block raised or was cancelled. Enter and leave from one task.
     """
 
-    def __init__(self, configs: Sequence[McpServerConfig]) -> None:
+    def __init__(
+        self, configs: Sequence[McpServerConfig], sampler: SamplingAnswerer | None = None
+    ) -> None:
         seen: set[str] = set()
         for config in configs:
             if config.name in seen:
                 raise UsageError(f"MCP server `{config.name}` is declared twice")
             seen.add(config.name)
-        self._connections = [ServerConnection(config) for config in configs]
+        self._connections = [ServerConnection(config, sampler) for config in configs]
         self._task_group: anyio.abc.TaskGroup | None = None
         self._entered = False
         self._servers: dict[str, ServerConnection | ToolError] = {}

@@ -30,6 +30,7 @@ from llm_pytest.tools.mcp.errors import McpServerError, with_stderr
 from llm_pytest.tools.mcp.features import ClientFeatures, Exchange
 from llm_pytest.tools.mcp.http_status import HttpStatusLog
 from llm_pytest.tools.mcp.results import content_block, content_text, tool_value
+from llm_pytest.tools.mcp.sampling import SamplingAnswerer
 from llm_pytest.tools.mcp.stdio import ServerProcess, describe_exit
 
 __all__ = ["ServerConnection"]
@@ -47,7 +48,7 @@ _HTTP_REFUSED = "Server returned an error response"  # the SDK's words for any H
 class ServerConnection:
     """A session with the server ``config`` describes; :meth:`run` owns its whole life."""
 
-    def __init__(self, config: McpServerConfig) -> None:
+    def __init__(self, config: McpServerConfig, sampler: SamplingAnswerer | None = None) -> None:
         self.config = config
         self.name = config.name
         self.process: ServerProcess | None = None
@@ -57,7 +58,7 @@ class ServerConnection:
         self._started = False
         self._step = "start"
         self._http_status = HttpStatusLog()
-        self.features = ClientFeatures(config.name, config.client)
+        self.features = ClientFeatures(config.name, config.client, sampler)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
         """Start the server and session, report started, serve until :meth:`close`, then stop.
@@ -110,13 +111,17 @@ class ServerConnection:
     @contextmanager
     def exchange(self, details: dict[str, Any]) -> Iterator[Exchange]:
         """Record what the server sends while the block runs (progress, log messages, its own
-        requests) into ``details``, also when the block fails."""
+        requests) into ``details``, also when the block fails. A request of the server that
+        nothing could answer (``sampling: judge`` without a judge LLM) fails the block, even
+        when the server carried on without the answer."""
         exchange = self.features.begin()
         try:
             yield exchange
         finally:
             self.features.end(exchange)
             details.update(exchange.details())
+        if exchange.unavailable is not None:
+            raise ToolError(exchange.unavailable)
 
     async def request(self, what: str, send: Callable[[Client], Awaitable[T]]) -> T:
         """``send(client)``, for ``what`` (a tool, a method); a closed or lost session, a refusal

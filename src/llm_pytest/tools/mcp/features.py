@@ -5,23 +5,27 @@ call, and answer the server's own requests as the spec scripts them.
   the log messages (``notifications/message``) that arrive while it runs are recorded in its
   :class:`Exchange`, read as ``call.progress`` and ``call.logs``.
 - **Client features** (``mcp_servers.NAME.roots/sampling/elicitation``): only declared ones are
-  advertised. ``sampling`` replies with scripted text, ``elicitation`` with a scripted answer,
+  advertised. ``sampling`` replies with scripted text (or, with ``judge``, the
+  :class:`~llm_pytest.tools.mcp.sampling.SamplingAnswerer` the session passes answers),
+  ``elicitation`` with a scripted answer,
   ``roots`` lists the declared folders; each request and its answer is recorded in
   ``call.requests`` of the calls running at the time.
 
 A message that arrives while no call runs (a log line at start-up) is not attributed to any; one
-that arrives during calls made at once is recorded in each of them.
+that arrives during calls made at once is recorded in each of them (the judge's usage answering
+a sampling request only in the first, so that it counts once).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mcp.client.session import ClientRequestContext
 from mcp_types import (
+    INTERNAL_ERROR,
     INVALID_REQUEST,
     CreateMessageRequestParams,
     CreateMessageResult,
@@ -31,11 +35,13 @@ from mcp_types import (
     ListRootsResult,
     LoggingMessageNotificationParams,
     Root,
+    SamplingMessage,
     TextContent,
 )
 
 from llm_pytest.model.plan import McpClientPlan, Scripted
 from llm_pytest.tools.mcp.results import plain
+from llm_pytest.tools.mcp.sampling import SamplingAnswerer, SamplingUnavailable
 
 __all__ = ["SCRIPTED_MODEL", "ClientFeatures", "Exchange", "exchange_note"]
 
@@ -50,6 +56,9 @@ class Exchange:
         self.progress: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.unavailable: str | None = None
+        """Why a request of the server could not be answered at all (no judge LLM for
+        ``sampling: judge``): the call fails with it, even when the server carried on."""
 
     async def on_progress(self, progress: float, total: float | None, message: str | None) -> None:
         """The progress callback of the call."""
@@ -77,7 +86,8 @@ def exchange_note(details: Mapping[str, Any]) -> str | None:
         data = log["data"] if isinstance(log["data"], str) else json.dumps(log["data"])
         parts.append(f"log {log['level']}{where}: {_short(data)}")
     for request in details.get("requests") or []:
-        parts.append(f"request {request['method']}: {_short(json.dumps(request['response']))}")
+        answered = request.get("error") or json.dumps(request["response"])
+        parts.append(f"request {request['method']}: {_short(answered)}")
     return "MCP server sent " + "; ".join(parts) if parts else None
 
 
@@ -105,11 +115,15 @@ class _Script:
 class ClientFeatures:
     """The client side of one server's session: the callbacks and the calls running now."""
 
-    def __init__(self, server: str, plan: McpClientPlan) -> None:
+    def __init__(
+        self, server: str, plan: McpClientPlan, sampler: SamplingAnswerer | None = None
+    ) -> None:
         self.server = server
         self.plan = plan
+        self.sampler = sampler
+        """Who answers sampling requests for ``sampling: judge`` (None: nobody can)."""
         self._active: list[Exchange] = []
-        self._sampling = None if plan.sampling is None else _Script(plan.sampling)
+        self._sampling = None if not isinstance(plan.sampling, Scripted) else _Script(plan.sampling)
         self._elicitation = None if plan.elicitation is None else _Script(plan.elicitation)
 
     def begin(self) -> Exchange:
@@ -127,6 +141,8 @@ class ClientFeatures:
         out: dict[str, Any] = {"logging_callback": self._on_log}
         if self._sampling is not None:
             out["sampling_callback"] = self._on_sampling
+        elif self.plan.sampling == "judge":
+            out["sampling_callback"] = self._on_judge_sampling
         if self._elicitation is not None:
             out["elicitation_callback"] = self._on_elicitation
         if self.plan.roots is not None:
@@ -138,10 +154,15 @@ class ClientFeatures:
         for exchange in self._active:
             exchange.logs.append(entry)
 
-    def _record(self, method: str, params: Any, answer: Any) -> None:
-        entry = {"method": method, "params": plain(params), "response": plain(answer)}
-        for exchange in self._active:
-            exchange.requests.append(entry)
+    def _record(
+        self, method: str, params: Any, answer: Any, usage: Any = None, **extra: Any
+    ) -> None:
+        """Record a request with each call running now; its ``usage`` (the judge's tokens and
+        cost) only with the first, so that it counts once in the runs' usage."""
+        entry = {"method": method, "params": plain(params), "response": plain(answer), **extra}
+        for number, exchange in enumerate(self._active):
+            used = {"usage": usage} if usage is not None and number == 0 else {}
+            exchange.requests.append({**entry, **used})
 
     async def _on_sampling(
         self, context: ClientRequestContext, params: CreateMessageRequestParams
@@ -163,6 +184,50 @@ class ClientFeatures:
                 stop_reason="endTurn",
             )
         self._record("sampling/createMessage", params, answer)
+        return answer
+
+    async def _on_judge_sampling(
+        self, context: ClientRequestContext, params: CreateMessageRequestParams
+    ) -> CreateMessageResult | ErrorData:
+        """``sampling: judge``: the session's judge LLM answers. A failure goes back to the
+        server as an MCP error, and is recorded with the request under ``error``; when no LLM
+        can answer at all, the call that caused the request fails too."""
+        try:
+            if self.sampler is None:
+                raise SamplingUnavailable(
+                    "no judge configured: `sampling: judge` needs a judge LLM; choose one with "
+                    "--llm-provider or ini `llm_provider`"
+                )
+            sampled = await self.sampler.answer(
+                _sampling_messages(params.messages),
+                system_prompt=params.system_prompt,
+                max_tokens=params.max_tokens,
+                temperature=params.temperature,
+                stop_sequences=params.stop_sequences or (),
+            )
+        except Exception as exc:
+            message = (
+                f"`mcp_servers.{self.server}.sampling: judge`: the judge could not answer "
+                f"the sampling request: {exc}"
+            )
+            error = ErrorData(code=INTERNAL_ERROR, message=message)
+            if isinstance(exc, SamplingUnavailable):
+                for exchange in self._active:
+                    exchange.unavailable = exchange.unavailable or message
+            self._record("sampling/createMessage", params, error, error=message)
+            return error
+        answer = CreateMessageResult(
+            role="assistant",
+            content=TextContent(text=sampled.text),
+            model=sampled.model,
+            stop_reason=sampled.stop_reason,
+        )
+        usage = {
+            "input_tokens": sampled.input_tokens,
+            "output_tokens": sampled.output_tokens,
+            "cost_usd": sampled.cost_usd,
+        }
+        self._record("sampling/createMessage", params, answer, usage=usage)
         return answer
 
     async def _on_elicitation(
@@ -189,3 +254,21 @@ class ClientFeatures:
         answer = ListRootsResult(roots=roots)
         self._record("roots/list", None, answer)
         return answer
+
+
+def _sampling_messages(messages: Sequence[SamplingMessage]) -> list[dict[str, str]]:
+    """A sampling request's messages as chat messages of text; other content (images, audio,
+    tool use) cannot be sent to the judge and raises ValueError naming it."""
+    out: list[dict[str, str]] = []
+    for number, message in enumerate(messages, 1):
+        blocks = message.content if isinstance(message.content, list) else [message.content]
+        texts: list[str] = []
+        for block in blocks:
+            if not isinstance(block, TextContent):
+                raise ValueError(
+                    f"message {number} has {block.type} content; `sampling: judge` answers "
+                    "text messages only (script the reply instead)"
+                )
+            texts.append(block.text)
+        out.append({"role": message.role, "content": "\n".join(texts)})
+    return out

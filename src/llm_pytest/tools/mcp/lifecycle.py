@@ -21,6 +21,7 @@ from llm_pytest.model.plan import McpServerPlan, Plan, render_value
 from llm_pytest.tools.mcp.client import McpConnections, disambiguated
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.mcp.connection import ServerConnection
+from llm_pytest.tools.mcp.sampling import SamplingAnswerer
 from llm_pytest.tools.registry import Tool
 
 __all__ = ["ServerSet", "plan_connections", "server_configs"]
@@ -105,6 +106,7 @@ async def plan_connections(
     *,
     iteration: int = 0,
     scope: Scope | None = None,
+    sampler: SamplingAnswerer | None = None,
 ) -> AsyncIterator[ServerSet]:
     """Start the plan's servers (those of ``scope``, when given) at once, configured for run
     ``iteration`` (0 for servers an item's runs share); yields them once each has started or
@@ -112,7 +114,8 @@ async def plan_connections(
 
     A server that cannot start does not stop the item: calling its tools fails the step with
     the server's message (and stderr), so the run reports it where the spec uses it and its
-    teardown still runs.
+    teardown still runs. ``sampler`` answers the sampling requests of servers declared with
+    ``sampling: judge``.
     """
     names = [s.name for s in _servers(plan, scope)]
     try:
@@ -121,12 +124,14 @@ async def plan_connections(
         error = ToolError(f"cannot configure the MCP servers: {exc}", hint=exc.hint)
         yield ServerSet(unavailable=dict.fromkeys(names, error))
         return
-    async with _started(configs) as servers:
+    async with _started(configs, sampler) as servers:
         yield servers
 
 
 @asynccontextmanager
-async def _started(configs: Iterable[McpServerConfig]) -> AsyncIterator[ServerSet]:
+async def _started(
+    configs: Iterable[McpServerConfig], sampler: SamplingAnswerer | None
+) -> AsyncIterator[ServerSet]:
     configs = list(configs)
     if not configs:
         yield ServerSet()
@@ -138,7 +143,7 @@ async def _started(configs: Iterable[McpServerConfig]) -> AsyncIterator[ServerSe
     async with anyio.create_task_group() as tg:
         ready = [anyio.Event() for _ in configs]
         for config, event in zip(configs, ready, strict=True):
-            tg.start_soon(_serve, config, servers, tools, event, closing)
+            tg.start_soon(_serve, config, servers, tools, event, closing, sampler)
         try:
             for event in ready:
                 await event.wait()
@@ -160,11 +165,12 @@ async def _serve(
     tools: dict[str, list[Tool]],
     ready: anyio.Event,
     closing: anyio.Event,
+    sampler: SamplingAnswerer | None,
 ) -> None:
     """Run one server (in its own task, which enters and leaves its session) until closing."""
     start = time.perf_counter()
     try:
-        async with McpConnections([config]) as connection:
+        async with McpConnections([config], sampler) as connection:
             servers.startup_ms[config.name] = (time.perf_counter() - start) * 1000
             tools[config.name] = connection.tools_by_server()[config.name]
             servers.connections.update(connection.servers())

@@ -120,6 +120,21 @@ async def ask_llm(question: str, ctx: Context) -> str:
     return f"the model said: {text}"
 
 
+@server.tool()
+async def ask_llm_or_guess(question: str, ctx: Context) -> str:
+    """Ask the client's LLM (sampling); when the client cannot answer, guess instead."""
+    try:
+        reply = await ctx.session.create_message(
+            [SamplingMessage(role="user", content=TextContent(text=question))],
+            max_tokens=50,
+            related_request_id=ctx.request_id,
+        )
+    except Exception:
+        return "a guess"
+    content = reply.content
+    return f"the model said: {content.text if isinstance(content, TextContent) else content}"
+
+
 class Contact(BaseModel):
     email: str
     subscribe: bool = False
