@@ -311,7 +311,25 @@ McpElicitation = Annotated[
 ]
 
 
-class McpStdioServer(_Model):
+class _McpClientFeatures(_Model):
+    """What the client does for a server, whatever its transport."""
+
+    validate_args: bool = True
+    """Check a call's arguments against the tool's input schema before sending it; `false` sends
+    them as written, to test the server's own validation."""
+    roots: list[str] | None = Field(default=None, examples=[["."]])
+    """Folders offered to the server as roots (relative to the spec file); without it the client
+    does not advertise roots."""
+    sampling: str | list[str] | None = Field(default=None, examples=["Paris", "judge"])
+    """The reply to the server's sampling requests: one text for every request, or a list used
+    in order; `judge`: the session's judge LLM answers each request (a scripted reply of exactly
+    `judge` is written `[judge]`); without it the client does not advertise sampling."""
+    elicitation: McpElicitation | list[McpElicitation] | None = None
+    """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
+    `cancel`, or a list used in order; without it the client does not advertise elicitation."""
+
+
+class McpStdioServer(_McpClientFeatures):
     """An MCP server started as a child process, spoken to over stdio."""
 
     command: NonEmpty = Field(examples=["python"])
@@ -327,22 +345,9 @@ class McpStdioServer(_Model):
     scope: Literal["run", "item"] = "run"
     """`run`: a fresh server for each run (iteration), stopped after the run's teardown;
     `item`: one server shared by all runs of an item, which then share its state."""
-    validate_args: bool = True
-    """Check a call's arguments against the tool's input schema before sending it; `false` sends
-    them as written, to test the server's own validation."""
-    roots: list[str] | None = Field(default=None, examples=[["."]])
-    """Folders offered to the server as roots (relative to the spec file); without it the client
-    does not advertise roots."""
-    sampling: str | list[str] | None = Field(default=None, examples=["Paris", "judge"])
-    """The reply to the server's sampling requests: one text for every request, or a list used
-    in order; `judge`: the session's judge LLM answers each request (a scripted reply of exactly
-    `judge` is written `[judge]`); without it the client does not advertise sampling."""
-    elicitation: McpElicitation | list[McpElicitation] | None = None
-    """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
-    `cancel`, or a list used in order; without it the client does not advertise elicitation."""
 
 
-class McpHttpServer(_Model):
+class McpHttpServer(_McpClientFeatures):
     """An MCP server reached over streamable HTTP."""
 
     url: NonEmpty = Field(examples=["http://127.0.0.1:9000/mcp"])
@@ -354,19 +359,6 @@ class McpHttpServer(_Model):
     scope: Literal["run", "item"] = "run"
     """`run`: a fresh session for each run (iteration), stopped after the run's teardown;
     `item`: one server shared by all runs of an item, which then share its state."""
-    validate_args: bool = True
-    """Check a call's arguments against the tool's input schema before sending it; `false` sends
-    them as written, to test the server's own validation."""
-    roots: list[str] | None = Field(default=None, examples=[["."]])
-    """Folders offered to the server as roots (relative to the spec file); without it the client
-    does not advertise roots."""
-    sampling: str | list[str] | None = Field(default=None, examples=["Paris", "judge"])
-    """The reply to the server's sampling requests: one text for every request, or a list used
-    in order; `judge`: the session's judge LLM answers each request (a scripted reply of exactly
-    `judge` is written `[judge]`); without it the client does not advertise sampling."""
-    elicitation: McpElicitation | list[McpElicitation] | None = None
-    """The answer to the server's elicitation requests: `accept` with `content`, `decline` or
-    `cancel`, or a list used in order; without it the client does not advertise elicitation."""
 
 
 def _server_kind(value: Any) -> str:
