@@ -153,8 +153,10 @@ async def test_a_protocol_tool_in_a_test_without_servers_says_none_are_declared(
     assert "this test declares no MCP servers" in (step(trace, "steps[0]").error or "")
 
 
+# `a` is started for each run, or shared by the item's runs while `a_b` is per run: one naming.
+@pytest.mark.parametrize("scope", ["run", "item"])
 async def test_a_tool_name_two_servers_would_share_fails_listing_both_and_dots_tell_them_apart(
-    write_spec: WriteSpec,
+    write_spec: WriteSpec, scope: str
 ) -> None:
     text = f"""test: {{name: names}}
 mcp_servers:
@@ -162,6 +164,7 @@ mcp_servers:
     command: python
     args: ["{PROTOCOL_SERVER}"]
     env: {{EXTRA_TOOL: b_c}}
+    scope: {scope}
   a_b:
     command: python
     args: ["{PROTOCOL_SERVER}"]
@@ -178,30 +181,6 @@ steps:
     error = step(trace, "steps[2]").error or ""
     assert "tool name `a_b_c` is ambiguous: `b_c` of server `a`, `c` of server `a_b`" in error
     assert "call `a.b_c` or `a_b.c`" in error
-
-
-async def test_a_tool_name_a_shared_and_a_per_run_server_would_share_is_ambiguous_too(
-    write_spec: WriteSpec,
-) -> None:
-    text = f"""test: {{name: names}}
-mcp_servers:
-  a:
-    command: python
-    args: ["{PROTOCOL_SERVER}"]
-    env: {{EXTRA_TOOL: b_c}}
-    scope: item
-  a_b:
-    command: python
-    args: ["{PROTOCOL_SERVER}"]
-    env: {{EXTRA_TOOL: c}}
-steps:
-  - tool: a.b_c
-    check: result == "extra"
-  - tool: a_b_c
-"""
-    trace = await run(write_spec, text)
-    assert [s.status for s in trace.steps] == ["passed", "failed"]
-    assert "tool name `a_b_c` is ambiguous" in (step(trace, "steps[1]").error or "")
 
 
 @pytest.fixture
