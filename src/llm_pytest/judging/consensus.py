@@ -116,6 +116,11 @@ class ConsensusJudge:
         self.votes = votes
         self.name = str(getattr(judge, "name", type(judge).__name__))
 
+    @property
+    def wrapped(self) -> Judge:
+        """The judge every run is handed on to."""
+        return self.judge
+
     def around(self, wrap: Callable[[Judge], Judge]) -> ConsensusJudge:
         """The same consensus over ``wrap(judge)``: a wrapper that limits calls in flight then
         limits every vote, not every consensus."""

@@ -302,6 +302,11 @@ class SessionJudge:
         self._build = build
         self._others: dict[str, Judge] = {}
 
+    @property
+    def wrapped(self) -> Judge:
+        """The judge every run is handed on to."""
+        return self.default
+
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         wanted = spec.provider
         if not wanted or wanted in (self.name, "auto"):

@@ -19,26 +19,18 @@ from llm_pytest.judging.offline import NO_SAMPLING_JUDGE
 from llm_pytest.judging.pricing import cost_usd
 from llm_pytest.judging.registry import known_prices
 from llm_pytest.model.judge import CompletionRequest, ProviderReply
-from llm_pytest.model.verdict import Judge
+from llm_pytest.model.verdict import Judge, WrappingJudge
 from llm_pytest.tools.mcp.sampling import SampledText, SamplingUnavailable
 
 __all__ = ["JudgeSampler", "provider_judge"]
 
-_WRAPPERS = ("judge", "default")
-"""The attributes through which a judge wraps another (consensus, session, limits)."""
-
 
 def provider_judge(judge: Judge | None) -> ProviderJudge | None:
-    """The :class:`ProviderJudge` the session's ``judge`` asks in the end (None: there is none,
-    as in an offline session)."""
-    for _ in range(10):  # wrappers nest a few deep
-        if judge is None or isinstance(judge, ProviderJudge):
-            return judge
-        judge = next(
-            (inner for name in _WRAPPERS if (inner := getattr(judge, name, None)) is not None),
-            None,
-        )
-    return None
+    """The :class:`ProviderJudge` the session's ``judge`` asks in the end, through the judges
+    wrapped around it (None: there is none, as in an offline session)."""
+    while isinstance(judge, WrappingJudge):
+        judge = judge.wrapped
+    return judge if isinstance(judge, ProviderJudge) else None
 
 
 class JudgeSampler:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from llm_pytest.model.plan import JudgePlan
 from llm_pytest.model.trace import JudgeRecord, RunTrace
 
-__all__ = ["NO_JUDGE_REASON", "Judge", "OfflineJudge"]
+__all__ = ["NO_JUDGE_REASON", "Judge", "OfflineJudge", "WrappingJudge"]
 
 NO_JUDGE_REASON = (
     "no judge configured: this spec has natural-language expectations (expect/analyze/verdict) "
@@ -23,6 +23,15 @@ class Judge(Protocol):
     at all (bad key, unknown model), which stops the session with one message."""
 
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord: ...
+
+
+@runtime_checkable
+class WrappingJudge(Judge, Protocol):
+    """A judge that hands runs on to another (``wrapped``) with a policy around it: consensus,
+    per-spec providers, limits. What answers in the end is found by following ``wrapped``."""
+
+    @property
+    def wrapped(self) -> Judge: ...
 
 
 class OfflineJudge:

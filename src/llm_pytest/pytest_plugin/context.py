@@ -336,6 +336,11 @@ class _JudgeLimit:
         self._limit = limit
         self._limiter: anyio.CapacityLimiter | None = None
 
+    @property
+    def wrapped(self) -> Judge:
+        """The judge every run is handed on to."""
+        return self.judge
+
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self._limit)
@@ -351,6 +356,11 @@ class _JudgeGuard:
         self.judge = judge
         self.name = str(getattr(judge, "name", type(judge).__name__))
         self._error: ProviderConfigError | None = None
+
+    @property
+    def wrapped(self) -> Judge:
+        """The judge every run is handed on to."""
+        return self.judge
 
     async def __call__(self, trace: RunTrace, spec: JudgePlan) -> JudgeRecord:
         try:
