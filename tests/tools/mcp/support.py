@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -77,3 +78,16 @@ async def bearer_client(url: str, token: str) -> AsyncIterator[Client]:
         transport = streamable_http_client(url, http_client=http)
         async with Client(transport, mode="legacy") as client:
             yield client
+
+
+@asynccontextmanager
+async def http_server(script: Path, within: float = 60.0) -> AsyncIterator[str]:
+    """Run an MCP server ``script`` with ``--http PORT`` on a free port; yields its MCP URL."""
+    port = free_port()
+    argv = [sys.executable, str(script), "--http", str(port)]
+    async with await anyio.open_process(argv) as process:
+        try:
+            await wait_for_port(port, within=within)
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            process.terminate()

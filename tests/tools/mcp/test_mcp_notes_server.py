@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 
 import anyio
@@ -14,7 +13,7 @@ from llm_pytest.tools.mcp.client import McpConnections
 from llm_pytest.tools.mcp.config import HttpServerConfig, McpServerConfig, StdioServerConfig
 from llm_pytest.tools.registry import ToolRegistry
 
-from .support import NOTES_SERVER, context, free_port, wait_for_port
+from .support import NOTES_SERVER, context, http_server
 
 pytestmark = pytest.mark.anyio
 
@@ -26,14 +25,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="module")
 async def http_url() -> AsyncIterator[str]:
-    port = free_port()
-    argv = [sys.executable, str(NOTES_SERVER), "--http", str(port)]
-    async with await anyio.open_process(argv) as process:
-        try:
-            await wait_for_port(port)
-            yield f"http://127.0.0.1:{port}/mcp"
-        finally:
-            process.terminate()
+    async with http_server(NOTES_SERVER) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,16 +3,14 @@ real reading progress, logs, sampling requests and the protocol tools."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 
-import anyio
 import pytest
 
 from llm_pytest.api import arun_spec
 from tests.spec_support import WriteSpec
 
-from .support import PROTOCOL_SERVER, free_port, wait_for_port
+from .support import PROTOCOL_SERVER, http_server
 
 pytestmark = pytest.mark.anyio
 
@@ -24,14 +22,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="module")
 async def http_url() -> AsyncIterator[str]:
-    port = free_port()
-    argv = [sys.executable, str(PROTOCOL_SERVER), "--http", str(port)]
-    async with await anyio.open_process(argv) as process:
-        try:
-            await wait_for_port(port, within=60)
-            yield f"http://127.0.0.1:{port}/mcp"
-        finally:
-            process.terminate()
+    async with http_server(PROTOCOL_SERVER) as url:
+        yield url
 
 
 async def test_progress_logs_sampling_and_protocol_tools_work_over_http(
